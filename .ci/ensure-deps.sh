@@ -1,0 +1,42 @@
+#!/bin/sh
+# ensure-deps.sh -- make sure the Debian packages libcpae needs are present.
+# Installs what is missing with apt-get when run as root; otherwise prints the
+# exact command to run and exits 1. Usage: ensure-deps.sh [build|check|docs|all]
+set -u
+what=${1:-build}
+missing=""
+
+need_pc() { # need_pc PKGCONFIG-NAME DEBIAN-PACKAGE
+    if ! command -v pkg-config >/dev/null 2>&1 || ! pkg-config --exists "$1"; then
+        missing="$missing $2"
+    fi
+}
+
+command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
+need_pc openblas libopenblas-dev
+need_pc lapacke liblapacke-dev
+need_pc zlib zlib1g-dev
+case "$what" in
+check|all)
+    need_pc check check
+    [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 ||
+        missing="$missing python3-numpy"
+    ;;
+esac
+case "$what" in
+docs|all) command -v doxygen >/dev/null 2>&1 || missing="$missing doxygen" ;;
+esac
+
+[ -z "$missing" ] && exit 0
+# Duplicates are possible (pkg-config reported twice): keep each name once.
+missing=$(printf '%s\n' $missing | sort -u | tr '\n' ' ')
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "libcpae: installing missing packages:$missing" | sed 's/  */ /g'
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq >/dev/null && apt-get install -y -qq $missing >/dev/null ||
+        { echo "libcpae: apt-get install failed for: $missing" >&2; exit 1; }
+    exit 0
+fi
+echo "libcpae: missing packages. Run:" >&2
+echo "    sudo apt-get install -y $missing" >&2
+exit 1

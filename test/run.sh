@@ -1,0 +1,32 @@
+#!/bin/sh
+# run.sh -- run each Check test program, then the Python FFI smoke test, and
+# print one closing line "N passed, N failed" (N counts Check tests).
+# Usage: run.sh TEST_BINARY...   (PYTHON=..., NO_PYTHON=1 to skip the FFI test)
+set -u
+passed=0 failed=0 progs_failed=""
+for t in "$@"; do
+    out=$("$t" 2>&1); rc=$?
+    printf '%s\n' "$out"
+    # Check's summary: "100%: Checks: 12, Failures: 0, Errors: 0"
+    line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: ' | tail -n 1)
+    if [ -n "$line" ]; then
+        n=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
+        f=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+).*/\1/')
+        e=$(echo "$line" | sed -E 's/.*Errors: ([0-9]+).*/\1/')
+        passed=$((passed + n - f - e)); failed=$((failed + f + e))
+    else
+        failed=$((failed + 1))
+    fi
+    [ $rc -eq 0 ] || progs_failed="$progs_failed $t"
+done
+if [ "${NO_PYTHON:-0}" != 1 ]; then
+    here=$(dirname "$0")
+    if out=$(${PYTHON:-python3} "$here/test_ctypes.py" 2>&1); then
+        printf '%s\n' "$out"; passed=$((passed + 1))
+    else
+        printf '%s\n' "$out"; failed=$((failed + 1)); progs_failed="$progs_failed test_ctypes.py"
+    fi
+fi
+[ -z "$progs_failed" ] || echo "failing:$progs_failed"
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ] && [ -z "$progs_failed" ]
