@@ -43,8 +43,12 @@ CFLAGS_TEST = -std=c11 $(OPT) -Wall -Wextra -Wpedantic -Werror -D_POSIX_C_SOURCE
 
 SRCS := $(sort $(wildcard src/*.c))
 OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
-TESTS := $(sort $(wildcard test/check_*.c))
-TEST_BINS := $(patsubst test/%.c,build/test/%,$(TESTS))
+# check_internal_*.c test internal modules: linked with the objects, not the
+# shared library (whose internal symbols are hidden).
+INTERNAL_TESTS := $(sort $(wildcard test/check_internal_*.c))
+TESTS := $(filter-out $(INTERNAL_TESTS),$(sort $(wildcard test/check_*.c)))
+TEST_BINS := $(patsubst test/%.c,build/test/%,$(TESTS)) \
+             $(patsubst test/%.c,build/test/%,$(INTERNAL_TESTS))
 EXAMPLES := $(sort $(wildcard examples/*.c))
 EXAMPLE_BINS := $(patsubst examples/%.c,build/examples/%,$(EXAMPLES))
 
@@ -60,7 +64,7 @@ all: deps $(SHLIB) $(STLIB) lib/cpae.pc
 deps:
 	@$(DEPS) build
 
-build/obj/%.o: src/%.c $(HDR) src/internal.h | build/obj
+build/obj/%.o: src/%.c $(HDR) $(wildcard src/*.h) | build/obj
 	$(CC) $(CFLAGS_LIB) -c $< -o $@
 
 build/obj build/test build/examples build/asan lib:
@@ -85,7 +89,10 @@ lib/cpae.pc: pkgconfig/cpae.pc.in $(HDR) | lib
 
 # ------------------------------------------------------------------ tests
 build/test/%: test/%.c test/testutil.h $(SHLIB) | build/test
-	$(CC) $(CFLAGS_TEST) $< -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib $(CHECK_LIBS) -lm
+	$(CC) $(CFLAGS_TEST) $< -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib $(CHECK_LIBS) -lz -lm
+
+build/test/check_internal_%: test/check_internal_%.c test/testutil.h $(OBJS) | build/test
+	$(CC) $(CFLAGS_TEST) -Isrc $(DEP_CFLAGS) $< $(OBJS) -o $@ $(DEP_LIBS) $(CHECK_LIBS) -lm
 
 check: deps-check all check-abi $(TEST_BINS)
 	@PYTHON=$(PYTHON) sh test/run.sh $(TEST_BINS)
@@ -98,11 +105,11 @@ deps-check:
 # Sanitizer build: library objects and tests compiled together, statically.
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_OBJS := $(patsubst src/%.c,build/asan/%.o,$(SRCS))
-ASAN_BINS := $(patsubst test/%.c,build/asan/%,$(TESTS))
-build/asan/%.o: src/%.c $(HDR) src/internal.h | build/asan
+ASAN_BINS := $(patsubst test/%.c,build/asan/%,$(TESTS) $(INTERNAL_TESTS))
+build/asan/%.o: src/%.c $(HDR) $(wildcard src/*.h) | build/asan
 	$(CC) $(CFLAGS_LIB) $(ASAN_FLAGS) -O1 -c $< -o $@
 build/asan/check_%: test/check_%.c test/testutil.h $(ASAN_OBJS) | build/asan
-	$(CC) $(CFLAGS_TEST) $(ASAN_FLAGS) -O1 $< $(ASAN_OBJS) -o $@ $(DEP_LIBS) $(CHECK_LIBS) -lm
+	$(CC) $(CFLAGS_TEST) -Isrc $(DEP_CFLAGS) $(ASAN_FLAGS) -O1 $< $(ASAN_OBJS) -o $@ $(DEP_LIBS) $(CHECK_LIBS) -lm
 asan: deps-check $(ASAN_BINS)
 	@CK_FORK=no ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	    NO_PYTHON=1 sh test/run.sh $(ASAN_BINS)

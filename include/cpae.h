@@ -22,6 +22,8 @@
  *                                  cpae_model_segment, cpae_path_*,
  *                                  cpae_model_count_regions*
  *   - Persistence ................ cpae_model_save*, cpae_model_load*
+ *   - Lie generators ............. cpae_lie_*
+ *   - Training ................... cpae_trainer_*, cpae_param_bounds
  *
  * CONVENTIONS
  *   - Every function that can fail returns an int32_t status: CPAE_OK (0) or
@@ -145,25 +147,30 @@ typedef enum cpae_status {
     CPAE_E_MISMATCH = 11,          /**< handles that do not belong together */
     CPAE_E_LIMIT = 12,             /**< a size exceeds a library limit */
     CPAE_E_CALLBACK = 13,          /**< a user callback reported failure */
-    CPAE_E_INTERNAL = 14           /**< internal error (please report) */
+    CPAE_E_INTERNAL = 14,          /**< internal error (please report) */
+    CPAE_E_CANCELLED = 15,         /**< a progress callback stopped training */
+    CPAE_E_DIVERGED = 16           /**< training produced NaN or infinity */
 } cpae_status;
 
 /** Static English text for a status code (never NULL; unknown codes give
  *  "unknown status"). Thread-safe. Since 0.1. */
 CPAE_API const char *cpae_status_string(int32_t status);
 
-/** Detail message of the last failing call on the calling thread, such as
- *  "cpae_model_encode: argument 4 (dim) is 3, the model's input width is 8".
- *  Empty string if no call has failed on this thread. The pointer is valid
- *  until the next libcpae call on this thread. Thread-safe (thread-local).
+/** Detail message of the last call on the calling thread, such as
+ *  "cpae_model_encode: dim is 3, the stack takes 8". Every call that
+ *  returns a status clears it on entry, so it is empty after a success and
+ *  describes the failure after a failed call. The pointer is valid until
+ *  the next libcpae call on this thread. Thread-safe (thread-local).
  *  Since 0.1. */
 CPAE_API const char *cpae_last_error(void);
 
 /** Copy the last error message of this thread into buf (capacity cap bytes,
  *  always NUL-terminated when cap > 0; truncated if needed).
  *  @param needed if not NULL, receives strlen(message) + 1.
- *  @return CPAE_OK, CPAE_E_NULL (buf NULL with cap > 0),
- *          CPAE_E_BUFFER_TOO_SMALL (message truncated). Since 0.1. */
+ *  This call does not clear the message and sets none of its own.
+ *  @return CPAE_OK, CPAE_E_NULL (buf NULL with cap > 0), CPAE_E_SIZE
+ *          (cap < 0), CPAE_E_BUFFER_TOO_SMALL (message truncated).
+ *  Since 0.1. */
 CPAE_API int32_t cpae_last_error_copy(char *buf, int64_t cap, int64_t *needed);
 /** @} */
 
@@ -497,8 +504,9 @@ CPAE_API int32_t cpae_code_hamming(const cpae_code *a, const cpae_code *b,
  *  Since 0.1. */
 CPAE_API int32_t cpae_code_popcount(const cpae_code *code, int64_t *count);
 
-/** Export the packed bits into buf (capacity cap bytes); *written receives
- *  ceil(n_bits / 8). Unused high bits of the last byte are zero.
+/** Export the packed bits into buf (capacity cap bytes); *written (may be
+ *  NULL) receives ceil(n_bits / 8). Unused high bits of the last byte are
+ *  zero.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.1. */
 CPAE_API int32_t cpae_code_to_bytes(const cpae_code *code, uint8_t *buf,
     int64_t cap, int64_t *written);
@@ -675,7 +683,8 @@ CPAE_API int32_t cpae_path_codes(const cpae_path *path, uint8_t *codes,
  *  uniformly in the ball B(center, rho) with libcpae's generator seeded by
  *  seed (a lower bound on the true count; report it with n_samples).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (rho not finite or < 0),
- *          CPAE_E_SIZE, CPAE_E_NONFINITE, CPAE_E_NOMEM. Since 0.1. */
+ *          CPAE_E_SIZE, CPAE_E_NONFINITE, CPAE_E_LIMIT (n_samples times
+ *          the code size above 2^36 bytes), CPAE_E_NOMEM. Since 0.1. */
 CPAE_API int32_t cpae_model_count_regions_in_ball(const cpae_model *model,
     int32_t stack, const float *center, int64_t dim, double rho,
     int64_t n_samples, uint64_t seed, int64_t *n_regions);
@@ -703,9 +712,13 @@ CPAE_API int32_t cpae_model_count_regions_in_ball(const cpae_model *model,
 typedef int32_t (*cpae_write_fn)(void *user_data, const uint8_t *bytes,
     int64_t n);
 
-/** Save atomically to `path`: the bytes go to a temporary file in the same
- *  directory, which is flushed to disk (fsync) and renamed over `path`; an
- *  existing file is never left half-written.
+/** Save atomically to `path`: the bytes go to a temporary file
+ *  (`path`.tmp.XXXXXX) in the same directory, which is flushed to disk
+ *  (fsync) and renamed over `path`, then the directory is synced; an
+ *  existing file is never left half-written and on failure the temporary
+ *  file is removed. A replaced file keeps its permission bits; a new file
+ *  is created with mode 0600. A symbolic link at `path` is replaced, not
+ *  followed.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_IO, CPAE_E_NOMEM. Since 0.1. */
 CPAE_API int32_t cpae_model_save(const cpae_model *model, const char *path);
 
@@ -713,13 +726,14 @@ CPAE_API int32_t cpae_model_save(const cpae_model *model, const char *path);
  *  @return CPAE_OK, CPAE_E_NULL. Since 0.1. */
 CPAE_API int32_t cpae_model_save_size(const cpae_model *model, int64_t *n);
 
-/** Serialize into buf (capacity cap); *written receives the size.
+/** Serialize into buf (capacity cap); *written receives the size (also
+ *  on CPAE_E_BUFFER_TOO_SMALL, when nothing is written to buf).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.1. */
 CPAE_API int32_t cpae_model_save_to_buffer(const cpae_model *model,
     uint8_t *buf, int64_t cap, int64_t *written);
 
-/** Serialize through a write callback (in one or more calls).
- *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_CALLBACK, CPAE_E_NOMEM. Since 0.1. */
+/** Serialize through a write callback (in one or more calls of at most
+ *  16 KiB each). @return CPAE_OK, CPAE_E_NULL, CPAE_E_CALLBACK. Since 0.1. */
 CPAE_API int32_t cpae_model_save_to_callback(const cpae_model *model,
     cpae_write_fn write, void *user_data);
 
@@ -730,9 +744,297 @@ CPAE_API CPAE_NODISCARD int32_t cpae_model_load(const char *path,
     cpae_model **out);
 
 /** Load a model from n bytes in memory (the buffer is only read).
- *  @return as cpae_model_load, without CPAE_E_IO. Since 0.1. */
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (n <= 0), CPAE_E_FORMAT,
+ *          CPAE_E_VERSION, CPAE_E_LIMIT, CPAE_E_NONFINITE, CPAE_E_NOMEM.
+ *  Since 0.1. */
 CPAE_API CPAE_NODISCARD int32_t cpae_model_load_from_buffer(
     const uint8_t *buf, int64_t n, cpae_model **out);
+/** @} */
+
+/* ======================================================================
+ * Lie generators
+ * ====================================================================== */
+
+/** @defgroup lie Lie generators
+ * k generators G_1..G_k, each d x d (row-major), of the Lie group the
+ * Lie regularizers learn (MATH.md section 3). Each generator has unit
+ * Frobenius norm and, for k > 1, they are kept Frobenius-orthonormal
+ * (Gram-Schmidt), so the group parameter theta carries the scale.
+ * THREAD SAFETY: const functions are thread-safe; setters and training
+ * need exclusive access.
+ * @{ */
+
+/** Parametrisation of the generators. */
+typedef enum cpae_lie_param {
+    CPAE_LIE_GENERAL = 0, /**< any d x d matrix, learned */
+    CPAE_LIE_SKEW = 1,    /**< skew-symmetric (G = -G^T; compact groups:
+                               rotations, cyclic shifts), learned */
+    CPAE_LIE_FIXED = 2    /**< user-supplied, not learned (only theta is) */
+} cpae_lie_param;
+
+typedef struct cpae_lie cpae_lie;
+
+/** Create k generators of size d x d with random entries from libcpae's
+ *  generator seeded by seed (standard normal; skew: S - S^T), normalised.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (d < 1, k < 1, k > d*d),
+ *          CPAE_E_INVALID (param), CPAE_E_LIMIT, CPAE_E_NOMEM. Since 0.1. */
+CPAE_API CPAE_NODISCARD int32_t cpae_lie_create(int64_t d, int64_t k,
+    int32_t param, uint64_t seed, cpae_lie **out);
+
+/** Destroy generators (NULL is a no-op). Since 0.1. */
+CPAE_API void cpae_lie_destroy(cpae_lie *lie);
+
+/** Deep copy. @return CPAE_OK, CPAE_E_NULL, CPAE_E_NOMEM. Since 0.1. */
+CPAE_API CPAE_NODISCARD int32_t cpae_lie_clone(const cpae_lie *lie,
+    cpae_lie **out);
+
+/** Size d, count k and parametrisation. Any output may be NULL.
+ *  @return CPAE_OK, CPAE_E_NULL. Since 0.1. */
+CPAE_API int32_t cpae_lie_info(const cpae_lie *lie, int64_t *d, int64_t *k,
+    int32_t *param);
+
+/** Set the generators from g (k x d x d, len == k*d*d), for instance a
+ *  known generator or one derived from data. They are normalised (and
+ *  orthonormalised for k > 1). For CPAE_LIE_SKEW every G_j must be
+ *  skew-symmetric to 1e-6 relative.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_NONFINITE,
+ *          CPAE_E_INVALID (not skew, zero or linearly dependent
+ *          generators); the generators are unchanged on failure.
+ *  Since 0.1. */
+CPAE_API int32_t cpae_lie_set(cpae_lie *lie, const float *g, int64_t len);
+
+/** Copy the generators out (k x d x d floats, capacity cap).
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.1. */
+CPAE_API int32_t cpae_lie_get(const cpae_lie *lie, float *g, int64_t cap);
+
+/** Matrix exponential exp(sum_j theta_j G_j) (theta: k values) into e
+ *  (d x d, capacity cap): Pade scaling and squaring (Higham 2005) in
+ *  double. @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE,
+ *  CPAE_E_BUFFER_TOO_SMALL, CPAE_E_NONFINITE, CPAE_E_NUMERIC,
+ *  CPAE_E_NOMEM. Thread-safe. Since 0.1. */
+CPAE_API int32_t cpae_lie_expm(const cpae_lie *lie, const double *theta,
+    int64_t n_theta, float *e, int64_t cap);
+
+/** Orbit of x0 under generator j: row t of out (n_theta x d, capacity
+ *  cap) is exp(thetas[t] G_j) x0. @return CPAE_OK, CPAE_E_NULL,
+ *  CPAE_E_SIZE, CPAE_E_INVALID (j), CPAE_E_BUFFER_TOO_SMALL,
+ *  CPAE_E_NONFINITE, CPAE_E_NUMERIC, CPAE_E_NOMEM. Thread-safe.
+ *  Since 0.1. */
+CPAE_API int32_t cpae_lie_orbit(const cpae_lie *lie, int64_t j,
+    const float *x0, int64_t d, const double *thetas, int64_t n_theta,
+    float *out, int64_t cap);
+
+/** Compare generator j with a reference generator g_ref (d x d):
+ *  *full = |<G_j, g_ref>| / (||G_j|| ||g_ref||); if points (n x d) is not
+ *  NULL, *restricted is the same cosine of P G_j P and P g_ref P, P the
+ *  orthogonal projector onto the span of the points (MATH.md section 7;
+ *  NaN when points is NULL). Either output may be NULL.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_INVALID,
+ *          CPAE_E_NONFINITE, CPAE_E_NUMERIC, CPAE_E_NOMEM. Since 0.1. */
+CPAE_API int32_t cpae_lie_cosine(const cpae_lie *lie, int64_t j,
+    const float *g_ref, int64_t len, const float *points, int64_t n,
+    double *full, double *restricted);
+
+/** The generator of cyclic shifts of periodic signals of length d: the
+ *  skew-symmetric circulant spectral-derivative matrix, so that
+ *  exp(theta G) x shifts a band-limited x by theta samples (MATH.md
+ *  section 7; for even d the Nyquist mode is left fixed, see docs).
+ *  Written unnormalised into g (d x d, capacity cap).
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_BUFFER_TOO_SMALL.
+ *  Since 0.1. */
+CPAE_API int32_t cpae_shift_generator(int64_t d, float *g, int64_t cap);
+/** @} */
+
+/* ======================================================================
+ * Training
+ * ====================================================================== */
+
+/** @defgroup training Training
+ * A trainer fits a model (and, for the Lie methods, its generators) to a
+ * data set with one of the objectives of MATH.md section 3. It BORROWS
+ * the model and the generators: they must outlive the trainer and must
+ * not be used by other threads while it trains. Hyperparameters are set
+ * by key (cpae_trainer_set_param), so the set can grow without changing
+ * the ABI; cpae_param_bounds tells each key's range and default.
+ * THREAD SAFETY: a trainer and what it borrows need exclusive access.
+ * Same seed, data, parameters and OpenBLAS thread count give
+ * bit-identical weights.
+ * @{ */
+
+/** Training methods: each selects the default weights of the loss terms
+ *  (all can be changed afterwards). */
+typedef enum cpae_method {
+    CPAE_METHOD_AE = 0,          /**< reconstruction only */
+    CPAE_METHOD_DENOISING = 1,   /**< reconstruct x from x + noise */
+    CPAE_METHOD_CONTRACTIVE = 2, /**< + lambda_J ||J_E||^2 */
+    CPAE_METHOD_HOC = 3,         /**< contractive + higher-order term */
+    CPAE_METHOD_LIE_LOCAL = 4,   /**< + Lie regularizer, local form */
+    CPAE_METHOD_LIE_EXACT = 5    /**< + Lie regularizer, exact form */
+} cpae_method;
+
+/** Loss terms, in the order reported by training calls. */
+typedef enum cpae_loss_term {
+    CPAE_TERM_RECONSTRUCTION = 0, /**< (1/m) sum ||D(E(x~)) - x||^2 */
+    CPAE_TERM_CONTRACTIVE = 1,    /**< (1/m) sum ||J_E||^2 */
+    CPAE_TERM_HIGHER_ORDER = 2,   /**< (1/m) sum mean_k ||J_E(x)-J_E(x+e_k)||^2 */
+    CPAE_TERM_LIE_LOCAL = 3,      /**< (1/(mK)) sum r_ik */
+    CPAE_TERM_LIE_EXACT = 4,      /**< (1/m) sum r_i */
+    CPAE_TERM_TOTAL = 5           /**< weighted sum (the objective) */
+} cpae_loss_term;
+#define CPAE_N_LOSS_TERMS 6
+/** Returns CPAE_N_LOSS_TERMS. Thread-safe. Since 0.1. */
+CPAE_API int64_t cpae_n_loss_terms(void);
+/** Static name of a loss term ("reconstruction", ...; "unknown" if out of
+ *  range). Thread-safe. Since 0.1. */
+CPAE_API const char *cpae_loss_term_name(int32_t term);
+
+/** Hyperparameter keys. Values are passed as double (integers and enums
+ *  too). Numbers are fixed forever; 1000 and above are experimental. */
+typedef enum cpae_param {
+    CPAE_P_OPTIMIZER = 1,        /**< 0 SGD with momentum, 1 Adam */
+    CPAE_P_LEARNING_RATE = 2,
+    CPAE_P_MOMENTUM = 3,         /**< SGD momentum */
+    CPAE_P_ADAM_BETA1 = 4,
+    CPAE_P_ADAM_BETA2 = 5,
+    CPAE_P_ADAM_EPS = 6,
+    CPAE_P_WEIGHT_DECAY = 7,     /**< L2 on weights (not biases, not G) */
+    CPAE_P_BATCH_SIZE = 8,
+    CPAE_P_EPOCHS = 9,
+    CPAE_P_SEED = 10,            /**< shuffling, noise and samplers */
+    CPAE_P_PATIENCE = 11,        /**< early stopping epochs (0: off) */
+    CPAE_P_GENERATOR_LR = 12,    /**< generator learning-rate factor */
+    CPAE_P_W_RECONSTRUCTION = 20,
+    CPAE_P_NOISE_SIGMA = 21,     /**< denoising: Gaussian std */
+    CPAE_P_NOISE_MASK = 22,      /**< denoising: masking probability */
+    CPAE_P_W_CONTRACTIVE = 23,   /**< lambda_J */
+    CPAE_P_W_HIGHER_ORDER = 24,  /**< lambda_H */
+    CPAE_P_HOC_SIGMA = 25,       /**< std of the HOC corruptions */
+    CPAE_P_HOC_COPIES = 26,      /**< corruptions per sample n_c */
+    CPAE_P_W_LIE_LOCAL = 30,     /**< lambda_lie, local form */
+    CPAE_P_LIE_SAMPLER = 31,     /**< 0 data neighbours, 1 ball, 2 facet */
+    CPAE_P_LIE_NEIGHBOURS = 32,  /**< K */
+    CPAE_P_LIE_DELTA = 33,       /**< ball radius in latent space */
+    CPAE_P_LIE_FACET_EPS = 34,   /**< step (1 + eps) r past a facet */
+    CPAE_P_LIE_FORM = 35,        /**< 0 plain, 1 tangent-space */
+    CPAE_P_W_LIE_EXACT = 40,     /**< lambda_lie, exact form */
+    CPAE_P_LIE_THETA_MAX = 41,   /**< exact form theta range (0: from data) */
+    CPAE_P_LIE_THETA_GRID = 42,  /**< exact form grid points */
+    CPAE_P_LIE_REANCHOR = 43,    /**< 1: new anchor every epoch */
+    CPAE_P_LIE_ANCHOR = 44       /**< index of the anchor training sample */
+} cpae_param;
+
+/** Range [*lo, *hi] and default of a key (the default for
+ *  CPAE_METHOD_AE; methods change the weights' defaults). Any output may
+ *  be NULL. @return CPAE_OK, CPAE_E_INVALID (unknown key). Thread-safe.
+ *  Since 0.1. */
+CPAE_API int32_t cpae_param_bounds(int32_t key, double *lo, double *hi,
+    double *default_value);
+
+typedef struct cpae_trainer cpae_trainer;
+
+/** Create a trainer for `model` (borrowed, modified by training) with the
+ *  default hyperparameters of `method`. `lie` (borrowed) is required for
+ *  the Lie methods, must have d equal to the model's input width, and is
+ *  trained too unless it is CPAE_LIE_FIXED; it may be NULL otherwise.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (method), CPAE_E_MISMATCH
+ *          (generator size), CPAE_E_NOMEM. Since 0.1. */
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_create(cpae_model *model,
+    cpae_lie *lie, int32_t method, cpae_trainer **out);
+
+/** Destroy a trainer (NULL is a no-op); the model and generators stay.
+ *  Since 0.1. */
+CPAE_API void cpae_trainer_destroy(cpae_trainer *trainer);
+
+/** Set a hyperparameter. @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID
+ *  (unknown key, value outside its bounds, not an integer where one is
+ *  needed), CPAE_E_NONFINITE. Since 0.1. */
+CPAE_API int32_t cpae_trainer_set_param(cpae_trainer *trainer, int32_t key,
+    double value);
+
+/** Read a hyperparameter. @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID.
+ *  Since 0.1. */
+CPAE_API int32_t cpae_trainer_get_param(const cpae_trainer *trainer,
+    int32_t key, double *value);
+
+/** Training data: n samples (n x d, copied). NaN or infinity anywhere is
+ *  refused before training. Data neighbours for the Lie sampler are
+ *  computed here (K nearest samples in input space).
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_NONFINITE,
+ *          CPAE_E_NOMEM. Since 0.1. */
+CPAE_API int32_t cpae_trainer_set_data(cpae_trainer *trainer, const float *x,
+    int64_t n, int64_t d);
+
+/** Optional validation data (copied). With it, each epoch ends with the
+ *  validation reconstruction error; the best weights are restored at the
+ *  end, and CPAE_P_PATIENCE > 0 stops after that many epochs without
+ *  improvement. @return as cpae_trainer_set_data. Since 0.1. */
+CPAE_API int32_t cpae_trainer_set_validation(cpae_trainer *trainer,
+    const float *x, int64_t n, int64_t d);
+
+/** Progress callback, called on the training thread after every step:
+ *  epoch (from 0), step (global, from 1), the unweighted loss terms of the
+ *  step (CPAE_N_LOSS_TERMS values, see cpae_loss_term), the validation
+ *  error of the last finished epoch (NaN if none) and the elapsed seconds.
+ *  Return 0 to continue, non-zero to stop (cpae_trainer_fit then returns
+ *  CPAE_E_CANCELLED, keeping the weights of the last step). Must not
+ *  unwind through libcpae. */
+typedef int32_t (*cpae_progress_fn)(void *user_data, int64_t epoch,
+    int64_t step, const double *terms, double validation, double seconds);
+
+/** Install (or with fn NULL remove) the progress callback.
+ *  @return CPAE_OK, CPAE_E_NULL (trainer). Since 0.1. */
+CPAE_API int32_t cpae_trainer_set_callback(cpae_trainer *trainer,
+    cpae_progress_fn fn, void *user_data);
+
+/** Train for CPAE_P_EPOCHS epochs of seeded shuffled mini-batches.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (no data), CPAE_E_CANCELLED,
+ *          CPAE_E_DIVERGED (a non-finite loss or weight: the model and
+ *          generators are left at their last finite state),
+ *          CPAE_E_NUMERIC, CPAE_E_NOMEM. Since 0.1. */
+CPAE_API int32_t cpae_trainer_fit(cpae_trainer *trainer);
+
+/** Number of trainable values: model weights and biases, then the
+ *  generators (k*d*d, unless fixed or absent).
+ *  @return CPAE_OK, CPAE_E_NULL. Since 0.1. */
+CPAE_API int32_t cpae_trainer_n_params(const cpae_trainer *trainer,
+    int64_t *n);
+
+/** Copy all trainable values into a flat vector (layout: for each encoder
+ *  then decoder layer, W row-major then b; then G_1..G_k row-major).
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.1. */
+CPAE_API int32_t cpae_trainer_get_params(const cpae_trainer *trainer,
+    float *params, int64_t cap);
+
+/** Set all trainable values from a flat vector (len == n_params; the
+ *  generators are renormalised). @return CPAE_OK, CPAE_E_NULL,
+ *  CPAE_E_SIZE, CPAE_E_NONFINITE (nothing changed). Since 0.1. */
+CPAE_API int32_t cpae_trainer_set_params(cpae_trainer *trainer,
+    const float *params, int64_t len);
+
+/** Loss terms (terms: capacity n_terms >= CPAE_N_LOSS_TERMS) and, if grad
+ *  is not NULL, the gradient of the total loss with respect to all
+ *  trainable values (layout of cpae_trainer_get_params; capacity cap) for
+ *  the batch x (m x d), without changing any weight. Noise and samplers
+ *  draw from the trainer's generator. For the data sampler the batch's
+ *  neighbours are taken among the training data (set_data first).
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_BUFFER_TOO_SMALL,
+ *          CPAE_E_NONFINITE, CPAE_E_NUMERIC, CPAE_E_NOMEM. Since 0.1. */
+CPAE_API int32_t cpae_trainer_gradient(cpae_trainer *trainer, const float *x,
+    int64_t m, int64_t d, double *terms, int64_t n_terms, float *grad,
+    int64_t cap);
+
+/** Apply an externally computed gradient (for example averaged over
+ *  data-parallel workers) with the trainer's optimiser, as one step.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_NONFINITE (nothing
+ *  changed). Since 0.1. */
+CPAE_API int32_t cpae_trainer_apply_gradient(cpae_trainer *trainer,
+    const float *grad, int64_t len);
+
+/** One optimiser step on the batch x (m x d); terms as for
+ *  cpae_trainer_gradient. @return as cpae_trainer_gradient, plus
+ *  CPAE_E_DIVERGED (step not applied). Since 0.1. */
+CPAE_API int32_t cpae_trainer_step(cpae_trainer *trainer, const float *x,
+    int64_t m, int64_t d, double *terms, int64_t n_terms);
 /** @} */
 
 #ifdef __cplusplus

@@ -133,7 +133,7 @@ int32_t cpae_model_affine(const cpae_model *model, int32_t stack, const float *p
     int32_t st;
     cpae_chain c;
     double *x;
-    if ((st = cpae__check_points(model, stack, point, 1, dim, &c, fn)) ||
+    if ((st = cpae__check_points(model, stack, point, 1, dim, &c, fn, "point")) ||
         (st = cpae__check_ptr(map, fn, "map")) || (st = check_map(map, stack, &c, fn, "map")) ||
         (st = cpae__to_double(point, dim, &x, fn, "point")))
         return st;
@@ -159,7 +159,7 @@ int32_t cpae_model_region_maps(const cpae_model *model, const float *x, int64_t 
     cpae__clear_error();
     int32_t st;
     cpae_chain ce, cd, ca;
-    if ((st = cpae__check_points(model, CPAE_ENCODER, x, 1, dim, &ce, fn)))
+    if ((st = cpae__check_points(model, CPAE_ENCODER, x, 1, dim, &ce, fn, "x")))
         return st;
     (void)cpae__chain(model, CPAE_DECODER, &cd, fn);
     (void)cpae__chain(model, CPAE_AUTOENCODER, &ca, fn);
@@ -266,14 +266,15 @@ int32_t cpae_affine_apply(const cpae_affine *map, const float *p, int64_t n, int
     if ((st = cpae__check_ptr(map, fn, "map")) || (st = cpae__check_ptr(p, fn, "p")) ||
         (st = cpae__check_ptr(y, fn, "y")))
         return st;
-    int64_t need;
-    if (n < 1 || dim != map->n_in || !cpae__mul_ok(n, map->n_out, &need))
+    int64_t need, n_p;
+    if (n < 1 || dim != map->n_in || !cpae__mul_ok(n, map->n_out, &need) ||
+        !cpae__mul_ok(n, dim, &n_p) || need > (INT64_C(1) << 40) || n_p > (INT64_C(1) << 40))
         return cpae__fail(CPAE_E_SIZE, fn, "n=%lld, dim=%lld (the map takes %lld)",
                           (long long)n, (long long)dim, (long long)map->n_in);
     if ((st = cpae__check_cap(y_cap, need, fn, "y")))
         return st;
     double *pd, *yd;
-    if ((st = cpae__to_double(p, n * dim, &pd, fn, "p")))
+    if ((st = cpae__to_double(p, n_p, &pd, fn, "p")))
         return st;
     if (!(yd = malloc((size_t)need * sizeof(double)))) {
         free(pd);

@@ -68,7 +68,7 @@ int32_t cpae_model_code(const cpae_model *model, int32_t stack, const float *poi
     cpae__clear_error();
     int32_t st;
     cpae_chain c;
-    if ((st = cpae__check_points(model, stack, point, 1, dim, &c, fn)) ||
+    if ((st = cpae__check_points(model, stack, point, 1, dim, &c, fn, "point")) ||
         (st = cpae__check_ptr(code, fn, "code")))
         return st;
     if (code->stack != stack || code->shape_hash != cpae__chain_shape_hash(&c))
@@ -111,7 +111,7 @@ int32_t cpae_model_codes(const cpae_model *model, int32_t stack, const float *po
     cpae__clear_error();
     int32_t st;
     cpae_chain c;
-    if ((st = cpae__check_points(model, stack, points, n, dim, &c, fn)) ||
+    if ((st = cpae__check_points(model, stack, points, n, dim, &c, fn, "points")) ||
         (st = cpae__check_ptr(codes, fn, "codes")))
         return st;
     int64_t cb = cpae__bytes_for_bits(cpae__chain_bits(&c)), need;
@@ -175,7 +175,7 @@ int32_t cpae_model_count_regions(const cpae_model *model, int32_t stack,
     cpae__clear_error();
     int32_t st;
     cpae_chain c;
-    if ((st = cpae__check_points(model, stack, points, n, dim, &c, fn)) ||
+    if ((st = cpae__check_points(model, stack, points, n, dim, &c, fn, "points")) ||
         (st = cpae__check_ptr(n_regions, fn, "n_regions")))
         return st;
     int64_t cb = cpae__bytes_for_bits(cpae__chain_bits(&c));

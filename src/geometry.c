@@ -58,7 +58,7 @@ int32_t cpae_model_boundary_distance(const cpae_model *model, int32_t stack,
     cpae__clear_error();
     int32_t st;
     cpae_chain c;
-    if ((st = cpae__check_points(model, stack, point, 1, dim, &c, fn)) ||
+    if ((st = cpae__check_points(model, stack, point, 1, dim, &c, fn, "point")) ||
         (st = cpae__check_ptr(r, fn, "r")) ||
         (normal && (st = cpae__check_cap(normal_cap, dim, fn, "normal"))))
         return st;
@@ -91,7 +91,7 @@ int32_t cpae_model_boundary_distances(const cpae_model *model, int32_t stack,
     cpae__clear_error();
     int32_t st;
     cpae_chain c;
-    if ((st = cpae__check_points(model, stack, points, n, dim, &c, fn)) ||
+    if ((st = cpae__check_points(model, stack, points, n, dim, &c, fn, "points")) ||
         (st = cpae__check_ptr(r, fn, "r")) || (st = cpae__check_cap(r_cap, n, fn, "r")))
         return st;
     double *x;
@@ -215,8 +215,9 @@ int32_t cpae_model_segment(const cpae_model *model, int32_t stack, const float *
     cpae__clear_error();
     int32_t st;
     cpae_chain c;
-    if ((st = cpae__check_points(model, stack, p, 1, dim, &c, fn)) ||
+    if ((st = cpae__check_points(model, stack, p, 1, dim, &c, fn, "p")) ||
         (st = cpae__check_ptr(q, fn, "q")) || (st = cpae__check_ptr(out, fn, "out")) ||
+        (st = cpae__check_finite_f(p, dim, fn, "p")) ||
         (st = cpae__check_finite_f(q, dim, fn, "q")))
         return st;
     if (max_regions < 1)
@@ -346,7 +347,7 @@ int32_t cpae_model_count_regions_in_ball(const cpae_model *model, int32_t stack,
     cpae__clear_error();
     int32_t st;
     cpae_chain c;
-    if ((st = cpae__check_points(model, stack, center, n_samples, dim, &c, fn)) ||
+    if ((st = cpae__check_points(model, stack, center, n_samples, dim, &c, fn, "center")) ||
         (st = cpae__check_ptr(n_regions, fn, "n_regions")) ||
         (st = cpae__check_finite_f(center, dim, fn, "center")))
         return st;

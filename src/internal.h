@@ -150,7 +150,7 @@ int32_t cpae__to_double(const float *x, int64_t n, double **out,
 /* Validate a (model, stack, point array, n, dim) call and return the chain. */
 int32_t cpae__check_points(const cpae_model *m, int32_t stack,
                            const float *p, int64_t n, int64_t dim,
-                           cpae_chain *c, const char *func);
+                           cpae_chain *c, const char *func, const char *name);
 
 /* ------------------------------------------------------------------ codes */
 

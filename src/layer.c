@@ -35,7 +35,7 @@ int32_t cpae_layer_create(int64_t n_in, int64_t n_out, int32_t activation,
                           CPAE_MAX_WIDTH);
     if (!cpae__valid_activation(activation))
         return cpae__fail(CPAE_E_INVALID, fn, "unknown activation %d", (int)activation);
-    if (!isfinite(alpha))
+    if (activation == CPAE_ACT_LEAKY_RELU && !isfinite(alpha))
         return cpae__fail(CPAE_E_NONFINITE, fn, "alpha is not finite");
     int64_t nw;
     if (!cpae__mul_ok(n_in, n_out, &nw) || nw > CPAE_MAX_PARAMS)
@@ -166,14 +166,15 @@ int32_t cpae_layer_forward(const cpae_layer *layer, const float *x, int64_t n,
     if (n < 1 || n_in != layer->n_in)
         return cpae__fail(CPAE_E_SIZE, fn, "n=%lld, n_in=%lld (layer takes %lld)",
                           (long long)n, (long long)n_in, (long long)layer->n_in);
-    int64_t need;
-    if (!cpae__mul_ok(n, layer->n_out, &need))
-        return cpae__fail(CPAE_E_SIZE, fn, "n * n_out overflows");
+    int64_t need, n_x;
+    if (!cpae__mul_ok(n, layer->n_out, &need) || !cpae__mul_ok(n, n_in, &n_x) ||
+        need > (INT64_C(1) << 40) || n_x > (INT64_C(1) << 40))
+        return cpae__fail(CPAE_E_SIZE, fn, "n = %lld rows is too large", (long long)n);
     if ((st = cpae__check_cap(y_cap, need, fn, "y")))
         return st;
     cpae_chain c = {layer, 1};
     double *xd = NULL;
-    if ((st = cpae__to_double(x, n * n_in, &xd, fn, "x")))
+    if ((st = cpae__to_double(x, n_x, &xd, fn, "x")))
         return st;
     double *yd = malloc((size_t)need * sizeof(double));
     if (!yd) {

@@ -201,6 +201,14 @@ int32_t cpae_model_create_mirrored(const int64_t *widths, int64_t n_widths,
         return cpae__fail(CPAE_E_LIMIT, fn, "more than CPAE_MAX_LAYERS layers");
     if (!cpae__valid_activation(hidden_act))
         return cpae__fail(CPAE_E_INVALID, fn, "unknown activation %d", (int)hidden_act);
+    for (int64_t i = 0; i < n_widths; i++) {
+        if (widths[i] < 1)
+            return cpae__fail(CPAE_E_SIZE, fn, "widths[%lld] is %lld; must be >= 1",
+                              (long long)i, (long long)widths[i]);
+        if (widths[i] > CPAE_MAX_WIDTH)
+            return cpae__fail(CPAE_E_LIMIT, fn, "widths[%lld] exceeds CPAE_MAX_WIDTH",
+                              (long long)i);
+    }
     int64_t L = n_widths - 1;
     int64_t dec_w[CPAE_MAX_LAYERS + 1];
     int32_t acts[CPAE_MAX_LAYERS];
@@ -472,11 +480,12 @@ int32_t cpae__to_double(const float *x, int64_t n, double **out, const char *fun
 }
 
 int32_t cpae__check_points(const cpae_model *m, int32_t stack, const float *p,
-                           int64_t n, int64_t dim, cpae_chain *c, const char *func)
+                           int64_t n, int64_t dim, cpae_chain *c, const char *func,
+                           const char *name)
 {
     int32_t st;
     if ((st = cpae__check_ptr(m, func, "model")) || (st = cpae__chain(m, stack, c, func)) ||
-        (st = cpae__check_ptr(p, func, "points")))
+        (st = cpae__check_ptr(p, func, name)))
         return st;
     if (n < 1)
         return cpae__fail(CPAE_E_SIZE, func, "n is %lld; need at least one point",
@@ -537,19 +546,20 @@ int32_t cpae__chain_forward(const cpae_chain *c, const double *x, int64_t n, dou
 
 /* encode / decode / reconstruct: one chain forward each. */
 static int32_t run_stack(const cpae_model *m, int32_t stack, const float *x, int64_t n,
-                         int64_t dim, float *y, int64_t y_cap, const char *fn)
+                         int64_t dim, float *y, int64_t y_cap, const char *fn,
+                         const char *in_name, const char *out_name)
 {
     cpae__clear_error();
     cpae_chain c;
     int32_t st;
-    if ((st = cpae__check_points(m, stack, x, n, dim, &c, fn)) ||
-        (st = cpae__check_ptr(y, fn, "output")))
+    if ((st = cpae__check_points(m, stack, x, n, dim, &c, fn, in_name)) ||
+        (st = cpae__check_ptr(y, fn, out_name)))
         return st;
     int64_t d_out = cpae__chain_out(&c);
-    if ((st = cpae__check_cap(y_cap, n * d_out, fn, "output")))
+    if ((st = cpae__check_cap(y_cap, n * d_out, fn, out_name)))
         return st;
     double *xd, *yd;
-    if ((st = cpae__to_double(x, n * dim, &xd, fn, "input")))
+    if ((st = cpae__to_double(x, n * dim, &xd, fn, in_name)))
         return st;
     yd = malloc((size_t)(n * d_out) * sizeof(double));
     if (!yd) {
@@ -568,18 +578,18 @@ static int32_t run_stack(const cpae_model *m, int32_t stack, const float *x, int
 int32_t cpae_model_encode(const cpae_model *model, const float *x, int64_t n,
                           int64_t dim, float *z, int64_t z_cap)
 {
-    return run_stack(model, CPAE_ENCODER, x, n, dim, z, z_cap, "cpae_model_encode");
+    return run_stack(model, CPAE_ENCODER, x, n, dim, z, z_cap, "cpae_model_encode", "x", "z");
 }
 
 int32_t cpae_model_decode(const cpae_model *model, const float *z, int64_t n,
                           int64_t dim, float *x, int64_t x_cap)
 {
-    return run_stack(model, CPAE_DECODER, z, n, dim, x, x_cap, "cpae_model_decode");
+    return run_stack(model, CPAE_DECODER, z, n, dim, x, x_cap, "cpae_model_decode", "z", "x");
 }
 
 int32_t cpae_model_reconstruct(const cpae_model *model, const float *x, int64_t n,
                                int64_t dim, float *y, int64_t y_cap)
 {
     return run_stack(model, CPAE_AUTOENCODER, x, n, dim, y, y_cap,
-                     "cpae_model_reconstruct");
+                     "cpae_model_reconstruct", "x", "y");
 }

@@ -1,0 +1,677 @@
+/* loss.c -- training objectives (MATH.md section 3) and their gradients.
+ *
+ * Every Jacobian term goes through the tangent engine: the Jacobians of all
+ * samples (and neighbours, and corrupted copies) a term needs are formed in
+ * one stacked pass, and dL/dJ goes back in one stacked pass. */
+#include "loss.h"
+
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "expm.h"
+#include "tangent.h"
+
+/* Per-layer state arrays of several sample sets stacked into one set:
+ * rows of src_a (m_a samples) followed by the selected rows of src_b. */
+static double **stack_states(const cpae_chain *c, double *const *qa, int64_t ma,
+                             double *const *qb, const int64_t *rows_b, int64_t mb,
+                             double **buf_out)
+{
+    int64_t total = 0;
+    for (int64_t l = 0; l < c->n; l++)
+        total += (ma + mb) * c->layers[l].n_out;
+    double **q = malloc((size_t)c->n * sizeof(double *));
+    double *buf = malloc((size_t)(total ? total : 1) * sizeof(double));
+    if (!q || !buf) {
+        free(q);
+        free(buf);
+        return NULL;
+    }
+    double *p = buf;
+    for (int64_t l = 0; l < c->n; l++) {
+        int64_t n = c->layers[l].n_out;
+        q[l] = p;
+        memcpy(p, qa[l], (size_t)(ma * n) * sizeof(double));
+        for (int64_t r = 0; r < mb; r++)
+            memcpy(p + (ma + r) * n, qb[l] + (rows_b ? rows_b[r] : r) * n,
+                   (size_t)n * sizeof(double));
+        p += (ma + mb) * n;
+    }
+    *buf_out = buf;
+    return q;
+}
+
+/* ------------------------------------------- contractive and HOC terms */
+
+static int32_t encoder_terms(const cpae_model *model, const cpae__loss_cfg *cfg,
+                             const cpae__trace *tr, const double *xin, int64_t m, cpae_rng *rng,
+                             double *terms, double *grad, const char *fn)
+{
+    cpae_chain enc;
+    (void)cpae__chain(model, CPAE_ENCODER, &enc, fn);
+    int64_t d = cpae__chain_in(&enc), h = cpae__chain_out(&enc);
+    int64_t nc = cfg->w_hoc > 0.0 ? cfg->hoc_nc : 0, M = m * (1 + nc), blk = h * d;
+    cpae__trace tc = {0};
+    cpae__tangent tg = {0};
+    double *xc = NULL, *J = NULL, *dJ = NULL, *qbuf = NULL, **q = NULL;
+    int32_t st = CPAE_OK;
+    if (nc > 0) { /* corrupted copies x + eps_k, n_c per sample */
+        if (!(xc = malloc((size_t)(m * nc * d) * sizeof(double)))) {
+            st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+            goto done;
+        }
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t k = 0; k < nc; k++)
+                for (int64_t j = 0; j < d; j++)
+                    xc[(i * nc + k) * d + j] =
+                        xin[i * d + j] + cfg->hoc_sigma * cpae__rng_normal(rng);
+        if ((st = cpae__trace_run(&enc, xc, m * nc, &tc, fn)))
+            goto done;
+    }
+    q = stack_states(&enc, tr->q, m, tc.q, NULL, m * nc, &qbuf);
+    J = malloc((size_t)(M * blk) * sizeof(double));
+    dJ = calloc((size_t)(M * blk), sizeof(double));
+    if (!q || !J || !dJ) {
+        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        goto done;
+    }
+    if ((st = cpae__tangent_forward(&enc, (const double *const *)q, M, &tg, J, fn)))
+        goto done;
+    double contract = 0.0, hoc = 0.0;
+    double cc = 2.0 * cfg->w_contract / (double)m;
+    double ch = nc > 0 ? 2.0 * cfg->w_hoc / (double)(m * nc) : 0.0;
+    for (int64_t i = 0; i < m; i++) {
+        const double *Ji = J + i * blk;
+        for (int64_t e = 0; e < blk; e++) {
+            contract += Ji[e] * Ji[e];
+            dJ[i * blk + e] += cc * Ji[e];
+        }
+        for (int64_t k = 0; k < nc; k++) {
+            int64_t s = m + i * nc + k;
+            const double *Jk = J + s * blk;
+            for (int64_t e = 0; e < blk; e++) {
+                double diff = Ji[e] - Jk[e];
+                hoc += diff * diff;
+                dJ[i * blk + e] += ch * diff;
+                dJ[s * blk + e] -= ch * diff;
+            }
+        }
+    }
+    terms[CPAE__T_CONTRACT] = contract / (double)m;
+    terms[CPAE__T_HOC] = nc > 0 ? hoc / (double)(m * nc) : 0.0;
+    if (grad)
+        st = cpae__tangent_backward(&enc, &tg, dJ, model->params, grad, fn);
+done:
+    cpae__tangent_free(&tg);
+    cpae__trace_free(&tc);
+    free(xc);
+    free(J);
+    free(dJ);
+    free(q);
+    free(qbuf);
+    return st;
+}
+
+/* ------------------------------------------------------ Lie, local form */
+
+/* Facet sampler (MATH.md section 3): for each latent z_i, the K decoder
+ * constraints closest to it and the points just past them. */
+static int32_t facet_neighbours(const cpae_chain *dec, const cpae__loss_cfg *cfg,
+                                const double *z, double *const *qz, double *const *act,
+                                int64_t m, double *zn, const char *fn)
+{
+    int64_t h = cpae__chain_in(dec), K = cfg->lie_k, ld = m * h;
+    cpae__tangent tg = {0};
+    double *J = malloc((size_t)(m * h * cpae__chain_out(dec)) * sizeof(double));
+    double *best_r = malloc((size_t)(m * K) * sizeof(double));
+    double *best_g = malloc((size_t)(m * K * (h + 1)) * sizeof(double));
+    int64_t wmax = cpae__chain_max_width(dec);
+    double *G = malloc((size_t)(wmax * ld) * sizeof(double));
+    double *Z = malloc((size_t)(m * wmax) * sizeof(double));
+    int32_t st = CPAE_OK;
+    if (!J || !best_r || !best_g || !G || !Z) {
+        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        goto done;
+    }
+    if ((st = cpae__tangent_forward(dec, (const double *const *)qz, m, &tg, J, fn)))
+        goto done;
+    for (int64_t e = 0; e < m * K; e++)
+        best_r[e] = INFINITY;
+    for (int64_t l = 0; l < dec->n; l++) {
+        const struct cpae_layer *L = &dec->layers[l];
+        if (!cpae__has_bits(L->act))
+            continue;
+        int64_t n = L->n_out;
+        /* Constraint gradients W T (n x m h) and values z = W a + b (m x n). */
+        cpae__gemm(false, false, n, ld, L->n_in, 1.0, L->w, L->n_in, tg.T[l], ld, 0.0, G, ld);
+        const double *a_prev = l == 0 ? z : act[l - 1];
+        for (int64_t i = 0; i < m; i++)
+            memcpy(Z + i * n, L->b, (size_t)n * sizeof(double));
+        cpae__gemm(false, true, m, n, L->n_in, 1.0, a_prev, L->n_in, L->w, L->n_in, 1.0, Z, n);
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t u = 0; u < n; u++) {
+                const double *g = G + u * ld + i * h;
+                double nrm2 = 0.0;
+                for (int64_t j = 0; j < h; j++)
+                    nrm2 += g[j] * g[j];
+                if (nrm2 == 0.0)
+                    continue;
+                double r = fabs(Z[i * n + u]) / sqrt(nrm2);
+                double *br = best_r + i * K;
+                if (!(r < br[K - 1]))
+                    continue;
+                /* Insert into the sorted top-K; keep the direction that
+                 * crosses: z > 0 must decrease. */
+                int64_t pos = K - 1;
+                while (pos > 0 && br[pos - 1] > r) {
+                    br[pos] = br[pos - 1];
+                    memcpy(best_g + (i * K + pos) * h, best_g + (i * K + pos - 1) * h,
+                           (size_t)h * sizeof(double));
+                    pos--;
+                }
+                br[pos] = r;
+                double s = (Z[i * n + u] > 0.0 ? -1.0 : 1.0) / sqrt(nrm2);
+                for (int64_t j = 0; j < h; j++)
+                    best_g[(i * K + pos) * h + j] = s * g[j];
+            }
+    }
+    for (int64_t i = 0; i < m; i++)
+        for (int64_t k = 0; k < K; k++) {
+            double *zk = zn + (i * K + k) * h;
+            double r = best_r[i * K + k];
+            memcpy(zk, z + i * h, (size_t)h * sizeof(double));
+            if (isfinite(r)) /* fewer constraints than K: neighbour = z (no pair) */
+                for (int64_t j = 0; j < h; j++)
+                    zk[j] += (1.0 + cfg->facet_eps) * r * best_g[(i * K + k) * h + j] +
+                             (r == 0.0 ? cfg->facet_eps * best_g[(i * K + k) * h + j] : 0.0);
+        }
+done:
+    cpae__tangent_free(&tg);
+    free(J);
+    free(best_r);
+    free(best_g);
+    free(G);
+    free(Z);
+    return st;
+}
+
+/* Neighbour latents z' (m K x h) by the configured sampler. */
+static int32_t sample_neighbours(const cpae_model *model, const cpae__loss_cfg *cfg,
+                                 const cpae__batch *b, const cpae__trace *tr, cpae_rng *rng,
+                                 double *zn, const char *fn)
+{
+    cpae_chain enc, dec;
+    (void)cpae__chain(model, CPAE_ENCODER, &enc, fn);
+    (void)cpae__chain(model, CPAE_DECODER, &dec, fn);
+    int64_t m = b->m, K = cfg->lie_k, h = cpae__chain_out(&enc);
+    const double *z = tr->act[model->n_enc - 1];
+    switch (cfg->lie_sampler) {
+    case CPAE__SAMPLER_DATA:
+        if (!b->x_nbr)
+            return cpae__fail(CPAE_E_INVALID, fn, "the data sampler needs neighbours");
+        return cpae__chain_forward(&enc, b->x_nbr, m * K, zn, NULL, 0, fn);
+    case CPAE__SAMPLER_BALL:
+        for (int64_t e = 0; e < m * K; e++) {
+            double *u = zn + e * h, nrm2;
+            do {
+                nrm2 = 0.0;
+                for (int64_t j = 0; j < h; j++) {
+                    u[j] = cpae__rng_normal(rng);
+                    nrm2 += u[j] * u[j];
+                }
+            } while (nrm2 == 0.0);
+            double s = cfg->lie_delta / sqrt(nrm2);
+            for (int64_t j = 0; j < h; j++)
+                u[j] = z[(e / K) * h + j] + s * u[j];
+        }
+        return CPAE_OK;
+    case CPAE__SAMPLER_FACET:
+        return facet_neighbours(&dec, cfg, z, tr->q + model->n_enc, tr->act + model->n_enc, m,
+                                zn, fn);
+    default:
+        return cpae__fail(CPAE_E_INVALID, fn, "unknown sampler %d", (int)cfg->lie_sampler);
+    }
+}
+
+/* Do two samples have the same decoder code? (Equal codes: residual 0.) */
+static bool same_region(const cpae_chain *dec, double *const *qa, int64_t ia,
+                        double *const *qb, int64_t ib)
+{
+    for (int64_t l = 0; l < dec->n; l++) {
+        int64_t n = dec->layers[l].n_out;
+        if (cpae__has_bits(dec->layers[l].act) &&
+            memcmp(qa[l] + ia * n, qb[l] + ib * n, (size_t)n * sizeof(double)) != 0)
+            return false;
+    }
+    return true;
+}
+
+/* Blocks (P blocks of d x h, contiguous) <-> side by side (d x P h). */
+static void blocks_to_side(const double *blk, int64_t P, int64_t d, int64_t h, double *side)
+{
+    for (int64_t p = 0; p < P; p++)
+        for (int64_t r = 0; r < d; r++)
+            memcpy(side + r * P * h + p * h, blk + (p * d + r) * h, (size_t)h * sizeof(double));
+}
+static void side_to_blocks(const double *side, int64_t P, int64_t d, int64_t h, double *blk)
+{
+    for (int64_t p = 0; p < P; p++)
+        for (int64_t r = 0; r < d; r++)
+            memcpy(blk + (p * d + r) * h, side + r * P * h + p * h, (size_t)h * sizeof(double));
+}
+
+/* One pair's residual. Plain: R = Delta - sum theta_j G_j A'. Tangent
+ * space: the same after projecting off span(A') (thin QR), and E solving
+ * A' E = Q Q^T (Delta - sum theta_j G_j A') for the gradient's extra term.
+ * ga: k blocks (d x h) G_j A'; work: scratch. Returns r = ||R||^2. */
+typedef struct pair_ws {
+    double *delta, *proj, *R, *Q, *tau, *E, *W;
+    const double **gap;
+} pair_ws;
+
+static int32_t pair_residual(const double *Ai, const double *Ap, const double *ga, int64_t k,
+                             int64_t d, int64_t h, int32_t form, pair_ws *w, double *theta,
+                             double *r, const char *fn)
+{
+    int64_t len = d * h;
+    for (int64_t e = 0; e < len; e++)
+        w->delta[e] = Ai[e] - Ap[e];
+    if (form == CPAE__FORM_TANGENT) {
+        /* Q from a thin QR of A'; project Delta and each G_j A'. */
+        memcpy(w->Q, Ap, (size_t)len * sizeof(double));
+        lapack_int info = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)d, (lapack_int)h, w->Q,
+                                         (lapack_int)h, w->tau);
+        if (info != 0)
+            return cpae__fail(CPAE_E_NUMERIC, fn, "dgeqrf failed (%d)", (int)info);
+        for (int64_t a = 0; a < h; a++) /* keep R_qr (upper h x h) in E's slot */
+            for (int64_t c = 0; c < h; c++)
+                w->E[a * h + c] = c >= a ? w->Q[a * h + c] : 0.0;
+        info = LAPACKE_dorgqr(LAPACK_ROW_MAJOR, (lapack_int)d, (lapack_int)h, (lapack_int)h,
+                              w->Q, (lapack_int)h, w->tau);
+        if (info != 0)
+            return cpae__fail(CPAE_E_NUMERIC, fn, "dorgqr failed (%d)", (int)info);
+        for (int64_t j = 0; j <= k; j++) {
+            const double *src = j < k ? ga + j * len : w->delta;
+            double *dst = w->proj + j * len;
+            /* dst = src - Q (Q^T src) */
+            cpae__gemm(true, false, h, h, d, 1.0, w->Q, h, src, h, 0.0, w->W, h);
+            memcpy(dst, src, (size_t)len * sizeof(double));
+            cpae__gemm(false, false, d, h, h, -1.0, w->Q, h, w->W, h, 1.0, dst, h);
+            if (j < k)
+                w->gap[j] = dst;
+        }
+    } else {
+        for (int64_t j = 0; j < k; j++)
+            w->gap[j] = ga + j * len;
+        memcpy(w->proj + k * len, w->delta, (size_t)len * sizeof(double));
+    }
+    const double *target = w->proj + k * len;
+    int32_t st = cpae__theta_local(target, w->gap, k, len, theta, NULL, fn);
+    if (st)
+        return st;
+    double rr = 0.0;
+    for (int64_t e = 0; e < len; e++) {
+        double v = target[e];
+        for (int64_t j = 0; j < k; j++)
+            v -= theta[j] * w->gap[j][e];
+        w->R[e] = v;
+        rr += v * v;
+    }
+    *r = rr;
+    if (form == CPAE__FORM_TANGENT) {
+        /* E = R_qr^{-1} Q^T (Delta - sum theta_j G_j A') (unprojected). */
+        for (int64_t e = 0; e < len; e++) {
+            double v = w->delta[e];
+            for (int64_t j = 0; j < k; j++)
+                v -= theta[j] * ga[j * len + e];
+            w->proj[e] = v; /* slot 0 is free again */
+        }
+        cpae__gemm(true, false, h, h, d, 1.0, w->Q, h, w->proj, h, 0.0, w->W, h);
+        lapack_int info = LAPACKE_dtrtrs(LAPACK_ROW_MAJOR, 'U', 'N', 'N', (lapack_int)h,
+                                         (lapack_int)h, w->E, (lapack_int)h, w->W, (lapack_int)h);
+        if (info < 0)
+            return cpae__fail(CPAE_E_NUMERIC, fn, "dtrtrs failed (%d)", (int)info);
+        if (info > 0) /* A' rank deficient: no well-defined gauge term */
+            memset(w->W, 0, (size_t)(h * h) * sizeof(double));
+        memcpy(w->E, w->W, (size_t)(h * h) * sizeof(double));
+    }
+    return CPAE_OK;
+}
+
+static int32_t lie_local(const cpae_model *model, const struct cpae_lie *lie,
+                         const cpae__loss_cfg *cfg, const cpae__batch *b,
+                         const cpae__trace *tr, cpae_rng *rng, double *terms, double *grad,
+                         const char *fn)
+{
+    cpae_chain dec;
+    (void)cpae__chain(model, CPAE_DECODER, &dec, fn);
+    int64_t m = b->m, K = cfg->lie_k, h = cpae__chain_in(&dec), d = cpae__chain_out(&dec);
+    int64_t k = lie->k, len = d * h;
+    double *const *qz = tr->q + model->n_enc;
+    cpae__trace tn = {0};
+    cpae__tangent tg = {0};
+    double *zn = NULL, *qbuf = NULL, **q = NULL, *J = NULL, *dJ = NULL, *side = NULL,
+           *gside = NULL, *ga = NULL, *rs = NULL, *theta = NULL;
+    int64_t *rows = NULL, *owner = NULL, P = 0;
+    pair_ws w = {0};
+    int32_t st;
+    terms[CPAE__T_LIE_LOCAL] = 0.0;
+    if (!(zn = malloc((size_t)(m * K * h) * sizeof(double))) ||
+        !(rows = malloc((size_t)(m * K) * sizeof(int64_t))) ||
+        !(owner = malloc((size_t)(m * K) * sizeof(int64_t)))) {
+        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        goto done;
+    }
+    if ((st = sample_neighbours(model, cfg, b, tr, rng, zn, fn)) ||
+        (st = cpae__trace_run(&dec, zn, m * K, &tn, fn)))
+        goto done;
+    /* Pairs in the same region contribute exactly 0: skip them before any
+     * tangent work. */
+    for (int64_t e = 0; e < m * K; e++)
+        if (!same_region(&dec, qz, e / K, tn.q, e)) {
+            rows[P] = e;
+            owner[P++] = e / K;
+        }
+    if (P == 0)
+        goto done;
+    int64_t S = m + P;
+    q = stack_states(&dec, qz, m, tn.q, rows, P, &qbuf);
+    J = malloc((size_t)(S * len) * sizeof(double));
+    dJ = calloc((size_t)(S * len), sizeof(double));
+    side = malloc((size_t)(P * len) * sizeof(double));
+    gside = malloc((size_t)(P * len) * sizeof(double));
+    ga = malloc((size_t)(k * P * len) * sizeof(double));
+    rs = malloc((size_t)(k * P * len) * sizeof(double));
+    theta = malloc((size_t)(k * P) * sizeof(double));
+    w.delta = malloc((size_t)len * sizeof(double));
+    w.proj = malloc((size_t)((k + 1) * len) * sizeof(double));
+    w.R = malloc((size_t)len * sizeof(double));
+    w.Q = malloc((size_t)len * sizeof(double));
+    w.tau = malloc((size_t)h * sizeof(double));
+    w.E = malloc((size_t)(h * h) * sizeof(double));
+    w.W = malloc((size_t)(h * h) * sizeof(double));
+    w.gap = malloc((size_t)k * sizeof(double *));
+    if (!q || !J || !dJ || !side || !gside || !ga || !rs || !theta || !w.delta || !w.proj ||
+        !w.R || !w.Q || !w.tau || !w.E || !w.W || !w.gap) {
+        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        goto done;
+    }
+    if ((st = cpae__tangent_forward(&dec, (const double *const *)q, S, &tg, J, fn)))
+        goto done;
+    /* G_j A' for every pair: one GEMM per generator over the pairs side by
+     * side (d x P h). */
+    const double *Ap = J + m * len;
+    blocks_to_side(Ap, P, d, h, side);
+    for (int64_t j = 0; j < k; j++) {
+        cpae__gemm(false, false, d, P * h, d, 1.0, lie->g + j * d * d, d, side, P * h, 0.0,
+                   gside, P * h);
+        side_to_blocks(gside, P, d, h, ga + j * P * len);
+    }
+    double total = 0.0, c = 2.0 * cfg->w_lie_local / (double)(m * K);
+    double *gaj = malloc((size_t)(k * len) * sizeof(double));
+    if (!gaj) {
+        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        goto done;
+    }
+    for (int64_t p = 0; p < P && !st; p++) {
+        const double *Ai = J + owner[p] * len, *A1 = Ap + p * len;
+        for (int64_t j = 0; j < k; j++)
+            memcpy(gaj + j * len, ga + (j * P + p) * len, (size_t)len * sizeof(double));
+        double r = 0.0;
+        if ((st = pair_residual(Ai, A1, gaj, k, d, h, cfg->lie_form, &w, theta + p * k, &r, fn)))
+            break;
+        total += r;
+        /* dr/dA_i = 2R; dr/dA' = -2R - 2 sum theta_j G_j^T R (- 2 R E^T);
+         * dr/dG_j = -2 theta_j R A'^T. */
+        double *dAi = dJ + owner[p] * len, *dAp = dJ + (m + p) * len;
+        for (int64_t e = 0; e < len; e++) {
+            dAi[e] += c * w.R[e];
+            dAp[e] -= c * w.R[e];
+        }
+        if (cfg->lie_form == CPAE__FORM_TANGENT)
+            cpae__gemm(false, true, d, h, h, -c, w.R, h, w.E, h, 1.0, dAp, h);
+        for (int64_t j = 0; j < k; j++)
+            for (int64_t e = 0; e < len; e++)
+                rs[(j * P + p) * len + e] = theta[p * k + j] * w.R[e];
+    }
+    free(gaj);
+    if (st)
+        goto done;
+    terms[CPAE__T_LIE_LOCAL] = total / (double)(m * K);
+    if (!grad)
+        goto done;
+    /* Stacked: dA' -= c G_j^T [theta_j R] and dG_j -= c [theta_j R] A'^T. */
+    double *gG = grad + model->n_params;
+    for (int64_t j = 0; j < k; j++) {
+        blocks_to_side(rs + j * P * len, P, d, h, gside);
+        if (lie->param != CPAE_LIE_FIXED)
+            cpae__gemm(false, true, d, d, P * h, -c, gside, P * h, side, P * h, 1.0,
+                       gG + j * d * d, d);
+        cpae__gemm(true, false, d, P * h, d, 1.0, lie->g + j * d * d, d, gside, P * h, 0.0,
+                   ga, P * h); /* ga reused as scratch */
+        side_to_blocks(ga, P, d, h, rs + j * P * len);
+        for (int64_t e = 0; e < P * len; e++)
+            dJ[m * len + e] -= c * rs[j * P * len + e];
+    }
+    st = cpae__tangent_backward(&dec, &tg, dJ, model->params, grad, fn);
+done:
+    cpae__tangent_free(&tg);
+    cpae__trace_free(&tn);
+    free(zn);
+    free(rows);
+    free(owner);
+    free(q);
+    free(qbuf);
+    free(J);
+    free(dJ);
+    free(side);
+    free(gside);
+    free(ga);
+    free(rs);
+    free(theta);
+    free(w.delta);
+    free(w.proj);
+    free(w.R);
+    free(w.Q);
+    free(w.tau);
+    free(w.E);
+    free(w.W);
+    free(w.gap);
+    return st;
+}
+
+/* ------------------------------------------------------ Lie, exact form */
+
+/* r_i = min_theta ||exp(theta G) A_0 - A_i||^2 with A_0 the decoder map at
+ * the anchor's encoding (MATH.md section 3, one generator). Gradients with
+ * R = exp(theta G) A_0 - A_i: dA_i = -2R, dA_0 = 2 exp(theta G)^T R,
+ * dG = 2 theta L(theta G^T, R A_0^T). */
+static int32_t lie_exact(const cpae_model *model, const struct cpae_lie *lie,
+                         const cpae__loss_cfg *cfg, const cpae__batch *b,
+                         const cpae__trace *tr, double *terms, double *grad, const char *fn)
+{
+    cpae_chain enc, dec;
+    (void)cpae__chain(model, CPAE_ENCODER, &enc, fn);
+    (void)cpae__chain(model, CPAE_DECODER, &dec, fn);
+    int64_t m = b->m, h = cpae__chain_in(&dec), d = cpae__chain_out(&dec), len = d * h;
+    const double *G = lie->g;
+    double *z0 = NULL, *qbuf = NULL, **q = NULL, *J = NULL, *dJ = NULL, *R = NULL, *E = NULL,
+           *Gt = NULL, *RA = NULL, *L = NULL, *Ex = NULL;
+    cpae__trace ta = {0};
+    cpae__tangent tg = {0};
+    cpae__skew_eig *sk = NULL;
+    int32_t st = CPAE_OK;
+    if (!b->x_anchor)
+        return cpae__fail(CPAE_E_INVALID, fn, "the exact Lie form needs an anchor sample");
+    bool skew = lie->param == CPAE_LIE_SKEW;
+    if (!(z0 = malloc((size_t)h * sizeof(double))) ||
+        !(J = malloc((size_t)((m + 1) * len) * sizeof(double))) ||
+        !(dJ = calloc((size_t)((m + 1) * len), sizeof(double))) ||
+        !(R = malloc((size_t)len * sizeof(double))) ||
+        !(E = malloc((size_t)len * sizeof(double))) ||
+        (!skew && !(Ex = malloc((size_t)(2 * d * d) * sizeof(double))))) {
+        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        goto done;
+    }
+    /* The anchor joins the batch as sample m of one stacked tangent pass. */
+    if ((st = cpae__chain_forward(&enc, b->x_anchor, 1, z0, NULL, 0, fn)) ||
+        (st = cpae__trace_run(&dec, z0, 1, &ta, fn)))
+        goto done;
+    if (!(q = stack_states(&dec, tr->q + model->n_enc, m, ta.q, NULL, 1, &qbuf))) {
+        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        goto done;
+    }
+    if ((st = cpae__tangent_forward(&dec, (const double *const *)q, m + 1, &tg, J, fn)))
+        goto done;
+    if (skew && (st = cpae__skew_eig_create(G, d, &sk, fn)))
+        goto done;
+    const double *A0 = J + m * len;
+    double *dA0 = dJ + m * len, total = 0.0, c = 2.0 * cfg->w_lie_exact / (double)m;
+    bool want_g = grad && lie->param != CPAE_LIE_FIXED;
+    if (want_g) {
+        Gt = malloc((size_t)(d * d) * sizeof(double));
+        RA = malloc((size_t)(d * d) * sizeof(double));
+        L = malloc((size_t)(d * d) * sizeof(double));
+        if (!Gt || !RA || !L) {
+            st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+            goto done;
+        }
+    }
+    for (int64_t i = 0; i < m && !st; i++) {
+        const double *Ai = J + i * len;
+        double theta, f;
+        if ((st = cpae__theta_exact(skew ? NULL : G, sk, d, A0, Ai, h, cfg->theta_max,
+                                    cfg->theta_grid, &theta, &f, fn)))
+            break;
+        /* R = exp(theta G) A_0 - A_i */
+        if (skew)
+            st = cpae__skew_apply(sk, theta, A0, h, R, fn);
+        else {
+            for (int64_t e = 0; e < d * d; e++)
+                Ex[d * d + e] = theta * G[e];
+            if (!(st = cpae__expm(Ex + d * d, d, Ex, fn)))
+                cpae__gemm(false, false, d, h, d, 1.0, Ex, d, A0, h, 0.0, R, h);
+        }
+        if (st)
+            break;
+        double rr = 0.0;
+        for (int64_t e = 0; e < len; e++) {
+            R[e] -= Ai[e];
+            rr += R[e] * R[e];
+        }
+        total += rr;
+        if (!grad)
+            continue;
+        /* E = exp(theta G)^T R (skew: exp(theta G)^T = exp(-theta G)) */
+        if (skew && (st = cpae__skew_apply(sk, -theta, R, h, E, fn)))
+            break;
+        if (!skew)
+            cpae__gemm(true, false, d, h, d, 1.0, Ex, d, R, h, 0.0, E, h);
+        for (int64_t e = 0; e < len; e++) {
+            dJ[i * len + e] -= c * R[e];
+            dA0[e] += c * E[e];
+        }
+        if (!want_g || theta == 0.0)
+            continue;
+        /* dG += c theta L(theta G^T, R A_0^T) */
+        cpae__gemm(false, true, d, d, h, 1.0, R, h, A0, h, 0.0, RA, d);
+        if (skew)
+            st = cpae__skew_frechet(sk, -theta, RA, L); /* G^T = -G */
+        else {
+            for (int64_t r = 0; r < d; r++)
+                for (int64_t s = 0; s < d; s++)
+                    Gt[r * d + s] = theta * G[s * d + r]; /* theta G^T */
+            st = cpae__expm_frechet(Gt, RA, d, NULL, L, fn);
+        }
+        if (st)
+            break;
+        double *gG = grad + model->n_params;
+        for (int64_t e = 0; e < d * d; e++)
+            gG[e] += c * theta * L[e];
+    }
+    if (st)
+        goto done;
+    terms[CPAE__T_LIE_EXACT] = total / (double)m;
+    if (grad)
+        st = cpae__tangent_backward(&dec, &tg, dJ, model->params, grad, fn);
+done:
+    cpae__skew_eig_destroy(sk);
+    cpae__tangent_free(&tg);
+    cpae__trace_free(&ta);
+    free(z0);
+    free(q);
+    free(qbuf);
+    free(J);
+    free(dJ);
+    free(R);
+    free(E);
+    free(Gt);
+    free(RA);
+    free(L);
+    free(Ex);
+    return st;
+}
+
+/* ---------------------------------------------------------------- total */
+
+int32_t cpae__loss_eval(const cpae_model *model, const struct cpae_lie *lie,
+                        const cpae__loss_cfg *cfg, const cpae__batch *b, cpae_rng *rng,
+                        double *terms, double *grad, const char *fn)
+{
+    cpae_chain ae;
+    (void)cpae__chain(model, CPAE_AUTOENCODER, &ae, fn);
+    int64_t m = b->m, d = cpae__chain_in(&ae);
+    for (int t = 0; t < CPAE__N_TERMS; t++)
+        terms[t] = 0.0;
+    double *xin = malloc((size_t)(m * d) * sizeof(double));
+    double *dy = malloc((size_t)(m * d) * sizeof(double));
+    cpae__trace tr = {0};
+    int32_t st = CPAE_OK;
+    if (!xin || !dy) {
+        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        goto done;
+    }
+    /* Denoising: corrupt the input, reconstruct the clean x. */
+    for (int64_t e = 0; e < m * d; e++) {
+        double v = b->x[e];
+        if (cfg->noise_mask > 0.0 && cpae__rng_uniform(rng) < cfg->noise_mask)
+            v = 0.0;
+        if (cfg->noise_sigma > 0.0)
+            v += cfg->noise_sigma * cpae__rng_normal(rng);
+        xin[e] = v;
+    }
+    if ((st = cpae__trace_run(&ae, xin, m, &tr, fn)))
+        goto done;
+    const double *y = cpae__trace_out(&tr);
+    double rec = 0.0;
+    for (int64_t e = 0; e < m * d; e++) {
+        double r = y[e] - b->x[e];
+        rec += r * r;
+        dy[e] = 2.0 * cfg->w_rec * r / (double)m;
+    }
+    terms[CPAE__T_REC] = rec / (double)m;
+    if (grad && cfg->w_rec != 0.0 &&
+        (st = cpae__trace_backward(&ae, &tr, dy, model->params, grad, NULL, fn)))
+        goto done;
+    if ((cfg->w_contract > 0.0 || cfg->w_hoc > 0.0) &&
+        (st = encoder_terms(model, cfg, &tr, xin, m, rng, terms, grad, fn)))
+        goto done;
+    if (cfg->w_lie_local > 0.0 && lie &&
+        (st = lie_local(model, lie, cfg, b, &tr, rng, terms, grad, fn)))
+        goto done;
+    if (cfg->w_lie_exact > 0.0 && lie &&
+        (st = lie_exact(model, lie, cfg, b, &tr, terms, grad, fn)))
+        goto done;
+    terms[CPAE__T_TOTAL] = cfg->w_rec * terms[CPAE__T_REC] +
+                           cfg->w_contract * terms[CPAE__T_CONTRACT] +
+                           cfg->w_hoc * terms[CPAE__T_HOC] +
+                           cfg->w_lie_local * terms[CPAE__T_LIE_LOCAL] +
+                           cfg->w_lie_exact * terms[CPAE__T_LIE_EXACT];
+done:
+    cpae__trace_free(&tr);
+    free(xin);
+    free(dy);
+    return st;
+}

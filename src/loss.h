@@ -1,0 +1,69 @@
+/* loss.h -- the training objectives of MATH.md section 3 and their
+ * gradients, on the tangent engine. Internal; never installed. */
+#ifndef CPAE_LOSS_H
+#define CPAE_LOSS_H
+
+#include "internal.h"
+
+/* Lie generators G_1..G_k (d x d each, row-major, one block). */
+struct cpae_lie {
+    int64_t d;
+    int64_t k;
+    int32_t param;   /* cpae_lie_param */
+    double *g;       /* k x d x d */
+    size_t alloc_bytes;
+};
+
+/* Loss terms, reported separately (indices into the terms array). */
+enum {
+    CPAE__T_REC = 0,      /* reconstruction (of the clean x, from the
+                             possibly corrupted input) */
+    CPAE__T_CONTRACT = 1, /* (1/m) sum ||J_E||^2 */
+    CPAE__T_HOC = 2,      /* (1/m) sum (1/nc) sum ||J_E(x) - J_E(x+eps)||^2 */
+    CPAE__T_LIE_LOCAL = 3,/* (1/(mK)) sum r_ik */
+    CPAE__T_LIE_EXACT = 4,/* (1/m) sum r_i */
+    CPAE__T_TOTAL = 5,    /* weighted sum */
+    CPAE__N_TERMS = 6
+};
+
+enum { CPAE__SAMPLER_DATA = 0, CPAE__SAMPLER_BALL = 1, CPAE__SAMPLER_FACET = 2 };
+enum { CPAE__FORM_PLAIN = 0, CPAE__FORM_TANGENT = 1 };
+
+typedef struct cpae__loss_cfg {
+    double w_rec;
+    double noise_sigma;     /* denoising: Gaussian std (0: none) */
+    double noise_mask;      /* denoising: masking probability (0: none) */
+    double w_contract;      /* lambda_J */
+    double w_hoc;           /* lambda_H */
+    double hoc_sigma;
+    int64_t hoc_nc;
+    double w_lie_local;
+    int32_t lie_sampler;    /* CPAE__SAMPLER_* */
+    int64_t lie_k;          /* neighbours per sample */
+    double lie_delta;       /* ball radius */
+    double facet_eps;       /* step (1 + eps) r past the facet */
+    int32_t lie_form;       /* CPAE__FORM_* (local and exact) */
+    double w_lie_exact;
+    double theta_max;       /* exact form: theta range */
+    int64_t theta_grid;     /* exact form: grid points */
+} cpae__loss_cfg;
+
+/* Inputs of one evaluation. x_nbr (m x lie_k x d) holds each sample's data
+ * neighbours for the data sampler; x_anchor (d) the exact form's anchor. */
+typedef struct cpae__batch {
+    const double *x;
+    int64_t m;
+    const double *x_nbr;
+    const double *x_anchor;
+} cpae__batch;
+
+/* Evaluate all terms with non-zero weight into terms[CPAE__N_TERMS]
+ * (unweighted values; TOTAL is the weighted sum) and, when grad is not
+ * NULL, ADD the gradient of TOTAL: model parameters first (model layout),
+ * then the generators (k x d x d) if lie is not NULL. */
+int32_t cpae__loss_eval(const cpae_model *model, const struct cpae_lie *lie,
+                        const cpae__loss_cfg *cfg, const cpae__batch *batch,
+                        cpae_rng *rng, double *terms, double *grad,
+                        const char *func);
+
+#endif

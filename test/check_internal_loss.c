@@ -1,0 +1,195 @@
+/* check_internal_loss.c -- every loss term's gradient (weights, biases,
+ * generators) against central finite differences, on small models away
+ * from region boundaries. The noise and samplers replay the same draws in
+ * every evaluation (the generator state is copied). */
+#include "testutil.h"
+#include "loss.h"
+
+#include <float.h>
+
+typedef struct fd_case {
+    const char *name;
+    int32_t act;
+    int term;          /* which weight is 1 */
+    int32_t sampler;
+    int32_t form;
+    int32_t param;     /* CPAE_LIE_* */
+    int64_t k;
+    double noise;      /* denoising sigma */
+} fd_case;
+
+enum { W_REC, W_DENOISE, W_CONTRACT, W_HOC, W_LOCAL, W_EXACT };
+
+static const fd_case cases[] = {
+    {"rec relu", CPAE_ACT_RELU, W_REC, 0, 0, 0, 1, 0},
+    {"rec abs", CPAE_ACT_ABS, W_REC, 0, 0, 0, 1, 0},
+    {"denoise leaky", CPAE_ACT_LEAKY_RELU, W_DENOISE, 0, 0, 0, 1, 0.1},
+    {"contractive relu", CPAE_ACT_RELU, W_CONTRACT, 0, 0, 0, 1, 0},
+    {"contractive abs", CPAE_ACT_ABS, W_CONTRACT, 0, 0, 0, 1, 0},
+    {"hoc leaky", CPAE_ACT_LEAKY_RELU, W_HOC, 0, 0, 0, 1, 0},
+    {"hoc abs", CPAE_ACT_ABS, W_HOC, 0, 0, 0, 1, 0},
+    {"local data plain general k1", CPAE_ACT_ABS, W_LOCAL, 0, 0, CPAE_LIE_GENERAL, 1, 0},
+    {"local data plain skew k1", CPAE_ACT_LEAKY_RELU, W_LOCAL, 0, 0, CPAE_LIE_SKEW, 1, 0},
+    {"local data tangent general k1", CPAE_ACT_ABS, W_LOCAL, 0, 1, CPAE_LIE_GENERAL, 1, 0},
+    {"local data tangent skew k2", CPAE_ACT_ABS, W_LOCAL, 0, 1, CPAE_LIE_SKEW, 2, 0},
+    {"local ball plain general k2", CPAE_ACT_LEAKY_RELU, W_LOCAL, 1, 0, CPAE_LIE_GENERAL, 2, 0},
+    {"local ball tangent general k1", CPAE_ACT_RELU, W_LOCAL, 1, 1, CPAE_LIE_GENERAL, 1, 0},
+    {"local facet plain skew k1", CPAE_ACT_ABS, W_LOCAL, 2, 0, CPAE_LIE_SKEW, 1, 0},
+    {"local facet tangent general k2", CPAE_ACT_LEAKY_RELU, W_LOCAL, 2, 1, CPAE_LIE_GENERAL, 2, 0},
+    {"local data plain fixed k1", CPAE_ACT_ABS, W_LOCAL, 0, 0, CPAE_LIE_FIXED, 1, 0},
+    {"exact general", CPAE_ACT_ABS, W_EXACT, 0, 0, CPAE_LIE_GENERAL, 1, 0},
+    {"exact skew", CPAE_ACT_LEAKY_RELU, W_EXACT, 0, 0, CPAE_LIE_SKEW, 1, 0},
+};
+
+static struct cpae_lie *make_lie(int64_t d, int64_t k, int32_t param, uint64_t *s)
+{
+    struct cpae_lie *lie = calloc(1, sizeof *lie + sizeof(double) * (size_t)(k * d * d));
+    lie->d = d;
+    lie->k = k;
+    lie->param = param;
+    lie->g = (double *)(lie + 1);
+    for (int64_t j = 0; j < k; j++) {
+        double *g = lie->g + j * d * d;
+        for (int64_t e = 0; e < d * d; e++)
+            g[e] = tu_uniform(s);
+        if (param == CPAE_LIE_SKEW)
+            for (int64_t a = 0; a < d; a++)
+                for (int64_t b = 0; b <= a; b++) {
+                    double v = a == b ? 0.0 : g[a * d + b];
+                    g[a * d + b] = v;
+                    g[b * d + a] = -v;
+                }
+    }
+    return lie;
+}
+
+static double eval(const cpae_model *m, const struct cpae_lie *lie, const cpae__loss_cfg *cfg,
+                   const cpae__batch *b, const cpae_rng *rng0, double *grad)
+{
+    cpae_rng rng = *rng0;
+    double terms[CPAE__N_TERMS];
+    CK_OK(cpae__loss_eval(m, lie, cfg, b, &rng, terms, grad, "test"));
+    return terms[CPAE__T_TOTAL];
+}
+
+START_TEST(test_fd)
+{
+    const fd_case *fc = &cases[_i];
+    const int64_t widths[] = {6, 9, 3};
+    const int64_t d = 6, mb = 4, K = 2;
+    cpae_model *m = NULL;
+    CK_OK(cpae_model_create_mirrored(widths, 3, fc->act, 40 + (uint64_t)_i, &m));
+    uint64_t s = 1000 + (uint64_t)_i;
+    for (int64_t e = 0; e < m->n_params; e++)
+        m->params[e] += 0.1 * tu_uniform(&s);
+    struct cpae_lie *lie = make_lie(d, fc->k, fc->param, &s);
+    double x[4 * 6], xn[4 * 2 * 6], xa[6];
+    for (int e = 0; e < mb * d; e++)
+        x[e] = 1.5 * tu_uniform(&s);
+    for (int e = 0; e < mb * K * d; e++)
+        xn[e] = x[(e / (K * d)) * d + e % d] + 0.7 * tu_uniform(&s);
+    for (int e = 0; e < d; e++)
+        xa[e] = 1.5 * tu_uniform(&s);
+    cpae__loss_cfg cfg = {0};
+    cfg.w_rec = fc->term == W_REC || fc->term == W_DENOISE ? 1.0 : 0.0;
+    cfg.noise_sigma = fc->noise;
+    cfg.w_contract = fc->term == W_CONTRACT || fc->term == W_HOC ? 0.7 : 0.0;
+    cfg.w_hoc = fc->term == W_HOC ? 1.3 : 0.0;
+    cfg.hoc_sigma = 0.3;
+    cfg.hoc_nc = 2;
+    cfg.w_lie_local = fc->term == W_LOCAL ? 1.0 : 0.0;
+    cfg.lie_sampler = fc->sampler;
+    cfg.lie_k = K;
+    cfg.lie_delta = 0.5;
+    cfg.facet_eps = 0.05;
+    cfg.lie_form = fc->form;
+    cfg.w_lie_exact = fc->term == W_EXACT ? 1.0 : 0.0;
+    cfg.theta_max = 4.0;
+    cfg.theta_grid = 81;
+    cpae__batch b = {x, mb, xn, xa};
+    cpae_rng rng;
+    cpae__rng_seed(&rng, 77 + (uint64_t)_i);
+    int64_t ng = m->n_params + fc->k * d * d;
+    double *grad = calloc((size_t)ng, sizeof(double));
+    double base = eval(m, lie, &cfg, &b, &rng, grad);
+    ck_assert_msg(isfinite(base) && base > 0, "%s: loss %g", fc->name, base);
+    double gnorm = 0;
+    for (int64_t e = 0; e < ng; e++)
+        gnorm += grad[e] * grad[e];
+    ck_assert_msg(gnorm > 0, "%s: zero gradient", fc->name);
+    const double h = 1e-6;
+    int64_t bad = 0, checked = 0;
+    double worst = 0;
+    for (int64_t e = 0; e < m->n_params; e++) {
+        double keep = m->params[e];
+        m->params[e] = keep + h;
+        double lp = eval(m, lie, &cfg, &b, &rng, NULL);
+        m->params[e] = keep - h;
+        double lm = eval(m, lie, &cfg, &b, &rng, NULL);
+        m->params[e] = keep;
+        double fd = (lp - lm) / (2 * h), err = fabs(fd - grad[e]) / (1e-4 + fabs(fd));
+        checked++;
+        if (err > worst)
+            worst = err;
+        if (err > 1e-4) {
+            bad++;
+            fprintf(stderr, "%s: param %lld fd %.9g analytic %.9g\n", fc->name, (long long)e,
+                    fd, grad[e]);
+        }
+    }
+    /* Generators: general entries directly; skew along E_ab - E_ba. */
+    double *gG = grad + m->n_params;
+    for (int64_t j = 0; j < fc->k; j++)
+        for (int64_t a = 0; a < d; a++)
+            for (int64_t c = 0; c < d; c++) {
+                double *g = lie->g + j * d * d;
+                double an = gG[j * d * d + a * d + c];
+                if (fc->param == CPAE_LIE_FIXED) {
+                    ck_assert(an == 0.0);
+                    continue;
+                }
+                if (fc->param == CPAE_LIE_SKEW) {
+                    if (c <= a)
+                        continue;
+                    an -= gG[j * d * d + c * d + a];
+                }
+                double ka = g[a * d + c], kc = g[c * d + a];
+                g[a * d + c] = ka + h;
+                if (fc->param == CPAE_LIE_SKEW)
+                    g[c * d + a] = kc - h;
+                double lp = eval(m, lie, &cfg, &b, &rng, NULL);
+                g[a * d + c] = ka - h;
+                if (fc->param == CPAE_LIE_SKEW)
+                    g[c * d + a] = kc + h;
+                double lm = eval(m, lie, &cfg, &b, &rng, NULL);
+                g[a * d + c] = ka;
+                g[c * d + a] = kc;
+                double fd = (lp - lm) / (2 * h), err = fabs(fd - an) / (1e-4 + fabs(fd));
+                checked++;
+                if (err > worst)
+                    worst = err;
+                if (err > 1e-4) {
+                    bad++;
+                    fprintf(stderr, "%s: G%lld[%lld,%lld] fd %.9g analytic %.9g\n", fc->name,
+                            (long long)j, (long long)a, (long long)c, fd, an);
+                }
+            }
+    ck_assert_msg(bad == 0, "%s: %lld of %lld derivatives off (worst rel %.3g)", fc->name,
+                  (long long)bad, (long long)checked, worst);
+    free(grad);
+    free(lie);
+    cpae_model_destroy(m);
+}
+END_TEST
+
+static Suite *suite(void)
+{
+    Suite *s = suite_create("loss");
+    TCase *tc = tcase_create("finite differences");
+    tcase_set_timeout(tc, 300);
+    tcase_add_loop_test(tc, test_fd, 0, (int)(sizeof cases / sizeof cases[0]));
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void) { return tu_run(suite()); }
