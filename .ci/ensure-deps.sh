@@ -21,6 +21,9 @@ check|all)
     need_pc check check
     [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 ||
         missing="$missing python3-numpy"
+    # The ABI checks compile the header as C++ and read symbols with nm.
+    command -v g++ >/dev/null 2>&1 || missing="$missing g++"
+    command -v nm >/dev/null 2>&1 || missing="$missing binutils"
     ;;
 esac
 case "$what" in

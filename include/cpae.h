@@ -1,4 +1,7 @@
-/*
+/**
+ * @file cpae.h
+ * @brief libcpae public API: the one stable header.
+ *
  * cpae.h -- libcpae public API.
  *
  * libcpae treats a ReLU / leaky-ReLU / absolute-value autoencoder as what it
@@ -10,7 +13,7 @@
  * and the library exposes those codes and maps, measures the regions
  * (boundary distances, regions along a segment, regions in a ball) and saves
  * and loads models. The mathematics and every convention (tie-breaking, bit
- * order, scaling) are in docs/design.md and the project's MATH.md.
+ * order, scaling) are in docs/math.md and docs/design.md.
  *
  * API tiers (all stable from 0.1.0 unless marked otherwise):
  *   - Status and version ......... cpae_status_string, cpae_version_number
@@ -109,11 +112,16 @@ extern "C" {
  * CPAE_VERSION_MAJOR. Compare CPAE_VERSION_NUMBER with
  * cpae_version_number() at run time to detect a header/library mismatch.
  * @{ */
+/** Major version; the soname is libcpae.so.CPAE_VERSION_MAJOR. */
 #define CPAE_VERSION_MAJOR 0
+/** Minor version (functions and enum values are only ever added). */
 #define CPAE_VERSION_MINOR 1
+/** Patch version. */
 #define CPAE_VERSION_PATCH 0
+/** MAJOR*10000 + MINOR*100 + PATCH; compare with cpae_version_number(). */
 #define CPAE_VERSION_NUMBER \
     (CPAE_VERSION_MAJOR * 10000 + CPAE_VERSION_MINOR * 100 + CPAE_VERSION_PATCH)
+/** "MAJOR.MINOR.PATCH"; equals cpae_version_string() of a matching library. */
 #define CPAE_VERSION_STRING "0.1.0"
 
 /** Runtime version, MAJOR*10000 + MINOR*100 + PATCH, of the linked library.
@@ -207,10 +215,10 @@ CPAE_API int64_t cpae_max_params(void);
  *  else alpha; absolute value: 1 if z > 0 else -1. Identity units carry no
  *  code bit. */
 typedef enum cpae_activation {
-    CPAE_ACT_IDENTITY = 0,
-    CPAE_ACT_RELU = 1,
-    CPAE_ACT_LEAKY_RELU = 2,
-    CPAE_ACT_ABS = 3
+    CPAE_ACT_IDENTITY = 0,   /**< a = z; no code bit */
+    CPAE_ACT_RELU = 1,       /**< a = max(z, 0) */
+    CPAE_ACT_LEAKY_RELU = 2, /**< a = z if z > 0 else alpha z */
+    CPAE_ACT_ABS = 3         /**< a = |z| */
 } cpae_activation;
 
 /** Default slope of the leaky ReLU for z <= 0. */
@@ -218,6 +226,7 @@ typedef enum cpae_activation {
 /** Returns CPAE_DEFAULT_LEAKY_ALPHA. Thread-safe. Since 0.1. */
 CPAE_API double cpae_default_leaky_alpha(void);
 
+/** Opaque handle of a dense layer (cpae_layer_create, cpae_layer_destroy). */
 typedef struct cpae_layer cpae_layer;
 
 /** Create a layer with zero weights and biases.
@@ -288,11 +297,13 @@ CPAE_API int32_t cpae_layer_forward(const cpae_layer *layer, const float *x,
  *  queries. ENCODER points live in R^d, DECODER points are latent points in
  *  R^h, AUTOENCODER points live in R^d. */
 typedef enum cpae_stack {
-    CPAE_ENCODER = 0,
-    CPAE_DECODER = 1,
-    CPAE_AUTOENCODER = 2
+    CPAE_ENCODER = 0,     /**< E: R^d -> R^h, points are inputs x */
+    CPAE_DECODER = 1,     /**< D: R^h -> R^d, points are latent z */
+    CPAE_AUTOENCODER = 2  /**< D o E: R^d -> R^d, points are inputs x */
 } cpae_stack;
 
+/** Opaque handle of an autoencoder (cpae_model_create*, cpae_model_load*,
+ *  cpae_model_destroy). */
 typedef struct cpae_model cpae_model;
 
 /** Create an autoencoder with deterministic initial weights.
@@ -433,6 +444,7 @@ CPAE_API int32_t cpae_model_reconstruct(const cpae_model *model,
  * exclusive access to that code.
  * @{ */
 
+/** Opaque handle of a region code of one stack of one model shape. */
 typedef struct cpae_code cpae_code;
 
 /** Create an all-zero code sized for `stack` of `model`.
@@ -464,13 +476,15 @@ CPAE_API int32_t cpae_model_code_bytes(const cpae_model *model, int32_t stack,
 
 /** Packed codes of n points (n x dim) into `codes`, an n x n_bytes byte
  *  array (n_bytes from cpae_model_code_bytes; capacity codes_cap bytes).
- *  @return as cpae_model_encode. Thread-safe. Since 0.1. */
+ *  @return as cpae_model_encode, plus CPAE_E_INVALID (stack). Thread-safe.
+ *  Since 0.1. */
 CPAE_API int32_t cpae_model_codes(const cpae_model *model, int32_t stack,
     const float *points, int64_t n, int64_t dim, uint8_t *codes,
     int64_t codes_cap);
 
 /** Number of distinct regions (codes of `stack`) among n points.
- *  @return as cpae_model_encode. Thread-safe. Since 0.1. */
+ *  @return as cpae_model_encode, plus CPAE_E_INVALID (stack). Thread-safe.
+ *  Since 0.1. */
 CPAE_API int32_t cpae_model_count_regions(const cpae_model *model,
     int32_t stack, const float *points, int64_t n, int64_t dim,
     int64_t *n_regions);
@@ -529,6 +543,7 @@ CPAE_API int32_t cpae_code_from_bytes(cpae_code *code, const uint8_t *buf,
  * exclusive access to that map.
  * @{ */
 
+/** Opaque handle of a per-region affine map y = A p + B (double inside). */
 typedef struct cpae_affine cpae_affine;
 
 /** Create a zero map sized for `stack`: ENCODER h x d, DECODER d x h,
@@ -757,7 +772,7 @@ CPAE_API CPAE_NODISCARD int32_t cpae_model_load_from_buffer(
 
 /** @defgroup lie Lie generators
  * k generators G_1..G_k, each d x d (row-major), of the Lie group the
- * Lie regularizers learn (MATH.md section 3). Each generator has unit
+ * Lie regularizers learn (docs/math.md section 3). Each generator has unit
  * Frobenius norm and, for k > 1, they are kept Frobenius-orthonormal
  * (Gram-Schmidt), so the group parameter theta carries the scale.
  * THREAD SAFETY: const functions are thread-safe; setters and training
@@ -772,6 +787,7 @@ typedef enum cpae_lie_param {
     CPAE_LIE_FIXED = 2    /**< user-supplied, not learned (only theta is) */
 } cpae_lie_param;
 
+/** Opaque handle of k Lie-group generators G_1..G_k, each d x d. */
 typedef struct cpae_lie cpae_lie;
 
 /** Create k generators of size d x d with random entries from libcpae's
@@ -827,7 +843,7 @@ CPAE_API int32_t cpae_lie_orbit(const cpae_lie *lie, int64_t j,
 /** Compare generator j with a reference generator g_ref (d x d):
  *  *full = |<G_j, g_ref>| / (||G_j|| ||g_ref||); if points (n x d) is not
  *  NULL, *restricted is the same cosine of P G_j P and P g_ref P, P the
- *  orthogonal projector onto the span of the points (MATH.md section 7;
+ *  orthogonal projector onto the span of the points (docs/math.md section 7;
  *  NaN when points is NULL). Either output may be NULL.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_INVALID,
  *          CPAE_E_NONFINITE, CPAE_E_NUMERIC, CPAE_E_NOMEM. Since 0.1. */
@@ -837,8 +853,10 @@ CPAE_API int32_t cpae_lie_cosine(const cpae_lie *lie, int64_t j,
 
 /** The generator of cyclic shifts of periodic signals of length d: the
  *  skew-symmetric circulant spectral-derivative matrix, so that
- *  exp(theta G) x shifts a band-limited x by theta samples (MATH.md
- *  section 7; for even d the Nyquist mode is left fixed, see docs).
+ *  exp(theta G) x shifts a band-limited x by theta samples (docs/math.md
+ *  section 7; for even d the Nyquist mode has eigenvalue 0 and is left
+ *  fixed, so odd integer shifts are exact only for signals without a
+ *  Nyquist component; see docs/design.md).
  *  Written unnormalised into g (d x d, capacity cap).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_BUFFER_TOO_SMALL.
  *  Since 0.1. */
@@ -851,7 +869,7 @@ CPAE_API int32_t cpae_shift_generator(int64_t d, float *g, int64_t cap);
 
 /** @defgroup training Training
  * A trainer fits a model (and, for the Lie methods, its generators) to a
- * data set with one of the objectives of MATH.md section 3. It BORROWS
+ * data set with one of the objectives of docs/math.md section 3. It BORROWS
  * the model and the generators: they must outlive the trainer and must
  * not be used by other threads while it trains. Hyperparameters are set
  * by key (cpae_trainer_set_param), so the set can grow without changing
@@ -881,6 +899,7 @@ typedef enum cpae_loss_term {
     CPAE_TERM_LIE_EXACT = 4,      /**< (1/m) sum r_i */
     CPAE_TERM_TOTAL = 5           /**< weighted sum (the objective) */
 } cpae_loss_term;
+/** Number of loss terms (cpae_loss_term values); also cpae_n_loss_terms(). */
 #define CPAE_N_LOSS_TERMS 6
 /** Returns CPAE_N_LOSS_TERMS. Thread-safe. Since 0.1. */
 CPAE_API int64_t cpae_n_loss_terms(void);
@@ -930,6 +949,7 @@ typedef enum cpae_param {
 CPAE_API int32_t cpae_param_bounds(int32_t key, double *lo, double *hi,
     double *default_value);
 
+/** Opaque handle of a trainer; it borrows its model and generators. */
 typedef struct cpae_trainer cpae_trainer;
 
 /** Create a trainer for `model` (borrowed, modified by training) with the

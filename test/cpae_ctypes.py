@@ -152,6 +152,11 @@ _PU64 = POINTER(c_uint64)
 
 #: typedef int32_t (*cpae_write_fn)(void *user_data, const uint8_t *bytes, int64_t n)
 WRITE_FN = CFUNCTYPE(c_int32, c_void_p, _PU8, c_int64)
+# Callbacks: keep the WRITE_FN / PROGRESS_FN object referenced from Python
+# for as long as libcpae may call it (for a trainer's progress callback: until
+# it is replaced or removed). ctypes frees the trampoline with the object,
+# and a call through a freed trampoline crashes the process. A NULL callback
+# is PROGRESS_FN() (ctypes refuses None for a function-pointer argtype).
 #: typedef int32_t (*cpae_progress_fn)(void *user_data, int64_t epoch,
 #:     int64_t step, const double *terms, double validation, double seconds)
 PROGRESS_FN = CFUNCTYPE(c_int32, c_void_p, c_int64, c_int64, _PD, c_double,

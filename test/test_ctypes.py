@@ -296,6 +296,50 @@ def _():
     assert cp.status_string(9999) == "unknown status"
 
 
+@check("trainer through ctypes: keyed params, progress callback, step")
+def _():
+    lo, hi, dflt = ctypes.c_double(), ctypes.c_double(), ctypes.c_double()
+    L.cpae_param_bounds(cp.P_LEARNING_RATE, ctypes.byref(lo), ctypes.byref(hi),
+                        ctypes.byref(dflt))
+    assert lo.value <= dflt.value <= hi.value
+    assert L.cpae_n_loss_terms() == cp.N_LOSS_TERMS
+    assert cp._s(L.cpae_loss_term_name(cp.TERM_TOTAL))
+    m = cp.Model.mirrored(WIDTHS, cp.ACT_RELU, seed=3)
+    tr = ctypes.c_void_p()
+    L.cpae_trainer_create(m.handle, None, cp.METHOD_AE, ctypes.byref(tr))
+    try:
+        data = rng.standard_normal((64, D)).astype(np.float32)
+        L.cpae_trainer_set_data(tr, cp._fp(data), 64, D)
+        L.cpae_trainer_set_param(tr, cp.P_EPOCHS, 2.0)
+        L.cpae_trainer_set_param(tr, cp.P_BATCH_SIZE, 16.0)
+        calls = []
+
+        def progress(user, epoch, step, terms, validation, seconds):
+            calls.append((epoch, step, terms[cp.TERM_TOTAL]))
+            return 0
+
+        fn = cp.PROGRESS_FN(progress)  # keep a reference while C may call it
+        L.cpae_trainer_set_callback(tr, fn, None)
+        L.cpae_trainer_fit(tr)
+        assert len(calls) == 2 * (64 // 16), calls
+        assert calls[-1][:2] == (1, 8) and all(np.isfinite(c[2]) for c in calls)
+        terms = np.zeros(cp.N_LOSS_TERMS)
+        L.cpae_trainer_step(tr, cp._fp(data), 16, D, cp._dp(terms), terms.size)
+        assert np.isfinite(terms[cp.TERM_TOTAL]) and terms[cp.TERM_TOTAL] > 0
+        try:  # a callback asking to stop gives CPAE_E_CANCELLED
+            stop = cp.PROGRESS_FN(lambda *a: 1)  # referenced until removed
+            L.cpae_trainer_set_callback(tr, stop, None)
+            L.cpae_trainer_fit(tr)
+            raise AssertionError("fit not cancelled")
+        except cp.CpaeError as e:
+            assert e.status == cp.E_CANCELLED, e
+        L.cpae_trainer_set_callback(tr, cp.PROGRESS_FN(), None)  # NULL: remove
+    finally:
+        L.cpae_trainer_destroy(tr)
+        m.close()
+    return "%d progress calls, loss %.4g -> %.4g" % (len(calls), calls[0][2], calls[-1][2])
+
+
 model.close()
 
 if failures:
