@@ -56,7 +56,7 @@ SONAME := libcpae.so.$(MAJOR)
 SHLIB := lib/libcpae.so.$(VERSION)
 STLIB := lib/libcpae.a
 
-.PHONY: all deps check test asan examples demo docs install uninstall clean \
+.PHONY: all deps check test asan examples demo docs install uninstall clean bench \
         install-shared install-static install-includes install-pc check-abi abi-update
 
 all: deps $(SHLIB) $(STLIB) lib/cpae.pc
@@ -94,7 +94,7 @@ build/test/%: test/%.c test/testutil.h $(SHLIB) | build/test
 build/test/check_internal_%: test/check_internal_%.c test/testutil.h $(OBJS) | build/test
 	$(CC) $(CFLAGS_TEST) -Isrc $(DEP_CFLAGS) $< $(OBJS) -o $@ $(DEP_LIBS) $(CHECK_LIBS) -lm
 
-check: deps-check all check-abi $(TEST_BINS)
+check: deps-check all check-abi $(TEST_BINS) build/examples/table1
 	@PYTHON=$(PYTHON) sh test/run.sh $(TEST_BINS)
 
 test: check
@@ -114,14 +114,27 @@ asan: deps-check $(ASAN_BINS)
 	@CK_FORK=no ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	    NO_PYTHON=1 sh test/run.sh $(ASAN_BINS)
 
+# ------------------------------------------------------------------ bench
+# A benchmark, not a test: steps/s and GFLOP/s of every method.
+build/bench: test/bench.c $(SHLIB) | build/test
+	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $< -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib -lm
+
+bench: deps all build/bench
+	./build/bench $(BENCH_SECONDS)
+
 # --------------------------------------------------------------- examples
 build/examples/%: examples/%.c $(SHLIB) | build/examples
 	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $< -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib -lm
 
 examples: all $(EXAMPLE_BINS)
 
-demo: deps all build/examples/regions_walk
-	./build/examples/regions_walk
+# The demo draws its figure with libpng.
+build/examples/demo: examples/demo.c $(SHLIB) | build/examples
+	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $(shell pkg-config --cflags libpng 2>/dev/null) $< \
+	    -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib $(shell pkg-config --libs libpng 2>/dev/null) -lm
+
+demo: deps all build/examples/demo
+	./build/examples/demo examples/data/ucr demo.png
 
 # ------------------------------------------------------------------- docs
 docs: all

@@ -16,6 +16,7 @@ command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 need_pc openblas libopenblas-dev
 need_pc lapacke liblapacke-dev
 need_pc zlib zlib1g-dev
+need_pc libpng libpng-dev
 case "$what" in
 check|all)
     need_pc check check

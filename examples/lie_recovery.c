@@ -50,7 +50,8 @@ int main(int argc, char **argv)
     const char *sampler = "data", *form = "plain";
     int64_t epochs = 200, n = 300;
     double weight = 1.0, arc = 8.0, glr = 10.0, lr = 1e-3;
-    int64_t nbrs = 2, hidden = 64;
+    int64_t nbrs = 2, hidden = 64, warmup = 0;
+    int optimizer = 1;
     uint64_t seed = 1;
     for (int i = 1; i + 1 < argc; i += 2) {
         if (!strcmp(argv[i], "-s")) sampler = argv[i + 1];
@@ -64,6 +65,8 @@ int main(int argc, char **argv)
         else if (!strcmp(argv[i], "-k")) nbrs = atoll(argv[i + 1]);
         else if (!strcmp(argv[i], "-l")) lr = atof(argv[i + 1]);
         else if (!strcmp(argv[i], "-H")) hidden = atoll(argv[i + 1]);
+        else if (!strcmp(argv[i], "-p")) warmup = atoll(argv[i + 1]);
+        else if (!strcmp(argv[i], "-O")) optimizer = atoi(argv[i + 1]);
         else {
             fprintf(stderr, "unknown option %s\n", argv[i]);
             return 2;
@@ -115,9 +118,17 @@ int main(int argc, char **argv)
     CHECK(cpae_trainer_set_param(t, CPAE_P_LEARNING_RATE, lr));
     CHECK(cpae_trainer_set_param(t, CPAE_P_LIE_DELTA, 0.05));
     CHECK(cpae_trainer_set_param(t, CPAE_P_GENERATOR_LR, glr));
+    CHECK(cpae_trainer_set_param(t, CPAE_P_OPTIMIZER, optimizer));
     CHECK(cpae_trainer_set_data(t, x, n, D));
     struct timespec t0, t1;
     clock_gettime(CLOCK_MONOTONIC, &t0);
+    if (warmup > 0) { /* reconstruction first, then the Lie term */
+        CHECK(cpae_trainer_set_param(t, CPAE_P_EPOCHS, (double)warmup));
+        CHECK(cpae_trainer_set_param(t, CPAE_P_W_LIE_LOCAL, 0));
+        CHECK(cpae_trainer_fit(t));
+        CHECK(cpae_trainer_set_param(t, CPAE_P_EPOCHS, (double)epochs));
+        CHECK(cpae_trainer_set_param(t, CPAE_P_W_LIE_LOCAL, weight));
+    }
     CHECK(cpae_trainer_fit(t));
     clock_gettime(CLOCK_MONOTONIC, &t1);
     double full, restricted;

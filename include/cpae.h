@@ -1057,6 +1057,129 @@ CPAE_API int32_t cpae_trainer_step(cpae_trainer *trainer, const float *x,
     int64_t m, int64_t d, double *terms, int64_t n_terms);
 /** @} */
 
+/* ======================================================================
+ * Data sets and evaluation
+ * ====================================================================== */
+
+/** @defgroup data Data sets and evaluation
+ * A data set is n samples of dimension d (row-major float) with optional
+ * integer labels, loaded from a file or wrapping caller memory. Loaders read
+ * gzip-compressed files transparently (zlib) and refuse malformed input with
+ * CPAE_E_FORMAT and a message naming the file, line and column (a
+ * non-numeric field, an empty field, a ragged row, NaN or infinity, an
+ * empty file, a blank line followed by more data, a CSV header whose field
+ * count differs from the rows, a wrong IDX magic or size, a truncated gzip
+ * stream); they never skip a row. Details: docs/data.md.
+ * THREAD SAFETY: const functions are thread-safe.
+ * @{ */
+
+/** File formats for cpae_dataset_load. */
+typedef enum cpae_format {
+    CPAE_FORMAT_AUTO = 0,       /**< from the name (a .gz suffix removed):
+                                     idx<digit>, *-ubyte or *.idx as IDX;
+                                     *.csv as CSV; anything else as UCR */
+    CPAE_FORMAT_UCR = 1,        /**< UCR archive: one series per line, class
+                                     label first; tab, comma or whitespace
+                                     separated (2018 .tsv and older files) */
+    CPAE_FORMAT_CSV = 2,        /**< comma-separated values, no labels */
+    CPAE_FORMAT_CSV_HEADER = 3, /**< as CSV, first line is a header */
+    CPAE_FORMAT_IDX = 4         /**< IDX images (MNIST, Fashion-MNIST):
+                                     unsigned bytes, any number of dims;
+                                     values as stored (0..255) */
+} cpae_format;
+
+/** Normalisations; statistics come from the data set they are fitted on
+ *  (the training split) and are applied unchanged to others. */
+typedef enum cpae_norm {
+    CPAE_NORM_NONE = 0,
+    CPAE_NORM_SERIES_Z = 1,   /**< each sample to mean 0, std 1 (no fitted
+                                   statistics; constant rows become 0) */
+    CPAE_NORM_FEATURE_Z = 2,  /**< each feature: (x - mean) / std of the
+                                   fitted data (std 0 -> 1) */
+    CPAE_NORM_MINMAX = 3      /**< each feature: (x - min) / (max - min) of
+                                   the fitted data (range 0 -> 1) */
+} cpae_norm;
+
+/** Opaque handle of a data set. */
+typedef struct cpae_dataset cpae_dataset;
+/** Opaque handle of fitted normalisation statistics. */
+typedef struct cpae_normalizer cpae_normalizer;
+
+/** Load a data set from a file (gzip or plain).
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (format), CPAE_E_IO,
+ *          CPAE_E_FORMAT, CPAE_E_LIMIT, CPAE_E_NOMEM. Since 0.1. */
+CPAE_API CPAE_NODISCARD int32_t cpae_dataset_load(const char *path,
+    int32_t format, cpae_dataset **out);
+
+/** Load IDX images and (optionally, labels_path may be NULL) IDX labels;
+ *  each image is flattened to one row. The counts must agree.
+ *  @return as cpae_dataset_load. Since 0.1. */
+CPAE_API CPAE_NODISCARD int32_t cpae_dataset_load_idx(const char *images_path,
+    const char *labels_path, cpae_dataset **out);
+
+/** Wrap caller memory without copying: x (n x d) and labels (n, may be
+ *  NULL) are BORROWED and must outlive the data set; a normalisation
+ *  applied to it copies first. NaN or infinity is refused.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_NONFINITE,
+ *          CPAE_E_NOMEM. Since 0.1. */
+CPAE_API CPAE_NODISCARD int32_t cpae_dataset_wrap(const float *x, int64_t n,
+    int64_t d, const int32_t *labels, cpae_dataset **out);
+
+/** Destroy a data set (NULL is a no-op). Since 0.1. */
+CPAE_API void cpae_dataset_destroy(cpae_dataset *ds);
+
+/** Number of samples, dimension and whether labels are present. Any
+ *  output may be NULL. @return CPAE_OK, CPAE_E_NULL. Since 0.1. */
+CPAE_API int32_t cpae_dataset_info(const cpae_dataset *ds, int64_t *n,
+    int64_t *d, int32_t *has_labels);
+
+/** Borrow the samples (n x d row-major), valid until the data set is
+ *  destroyed or normalised. @return CPAE_OK, CPAE_E_NULL. Since 0.1. */
+CPAE_API int32_t cpae_dataset_data(const cpae_dataset *ds, const float **x);
+
+/** Copy the labels out (capacity cap >= n).
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL, CPAE_E_INVALID
+ *          (no labels). Since 0.1. */
+CPAE_API int32_t cpae_dataset_labels(const cpae_dataset *ds, int32_t *labels,
+    int64_t cap);
+
+/** Split into a training and a validation part: a fraction `valid` of the
+ *  samples (rounded, at least 1 and at most n - 1), chosen by a seeded
+ *  shuffle with libcpae's generator, go to *validation; both keep the
+ *  original order. @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (valid not
+ *  in (0, 1)), CPAE_E_SIZE (n < 2), CPAE_E_NOMEM. Since 0.1. */
+CPAE_API CPAE_NODISCARD int32_t cpae_dataset_split(const cpae_dataset *ds,
+    double valid, uint64_t seed, cpae_dataset **train,
+    cpae_dataset **validation);
+
+/** Fit normalisation statistics of `kind` on a data set (the training
+ *  split). @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID, CPAE_E_NOMEM.
+ *  Since 0.1. */
+CPAE_API CPAE_NODISCARD int32_t cpae_normalizer_fit(const cpae_dataset *ds,
+    int32_t kind, cpae_normalizer **out);
+
+/** Destroy normalisation statistics (NULL is a no-op). Since 0.1. */
+CPAE_API void cpae_normalizer_destroy(cpae_normalizer *norm);
+
+/** Apply fitted statistics to a data set in place (a wrapped data set is
+ *  copied first, the caller's memory is never written). The dimensions
+ *  must match. @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_NONFINITE
+ *  (a value would leave the float range; the data set is unchanged),
+ *  CPAE_E_NOMEM. Since 0.1. */
+CPAE_API int32_t cpae_normalizer_apply(const cpae_normalizer *norm,
+    cpae_dataset *ds);
+
+/** Test reconstruction error of a model on n samples x (n x d), in the
+ *  units of x (docs/math.md section 6): *mse, the mean squared error per
+ *  element, (1/(n d)) sum ||D(E(x)) - x||^2; *rel, the mean relative error
+ *  (1/n) sum ||D(E(x)) - x|| / ||x|| (samples with x = 0 are left out of
+ *  the mean). Either output may be NULL.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_NONFINITE,
+ *          CPAE_E_NOMEM. Thread-safe. Since 0.1. */
+CPAE_API int32_t cpae_model_evaluate(const cpae_model *model, const float *x,
+    int64_t n, int64_t d, double *mse, double *rel);
+/** @} */
+
 #ifdef __cplusplus
 }
 #endif

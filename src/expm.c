@@ -537,6 +537,171 @@ int32_t cpae__skew_apply(const cpae__skew_eig *f, double theta, const double *B,
     return CPAE_OK;
 }
 
+/* sin(x)/x for |x| <= 1 from its Taylor series, nested as
+ * 1 - x^2/(2.3) (1 - x^2/(4.5) (1 - ...)) up to the x^18/19! term; the
+ * first omitted term, x^20/21!, is below 2e-20. No trig call. */
+static double sinc_small(double x)
+{
+    const double x2 = x * x;
+    double p = 1.0 - x2 * (1.0 / 342.0);
+    p = 1.0 - x2 * (1.0 / 272.0) * p;
+    p = 1.0 - x2 * (1.0 / 210.0) * p;
+    p = 1.0 - x2 * (1.0 / 156.0) * p;
+    p = 1.0 - x2 * (1.0 / 110.0) * p;
+    p = 1.0 - x2 * (1.0 / 72.0) * p;
+    p = 1.0 - x2 * (1.0 / 42.0) * p;
+    p = 1.0 - x2 * (1.0 / 20.0) * p;
+    return 1.0 - x2 * (1.0 / 6.0) * p;
+}
+
+/* N[j, :] += M[j - j0, :] o Phi[j, :] for rows j0 <= j < j1; M holds rows
+ * j0..j1-1 only, N all n rows, each row [re | im] of 2n doubles.
+ * Phi_jk = e^{i (a_j + a_k)} sinc(a_j - a_k) with a = theta omega / 2 (the
+ * Phi of cpae__skew_frechet) and p_j = (cos a_j, sin a_j): the phase and
+ * sin(a_j - a_k) come from the per-row cosines and sines by the angle-sum
+ * formulas, so a sample costs O(n) trig calls instead of O(n^2) (absolute
+ * error a few ulp); sinc is sin(x) / x for |x| >= 1 (absolute error a few
+ * ulp) and its series below 1 (no cancellation near ties, exact 1 on them).
+ * omega is sorted, so the series branch covers one run of k per row. */
+static void hadamard_acc(int64_t n, int64_t j0, int64_t j1, const double *a,
+                         const double *p, const double *M, double *N)
+{
+    const int64_t n2 = 2 * n;
+    for (int64_t j = j0; j < j1; j++) {
+        const double aj = a[j], cj = p[2 * j], sj = p[2 * j + 1];
+        const double *mr = M + (j - j0) * n2, *mi = mr + n;
+        double *nr = N + j * n2, *ni = nr + n;
+        for (int64_t k = 0; k < n; k++) {
+            const double ck = p[2 * k], sk = p[2 * k + 1], x = aj - a[k];
+            const double sc = fabs(x) < 1.0 ? sinc_small(x) : (sj * ck - cj * sk) / x;
+            const double pr = (cj * ck - sj * sk) * sc, pi = (sj * ck + cj * sk) * sc;
+            nr[k] += mr[k] * pr - mi[k] * pi;
+            ni[k] += mr[k] * pi + mi[k] * pr;
+        }
+    }
+}
+
+/* Columns (samples x h) per U^* GEMM in cpae__skew_frechet_sum and
+ * cpae__theta_exact_many; doubles per row block of M (rows of 2n) that
+ * cpae__skew_frechet_sum keeps in cache with the matching rows of N. */
+#define FSUM_COLS 512
+#define FSUM_BLOCK 131072
+
+int32_t cpae__skew_frechet_sum(const cpae__skew_eig *f, int64_t m,
+                               const double *theta, const double *coef,
+                               const double *R, const double *A0, int64_t h,
+                               double *S, const char *func)
+{
+    int32_t st;
+    if ((st = cpae__check_ptr(f, func, "factorisation")) ||
+        (st = cpae__check_ptr(theta, func, "theta")) ||
+        (st = cpae__check_ptr(coef, func, "coef")) ||
+        (st = cpae__check_ptr(R, func, "R")) || (st = cpae__check_ptr(A0, func, "A0")) ||
+        (st = cpae__check_ptr(S, func, "S")) || (st = check_dim(h, func, "h")))
+        return st;
+    if (m < 0)
+        return cpae__fail(CPAE_E_SIZE, func, "m = %lld must be >= 0", (long long)m);
+    const int64_t n = f->n, n2 = 2 * n, nn = n * n, nh = n * h, h2 = 2 * h;
+    int64_t mnh;
+    if (!cpae__mul_ok(m, nh, &mnh))
+        return cpae__fail(CPAE_E_LIMIT, func, "m * n * h overflows");
+    if ((st = check_finite(theta, m, func, "theta")) ||
+        (st = check_finite(coef, m, func, "coef")) ||
+        (st = check_finite(R, mnh, func, "R")) || (st = check_finite(A0, nh, func, "A0")))
+        return st;
+
+    /* Samples go through U^* in chunks of nb, side by side (n x nb h), so U
+     * is packed by the GEMM once per chunk rather than once per sample. Then
+     * for each block of rb rows, every sample's rows of M = Y Z^* are formed
+     * and folded into N while both blocks are in cache. */
+    int64_t nb = FSUM_COLS / h;
+    nb = nb < 1 ? 1 : nb > m ? (m > 0 ? m : 1) : nb;
+    const int64_t ch = nb * h;
+    int64_t rb = FSUM_BLOCK / n2;
+    rb = rb < 8 ? 8 : rb > n ? n : rb;
+    const int64_t count = 6 * nn + 4 * nh + 5 * n * ch + 3 * n * nb;
+    double *w = dalloc(count);
+    if (!w)
+        return nomem(func, count);
+    double *B = w;              /* 2n x 2n: [[Nr, Ni], [-Ni, Nr]] */
+    double *M = B + 4 * nn;     /* rb x 2n: [Mr | Mi] rows of one sample; then Q */
+    double *Zb = M + 2 * nn;    /* 2n x 2h: [[Zr, Zi], [-Zi, Zr]] */
+    double *Rc = Zb + 4 * nh;   /* n x ch: a chunk of R_i side by side */
+    double *T = Rc + n * ch;    /* 2n x ch: [Ur | Ui]^T Rc */
+    double *Y = T + 2 * n * ch; /* nb blocks of n x 2h: coef_i [Yr | Yi] */
+    double *p = Y + 2 * n * ch; /* nb blocks of n x 2: cos, sin of a */
+    double *a = p + 2 * n * nb; /* nb blocks of n: theta_i omega / 2 */
+    const double *u = f->u;
+
+    /* Z = U^* A0 (rows [Zr; Zi] after skew_to_eig) into the block form that
+     * makes M = Y Z^* one real product: Mr = Yr Zr^T + Yi Zi^T = [Yr | Yi]
+     * [Zr | Zi]^T and Mi = Yi Zr^T - Yr Zi^T = [Yr | Yi] [-Zi | Zr]^T. */
+    skew_to_eig(f, A0, h, T);
+    for (int64_t k = 0; k < n; k++)
+        for (int64_t l = 0; l < h; l++) {
+            double zr = T[k * h + l], zi = T[(n + k) * h + l];
+            Zb[k * h2 + l] = zr;
+            Zb[k * h2 + h + l] = zi;
+            Zb[(n + k) * h2 + l] = -zi;
+            Zb[(n + k) * h2 + h + l] = zr;
+        }
+    for (int64_t j = 0; j < n; j++)
+        memset(B + j * n2, 0, (size_t)n2 * sizeof(double));
+
+    for (int64_t i0 = 0; i0 < m;) {
+        /* next chunk: up to nb samples with coef != 0 */
+        int64_t idx[FSUM_COLS], cnt = 0;
+        for (; i0 < m && cnt < nb; i0++)
+            if (coef[i0] != 0.0)
+                idx[cnt++] = i0;
+        if (cnt == 0)
+            break;
+        const int64_t cw = cnt * h;
+        for (int64_t b = 0; b < cnt; b++)
+            for (int64_t r = 0; r < n; r++)
+                memcpy(Rc + r * cw + b * h, R + idx[b] * nh + r * h,
+                       (size_t)h * sizeof(double));
+        /* Y = U^* R_i = Ur^T R_i - i Ui^T R_i for the whole chunk. */
+        cpae__gemm(true, false, n2, cw, n, 1.0, u, n2, Rc, cw, 0.0, T, cw);
+        for (int64_t b = 0; b < cnt; b++) {
+            const double c = coef[idx[b]], ht = 0.5 * theta[idx[b]];
+            double *Yb = Y + b * 2 * nh, *pb = p + b * 2 * n, *ab = a + b * n;
+            for (int64_t j = 0; j < n; j++) {
+                for (int64_t l = 0; l < h; l++) {
+                    Yb[j * h2 + l] = c * T[j * cw + b * h + l];
+                    Yb[j * h2 + h + l] = -c * T[(n + j) * cw + b * h + l];
+                }
+                ab[j] = ht * f->omega[j];
+                pb[2 * j] = cos(ab[j]);
+                pb[2 * j + 1] = sin(ab[j]);
+            }
+        }
+        for (int64_t j0 = 0; j0 < n; j0 += rb) {
+            const int64_t j1 = j0 + rb < n ? j0 + rb : n;
+            for (int64_t b = 0; b < cnt; b++) {
+                /* rows j0..j1 of M = U^* (R_i A0^T) U = Y Z^*, since
+                 * A0^T U = (U^* A0)^* (A0 real) */
+                cpae__gemm(false, true, j1 - j0, n2, h2, 1.0, Y + b * 2 * nh + j0 * h2, h2,
+                           Zb, h2, 0.0, M, n2);
+                hadamard_acc(n, j0, j1, a + b * n, p + b * 2 * n, M, B);
+            }
+        }
+    }
+
+    /* Q = U N = [Ur | Ui] [[Nr, Ni], [-Ni, Nr]] = [Ur Nr - Ui Ni | Ur Ni +
+     * Ui Nr] = [Qr | Qi]; S = Re(Q U^*) = Qr Ur^T + Qi Ui^T. */
+    for (int64_t j = 0; j < n; j++)
+        for (int64_t k = 0; k < n; k++) {
+            B[(n + j) * n2 + k] = -B[j * n2 + n + k];
+            B[(n + j) * n2 + n + k] = B[j * n2 + k];
+        }
+    double *Q = M;
+    cpae__gemm(false, false, n, n2, n2, 1.0, u, n2, B, n2, 0.0, Q, n2);
+    cpae__gemm(false, true, n, n, n2, 1.0, Q, n2, u, n2, 0.0, S, n);
+    free(w);
+    return CPAE_OK;
+}
+
 /* --------------------------------------------------------- theta solves */
 
 int32_t cpae__theta_local(const double *Delta, const double *const *GA,
@@ -774,24 +939,42 @@ static int32_t gen_eval_fn(void *ctx, double theta, double *f, double *g,
     return gen_eval(ctx, theta, f, g, jj);
 }
 
-static int32_t theta_exact_skew(const cpae__skew_eig *sk, const double *A0,
-                                const double *A, int64_t h, double theta_max,
-                                int64_t n_grid, double *theta, double *fout,
-                                const char *func)
+/* cos and sin of t_k omega_i for every grid point t_k: tab[k 2n + 2i] and
+ * tab[k 2n + 2i + 1] (n_grid x 2n). */
+static void grid_trig(const cpae__skew_eig *sk, double theta_max, int64_t n_grid,
+                      double *tab)
 {
-    const int64_t n = sk->n, nh = n * h;
-    double *w = dalloc(4 * nh + 2 * n);
-    if (!w)
-        return nomem(func, 4 * nh + 2 * n);
-    double *C = w, *Ah = w + 2 * nh, *gam = w + 4 * nh;
-    skew_to_eig(sk, A0, h, C);
-    skew_to_eig(sk, A, h, Ah);
+    const int64_t n = sk->n;
+    for (int64_t kg = 0; kg < n_grid; kg++) {
+        double t = grid_point(kg, n_grid, theta_max), *row = tab + kg * 2 * n;
+        for (int64_t i = 0; i < n; i++) {
+            double a = t * sk->omega[i];
+            row[2 * i] = cos(a);
+            row[2 * i + 1] = sin(a);
+        }
+    }
+}
 
+/* Largest grid_trig table (doubles) cpae__theta_exact_many allocates. */
+#define GRID_TAB_MAX (INT64_C(1) << 23)
+
+/* The skew-path solve on transformed data: C = U^* A0 and Ah = U^* A (each
+ * [re; im], 2n x h), a0sq = ||A0||_F^2 and asq = ||A||_F^2 (from the
+ * untransformed blocks), gam scratch of 2n, tab the grid_trig table or NULL
+ * (then the same cosines and sines are computed on the fly: the results do
+ * not depend on it). Shared by cpae__theta_exact and cpae__theta_exact_many
+ * so both give the same results. */
+static int32_t skew_solve(const cpae__skew_eig *sk, const double *C, double a0sq,
+                          const double *Ah, double asq, int64_t h, double theta_max,
+                          int64_t n_grid, const double *tab, double *gam,
+                          double *theta, double *fout)
+{
+    const int64_t n = sk->n;
     /* Grid in O(n) per point: f = ||C||^2 + ||Ah||^2 - 2 Re sum_i
      * e^{i theta w_i} gamma_i, gamma_i = sum_k conj(Ah_ik) C_ik. The
      * cancellation here only matters for ranking grid points; the returned
      * f comes from skew_eval. */
-    double base = dot(A0, A0, nh) + dot(A, A, nh);
+    double base = a0sq + asq;
     for (int64_t i = 0; i < n; i++) {
         const double *cr = C + i * h, *ci = C + (n + i) * h;
         const double *ar = Ah + i * h, *ai = Ah + (n + i) * h;
@@ -806,9 +989,15 @@ static int32_t theta_exact_skew(const cpae__skew_eig *sk, const double *A0,
     double tbest = 0.0, fbest = INFINITY;
     for (int64_t kg = 0; kg < n_grid; kg++) {
         double t = grid_point(kg, n_grid, theta_max), s = 0.0;
-        for (int64_t i = 0; i < n; i++) {
-            double a = t * sk->omega[i];
-            s += cos(a) * gam[2 * i] - sin(a) * gam[2 * i + 1];
+        if (tab) {
+            const double *row = tab + kg * 2 * n;
+            for (int64_t i = 0; i < n; i++)
+                s += row[2 * i] * gam[2 * i] - row[2 * i + 1] * gam[2 * i + 1];
+        } else {
+            for (int64_t i = 0; i < n; i++) {
+                double a = t * sk->omega[i];
+                s += cos(a) * gam[2 * i] - sin(a) * gam[2 * i + 1];
+            }
         }
         double fv = base - 2.0 * s;
         if (grid_better(fv, t, fbest, tbest)) {
@@ -820,12 +1009,33 @@ static int32_t theta_exact_skew(const cpae__skew_eig *sk, const double *A0,
     double spacing = 2.0 * theta_max / (double)(n_grid - 1);
     int32_t st = refine(skew_eval_fn, &ctx, grid_cell(tbest, spacing, theta_max),
                         &tbest, &fbest);
+    if (st == CPAE_OK) {
+        *theta = tbest;
+        *fout = fbest;
+    }
+    return st;
+}
+
+static int32_t theta_exact_skew(const cpae__skew_eig *sk, const double *A0,
+                                const double *A, int64_t h, double theta_max,
+                                int64_t n_grid, double *theta, double *fout,
+                                const char *func)
+{
+    const int64_t n = sk->n, nh = n * h;
+    double *w = dalloc(4 * nh + 2 * n);
+    if (!w)
+        return nomem(func, 4 * nh + 2 * n);
+    double *C = w, *Ah = w + 2 * nh, *gam = w + 4 * nh, t, fv;
+    skew_to_eig(sk, A0, h, C);
+    skew_to_eig(sk, A, h, Ah);
+    int32_t st = skew_solve(sk, C, dot(A0, A0, nh), Ah, dot(A, A, nh), h, theta_max,
+                            n_grid, NULL, gam, &t, &fv);
     free(w);
     if (st == CPAE_OK) {
         if (theta)
-            *theta = tbest;
+            *theta = t;
         if (fout)
-            *fout = fbest;
+            *fout = fv;
     }
     return st;
 }
@@ -937,6 +1147,91 @@ int32_t cpae__theta_exact(const double *G, const cpae__skew_eig *skew,
     if ((st = check_finite(G, n * n, func, "G")))
         return st;
     return theta_exact_general(G, n, A0, A, h, theta_max, n_grid, theta, f, func);
+}
+
+int32_t cpae__theta_exact_many(const cpae__skew_eig *skew, int64_t n,
+                               const double *A0, const double *A, int64_t m,
+                               int64_t h, double theta_max, int64_t n_grid,
+                               double *theta, double *f, const char *func)
+{
+    int32_t st;
+    if (!skew)
+        return cpae__fail(CPAE_E_INVALID, func,
+                          "the batched exact theta solve needs a skew factorisation");
+    if ((st = cpae__check_ptr(A0, func, "A0")) ||
+        (st = cpae__check_ptr(A, func, "A")) || (st = check_dim(n, func, "n")) ||
+        (st = check_dim(h, func, "h")))
+        return st;
+    if (m < 0)
+        return cpae__fail(CPAE_E_SIZE, func, "m = %lld must be >= 0", (long long)m);
+    if (skew->n != n)
+        return cpae__fail(CPAE_E_MISMATCH, func,
+                          "factorisation is for n = %lld, not %lld",
+                          (long long)skew->n, (long long)n);
+    if (!(theta_max > 0.0) || !isfinite(theta_max))
+        return cpae__fail(CPAE_E_INVALID, func,
+                          "theta_max = %g must be positive and finite", theta_max);
+    if (n_grid < 2)
+        return cpae__fail(CPAE_E_INVALID, func, "n_grid = %lld must be >= 2",
+                          (long long)n_grid);
+    const int64_t nh = n * h;
+    int64_t mnh;
+    if (!cpae__mul_ok(m, nh, &mnh) || m > (INT64_C(1) << 40))
+        return cpae__fail(CPAE_E_LIMIT, func, "m = %lld targets of %lld x %lld: too many",
+                          (long long)m, (long long)n, (long long)h);
+    if ((st = check_finite(A0, nh, func, "A0")) || (st = check_finite(A, mnh, func, "A")))
+        return st;
+    if (m == 0)
+        return CPAE_OK;
+
+    /* Targets go through U^* in chunks of nb side by side (n x nb h), so the
+     * GEMM packs U once per chunk instead of once per target. */
+    int64_t nb = FSUM_COLS / h;
+    nb = nb < 1 ? 1 : nb > m ? m : nb;
+    const int64_t ch = nb * h;
+    const int64_t count = 4 * nh + 3 * n * ch + 2 * n + 2 * m;
+    double *w = dalloc(count);
+    if (!w)
+        return nomem(func, count);
+    double *C = w, *Ah = w + 2 * nh, *Ac = Ah + 2 * nh, *T = Ac + n * ch;
+    double *gam = T + 2 * n * ch, *tv = gam + 2 * n, *fv = tv + m;
+    /* The grid's cosines and sines do not depend on the target: tabulate
+     * them once when there is more than one target and the table is of
+     * reasonable size (else, or without memory, they are recomputed: same
+     * values either way). */
+    double *tab = NULL;
+    if (m > 1 && n_grid <= GRID_TAB_MAX / (2 * n) && (tab = dalloc(2 * n * n_grid)))
+        grid_trig(skew, theta_max, n_grid, tab);
+    skew_to_eig(skew, A0, h, C);
+    const double a0sq = dot(A0, A0, nh);
+    for (int64_t i0 = 0; i0 < m && st == CPAE_OK; i0 += nb) {
+        const int64_t cnt = m - i0 < nb ? m - i0 : nb, cw = cnt * h;
+        for (int64_t b = 0; b < cnt; b++)
+            for (int64_t r = 0; r < n; r++)
+                memcpy(Ac + r * cw + b * h, A + (i0 + b) * nh + r * h,
+                       (size_t)h * sizeof(double));
+        cpae__gemm(true, false, 2 * n, cw, n, 1.0, skew->u, 2 * n, Ac, cw, 0.0, T, cw);
+        for (int64_t b = 0; b < cnt && st == CPAE_OK; b++) {
+            const double *Ai = A + (i0 + b) * nh;
+            /* Ah = U^* A_i as skew_to_eig lays it out: [Ur^T A_i; -Ui^T A_i] */
+            for (int64_t r = 0; r < n; r++)
+                for (int64_t l = 0; l < h; l++) {
+                    Ah[r * h + l] = T[r * cw + b * h + l];
+                    Ah[(n + r) * h + l] = -T[(n + r) * cw + b * h + l];
+                }
+            st = skew_solve(skew, C, a0sq, Ah, dot(Ai, Ai, nh), h, theta_max, n_grid,
+                            tab, gam, tv + i0 + b, fv + i0 + b);
+        }
+    }
+    if (st == CPAE_OK) {
+        if (theta)
+            memcpy(theta, tv, (size_t)m * sizeof(double));
+        if (f)
+            memcpy(f, fv, (size_t)m * sizeof(double));
+    }
+    free(tab);
+    free(w);
+    return st;
 }
 
 /* ------------------------------------------------------------ orbits */

@@ -102,7 +102,7 @@ static int32_t encoder_terms(const cpae_model *model, const cpae__loss_cfg *cfg,
     terms[CPAE__T_CONTRACT] = contract / (double)m;
     terms[CPAE__T_HOC] = nc > 0 ? hoc / (double)(m * nc) : 0.0;
     if (grad)
-        st = cpae__tangent_backward(&enc, &tg, dJ, model->params, grad, fn);
+        st = cpae__tangent_backward(&enc, &tg, dJ, model->params, grad, NULL, fn);
 done:
     cpae__tangent_free(&tg);
     cpae__trace_free(&tc);
@@ -353,7 +353,8 @@ static int32_t lie_local(const cpae_model *model, const struct cpae_lie *lie,
     cpae__trace tn = {0};
     cpae__tangent tg = {0};
     double *zn = NULL, *qbuf = NULL, **q = NULL, *J = NULL, *dJ = NULL, *side = NULL,
-           *gside = NULL, *ga = NULL, *rs = NULL, *theta = NULL;
+           *gside = NULL, *ga = NULL, *rs = NULL, *theta = NULL, *gw = NULL, *xw = NULL,
+           *extra = NULL;
     int64_t *rows = NULL, *owner = NULL, P = 0;
     pair_ws w = {0};
     int32_t st;
@@ -401,12 +402,29 @@ static int32_t lie_local(const cpae_model *model, const struct cpae_lie *lie,
     if ((st = cpae__tangent_forward(&dec, (const double *const *)q, S, &tg, J, fn)))
         goto done;
     /* G_j A' for every pair: one GEMM per generator over the pairs side by
-     * side (d x P h). */
+     * side (d x P h). With an identity output layer A' = W^L T'^{L-1}, so
+     * G A' = (G W^L) T'^{L-1}: G W^L is formed once and the pairs stay in
+     * the last hidden width (MATH.md section 4). */
     const double *Ap = J + m * len;
-    blocks_to_side(Ap, P, d, h, side);
+    const struct cpae_layer *last = &dec.layers[dec.n - 1];
+    bool fold = !cpae__has_bits(last->act);
+    int64_t nh = last->n_in, ldT = S * h;
+    const double *Tp = tg.T[dec.n - 1] + m * h; /* pairs' n_{L-1} x P h block */
+    if (fold && !(gw = malloc((size_t)(k * d * nh) * sizeof(double)))) {
+        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        goto done;
+    }
+    if (!fold)
+        blocks_to_side(Ap, P, d, h, side);
     for (int64_t j = 0; j < k; j++) {
-        cpae__gemm(false, false, d, P * h, d, 1.0, lie->g + j * d * d, d, side, P * h, 0.0,
-                   gside, P * h);
+        if (fold) {
+            double *gwj = gw + j * d * nh;
+            cpae__gemm(false, false, d, nh, d, 1.0, lie->g + j * d * d, d, last->w, nh, 0.0,
+                       gwj, nh);
+            cpae__gemm(false, false, d, P * h, nh, 1.0, gwj, nh, Tp, ldT, 0.0, gside, P * h);
+        } else
+            cpae__gemm(false, false, d, P * h, d, 1.0, lie->g + j * d * d, d, side, P * h,
+                       0.0, gside, P * h);
         side_to_blocks(gside, P, d, h, ga + j * P * len);
     }
     double total = 0.0, c = 2.0 * cfg->w_lie_local / (double)(m * K);
@@ -442,20 +460,40 @@ static int32_t lie_local(const cpae_model *model, const struct cpae_lie *lie,
     terms[CPAE__T_LIE_LOCAL] = total / (double)(m * K);
     if (!grad)
         goto done;
-    /* Stacked: dA' -= c G_j^T [theta_j R] and dG_j -= c [theta_j R] A'^T. */
+    /* Stacked: dA' -= c G_j^T [theta_j R] and dG_j -= c [theta_j R] A'^T.
+     * Folded (identity output layer), both go through the hidden width with
+     * X = [theta_j R] T'^T (d x n_{L-1}): dG_j -= c X W^L^T, and dA' reaches
+     * the weights as dW^L -= c G_j^T X and dT'^{L-1} -= c (G_j W^L)^T
+     * [theta_j R], never forming a d x d x P h product. */
     double *gG = grad + model->n_params;
+    if (fold && (!(xw = malloc((size_t)(d * nh) * sizeof(double))) ||
+                 !(extra = calloc((size_t)(nh * ldT), sizeof(double))))) {
+        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        goto done;
+    }
     for (int64_t j = 0; j < k; j++) {
+        const double *gj = lie->g + j * d * d;
         blocks_to_side(rs + j * P * len, P, d, h, gside);
+        if (fold) {
+            cpae__gemm(false, true, d, nh, P * h, 1.0, gside, P * h, Tp, ldT, 0.0, xw, nh);
+            if (lie->param != CPAE_LIE_FIXED)
+                cpae__gemm(false, true, d, d, nh, -c, xw, nh, last->w, nh, 1.0, gG + j * d * d,
+                           d);
+            cpae__gemm(true, false, d, nh, d, -c, gj, d, xw, nh, 1.0,
+                       grad + (last->w - model->params), nh);
+            cpae__gemm(true, false, nh, P * h, d, -c, gw + j * d * nh, nh, gside, P * h, 1.0,
+                       extra + m * h, ldT);
+            continue;
+        }
         if (lie->param != CPAE_LIE_FIXED)
             cpae__gemm(false, true, d, d, P * h, -c, gside, P * h, side, P * h, 1.0,
                        gG + j * d * d, d);
-        cpae__gemm(true, false, d, P * h, d, 1.0, lie->g + j * d * d, d, gside, P * h, 0.0,
-                   ga, P * h); /* ga reused as scratch */
-        side_to_blocks(ga, P, d, h, rs + j * P * len);
+        cpae__gemm(true, false, d, P * h, d, 1.0, gj, d, gside, P * h, 0.0, ga, P * h);
+        side_to_blocks(ga, P, d, h, rs + j * P * len); /* G_j^T [theta_j R] */
         for (int64_t e = 0; e < P * len; e++)
             dJ[m * len + e] -= c * rs[j * P * len + e];
     }
-    st = cpae__tangent_backward(&dec, &tg, dJ, model->params, grad, fn);
+    st = cpae__tangent_backward(&dec, &tg, dJ, model->params, grad, extra, fn);
 done:
     cpae__tangent_free(&tg);
     cpae__trace_free(&tn);
@@ -471,6 +509,9 @@ done:
     free(ga);
     free(rs);
     free(theta);
+    free(gw);
+    free(xw);
+    free(extra);
     free(w.delta);
     free(w.proj);
     free(w.R);
@@ -539,23 +580,60 @@ static int32_t lie_exact(const cpae_model *model, const struct cpae_lie *lie,
             goto done;
         }
     }
-    for (int64_t i = 0; i < m && !st; i++) {
+    if (skew) {
+        /* One factorisation of G serves every sample: the theta solves share
+         * the anchor's transform, and the generator gradient is one
+         * Daleckii-Krein sum, sum_i c theta_i L(-theta_i G, R_i A_0^T). */
+        double *th = malloc((size_t)(3 * m) * sizeof(double)), *Rall = NULL;
+        if (!th || !(Rall = malloc((size_t)(m * len) * sizeof(double)))) {
+            free(th);
+            st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+            goto done;
+        }
+        double *negt = th + m, *coef = th + 2 * m;
+        st = cpae__theta_exact_many(sk, d, A0, J, m, h, cfg->theta_max, cfg->theta_grid, th,
+                                    NULL, fn);
+        for (int64_t i = 0; i < m && !st; i++) {
+            const double *Ai = J + i * len;
+            double *Ri = Rall + i * len, rr = 0.0;
+            if ((st = cpae__skew_apply(sk, th[i], A0, h, Ri, fn)))
+                break;
+            for (int64_t e = 0; e < len; e++) {
+                Ri[e] -= Ai[e];
+                rr += Ri[e] * Ri[e];
+            }
+            total += rr;
+            negt[i] = -th[i];
+            coef[i] = c * th[i];
+            if (!grad)
+                continue;
+            if ((st = cpae__skew_apply(sk, -th[i], Ri, h, E, fn)))
+                break;
+            for (int64_t e = 0; e < len; e++) {
+                dJ[i * len + e] -= c * Ri[e];
+                dA0[e] += c * E[e];
+            }
+        }
+        if (!st && want_g &&
+            !(st = cpae__skew_frechet_sum(sk, m, negt, coef, Rall, A0, h, L, fn))) {
+            double *gG = grad + model->n_params;
+            for (int64_t e = 0; e < d * d; e++)
+                gG[e] += L[e];
+        }
+        free(th);
+        free(Rall);
+    }
+    for (int64_t i = 0; i < m && !st && !skew; i++) {
         const double *Ai = J + i * len;
         double theta, f;
-        if ((st = cpae__theta_exact(skew ? NULL : G, sk, d, A0, Ai, h, cfg->theta_max,
-                                    cfg->theta_grid, &theta, &f, fn)))
+        if ((st = cpae__theta_exact(G, NULL, d, A0, Ai, h, cfg->theta_max,                                    cfg->theta_grid, &theta, &f, fn)))
             break;
         /* R = exp(theta G) A_0 - A_i */
-        if (skew)
-            st = cpae__skew_apply(sk, theta, A0, h, R, fn);
-        else {
-            for (int64_t e = 0; e < d * d; e++)
-                Ex[d * d + e] = theta * G[e];
-            if (!(st = cpae__expm(Ex + d * d, d, Ex, fn)))
-                cpae__gemm(false, false, d, h, d, 1.0, Ex, d, A0, h, 0.0, R, h);
-        }
-        if (st)
+        for (int64_t e = 0; e < d * d; e++)
+            Ex[d * d + e] = theta * G[e];
+        if ((st = cpae__expm(Ex + d * d, d, Ex, fn)))
             break;
+        cpae__gemm(false, false, d, h, d, 1.0, Ex, d, A0, h, 0.0, R, h);
         double rr = 0.0;
         for (int64_t e = 0; e < len; e++) {
             R[e] -= Ai[e];
@@ -564,11 +642,8 @@ static int32_t lie_exact(const cpae_model *model, const struct cpae_lie *lie,
         total += rr;
         if (!grad)
             continue;
-        /* E = exp(theta G)^T R (skew: exp(theta G)^T = exp(-theta G)) */
-        if (skew && (st = cpae__skew_apply(sk, -theta, R, h, E, fn)))
-            break;
-        if (!skew)
-            cpae__gemm(true, false, d, h, d, 1.0, Ex, d, R, h, 0.0, E, h);
+        /* E = exp(theta G)^T R */
+        cpae__gemm(true, false, d, h, d, 1.0, Ex, d, R, h, 0.0, E, h);
         for (int64_t e = 0; e < len; e++) {
             dJ[i * len + e] -= c * R[e];
             dA0[e] += c * E[e];
@@ -577,15 +652,10 @@ static int32_t lie_exact(const cpae_model *model, const struct cpae_lie *lie,
             continue;
         /* dG += c theta L(theta G^T, R A_0^T) */
         cpae__gemm(false, true, d, d, h, 1.0, R, h, A0, h, 0.0, RA, d);
-        if (skew)
-            st = cpae__skew_frechet(sk, -theta, RA, L); /* G^T = -G */
-        else {
-            for (int64_t r = 0; r < d; r++)
-                for (int64_t s = 0; s < d; s++)
-                    Gt[r * d + s] = theta * G[s * d + r]; /* theta G^T */
-            st = cpae__expm_frechet(Gt, RA, d, NULL, L, fn);
-        }
-        if (st)
+        for (int64_t r = 0; r < d; r++)
+            for (int64_t s = 0; s < d; s++)
+                Gt[r * d + s] = theta * G[s * d + r]; /* theta G^T */
+        if ((st = cpae__expm_frechet(Gt, RA, d, NULL, L, fn)))
             break;
         double *gG = grad + model->n_params;
         for (int64_t e = 0; e < d * d; e++)
@@ -595,7 +665,7 @@ static int32_t lie_exact(const cpae_model *model, const struct cpae_lie *lie,
         goto done;
     terms[CPAE__T_LIE_EXACT] = total / (double)m;
     if (grad)
-        st = cpae__tangent_backward(&dec, &tg, dJ, model->params, grad, fn);
+        st = cpae__tangent_backward(&dec, &tg, dJ, model->params, grad, NULL, fn);
 done:
     cpae__skew_eig_destroy(sk);
     cpae__tangent_free(&tg);

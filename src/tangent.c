@@ -195,7 +195,8 @@ int32_t cpae__tangent_forward(const cpae_chain *c, const double *const *q, int64
 }
 
 int32_t cpae__tangent_backward(const cpae_chain *c, const cpae__tangent *tg, const double *dJ,
-                               const double *base, double *grad, const char *func)
+                               const double *base, double *grad, const double *hidden_extra,
+                               const char *func)
 {
     int64_t m = tg->m, in = tg->in, out = tg->out, L = tg->n_layers;
     int64_t wmax = cpae__chain_max_width(c);
@@ -221,12 +222,16 @@ int32_t cpae__tangent_backward(const cpae_chain *c, const cpae__tangent *tg, con
             if (l > 0) {
                 cpae__gemm(true, false, Ly->n_in, ld, Ly->n_out, 1.0, Ly->w, Ly->n_in, A, ld,
                            0.0, B, ld);
+                if (l == L - 1 && hidden_extra)
+                    for (int64_t e = 0; e < Ly->n_in * ld; e++)
+                        B[e] += hidden_extra[e];
                 double *t = A;
                 A = B;
                 B = t;
             }
         }
     } else {
+        (void)hidden_extra; /* output-side stacking: not supported, NULL */
         int64_t rows = m * out;
         double *S = buf + 2 * wmax * cols;
         memcpy(A, dJ, (size_t)(rows * in) * sizeof(double)); /* Ubar_{-1} */

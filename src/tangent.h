@@ -64,10 +64,15 @@ int32_t cpae__tangent_forward(const cpae_chain *c, const double *const *q,
 
 /* Given dL/dJ (m blocks of out x in), accumulate the weight gradients into
  * grad (model layout, see cpae__trace_backward). Biases get none: the
- * Jacobian does not depend on them once the masks are fixed. */
+ * Jacobian does not depend on them once the masks are fixed.
+ * hidden_extra (forward stacking only, may be NULL): an additional
+ * gradient with respect to the last layer's input tangents T^{L-1}
+ * (n_{L-1} x (m in), side by side), for callers that fold part of dL/dJ
+ * through the last layer themselves. */
 int32_t cpae__tangent_backward(const cpae_chain *c, const cpae__tangent *tg,
                                const double *dJ, const double *base,
-                               double *grad, const char *func);
+                               double *grad, const double *hidden_extra,
+                               const char *func);
 void cpae__tangent_free(cpae__tangent *tg);
 
 #endif

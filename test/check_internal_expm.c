@@ -7,6 +7,8 @@
 #include "expm.h"
 #include "internal.h"
 
+#include <time.h>
+
 static const double PI = 3.14159265358979323846;
 
 /* ------------------------------------------------------------- helpers */
@@ -571,6 +573,132 @@ START_TEST(test_frechet_daleckii_krein)
 }
 END_TEST
 
+/* ------------------------------------------------- batched Frechet sum */
+
+/* Reference: sum_i coef_i L(theta_i G, R_i A0^T), one cpae__skew_frechet (or,
+ * with block != 0, one cpae__expm_frechet of theta_i G) per sample. */
+static void frechet_sum_ref(const cpae__skew_eig *f, const double *G, int block,
+                            int64_t m, const double *theta, const double *coef,
+                            const double *R, const double *A0, int64_t h, double *S)
+{
+    const int64_t n = f->n;
+    double *RA = dnew(n * n), *L = dnew(n * n), *X = dnew(n * n);
+    memset(S, 0, (size_t)(n * n) * sizeof(double));
+    for (int64_t i = 0; i < m; i++) {
+        cpae__gemm(false, true, n, n, h, 1.0, R + i * n * h, h, A0, h, 0.0, RA, n);
+        if (block) {
+            for (int64_t e = 0; e < n * n; e++)
+                X[e] = theta[i] * G[e];
+            CK_OK(cpae__expm_frechet(X, RA, n, NULL, L, "test"));
+        } else {
+            CK_OK(cpae__skew_frechet(f, theta[i], RA, L));
+        }
+        for (int64_t e = 0; e < n * n; e++)
+            S[e] += coef[i] * L[e];
+    }
+    free(RA);
+    free(L);
+    free(X);
+}
+
+static void frechet_sum_case(const double *G, int64_t n, int64_t h, int64_t m,
+                             const double *theta, const double *coef, uint64_t *seed,
+                             const char *label, double *worst)
+{
+    cpae__skew_eig *f = NULL;
+    CK_OK(cpae__skew_eig_create(G, n, &f, "test"));
+    double *R = dnew(m * n * h), *A0 = dnew(n * h), *S = dnew(n * n),
+           *Sref = dnew(n * n), *Sblk = dnew(n * n);
+    random_fill(R, m * n * h, seed);
+    random_fill(A0, n * h, seed);
+    CK_OK(cpae__skew_frechet_sum(f, m, theta, coef, R, A0, h, S, "test"));
+    frechet_sum_ref(f, G, 0, m, theta, coef, R, A0, h, Sref);
+    double e = rel_err(S, Sref, n * n), eb = -1.0;
+    if (n <= 16) { /* independent check against the block method */
+        frechet_sum_ref(f, G, 1, m, theta, coef, R, A0, h, Sblk);
+        eb = rel_err(S, Sblk, n * n);
+        ck_assert_msg(eb <= 1e-8, "%s n %lld h %lld: vs block %g", label, (long long)n,
+                      (long long)h, eb);
+    }
+    if (eb >= 0.0)
+        printf("frechet sum %-6s n=%3lld h=%3lld m=%lld: vs per-sample DK %.2e, "
+               "vs block %.2e\n",
+               label, (long long)n, (long long)h, (long long)m, e, eb);
+    else
+        printf("frechet sum %-6s n=%3lld h=%3lld m=%lld: vs per-sample DK %.2e\n", label,
+               (long long)n, (long long)h, (long long)m, e);
+    ck_assert_msg(e <= 1e-10, "%s n %lld h %lld: %g", label, (long long)n, (long long)h, e);
+    *worst = fmax(*worst, e);
+    cpae__skew_eig_destroy(f);
+    free(R);
+    free(A0);
+    free(S);
+    free(Sref);
+    free(Sblk);
+}
+
+START_TEST(test_frechet_sum)
+{
+    uint64_t seed = 9090;
+    const int64_t sizes[] = {5, 16, 33}, hs[] = {1, 3};
+    const double theta[] = {0.0, -1.3, 0.45, 3.7}, coef[] = {0.8, -1.7, 2.3, -0.05};
+    double worst = 0.0;
+    for (int si = 0; si < 3; si++) {
+        int64_t n = sizes[si];
+        double *G = dnew(n * n);
+        random_skew(G, n, &seed);
+        for (int hi = 0; hi < 2; hi++)
+            frechet_sum_case(G, n, hs[hi], 4, theta, coef, &seed, "random", &worst);
+        free(G);
+    }
+    /* Shift generators: eigenvalue ties (the +-pairs' partners, 0 twice for
+     * even d) and a wide spread; a zero coefficient and theta 0 again. */
+    const double theta2[] = {2.0, -0.5, 0.0, -11.0}, coef2[] = {1.0, 0.0, -3.0, 0.25};
+    for (int si = 0; si < 3; si++) {
+        int64_t n = sizes[si];
+        double *G = dnew(n * n);
+        CK_OK(cpae__shift_generator(n, G));
+        for (int hi = 0; hi < 2; hi++)
+            frechet_sum_case(G, n, hs[hi], 4, theta2, coef2, &seed, "shift", &worst);
+        free(G);
+    }
+    /* Large enough for the blocked paths: n = 260 gives two row blocks (the
+     * second partial) and h = 130 chunks of 3 samples for the U^* product;
+     * with coef[1] = 0 skipped the chunks are {0, 2, 3} and {4}. */
+    {
+        const int64_t n = 260;
+        const double theta3[] = {1.5, 4.0, -0.2, 0.0, -6.5};
+        const double coef3[] = {0.7, 0.0, -1.1, 0.4, 2.0};
+        double *G = dnew(n * n);
+        random_skew(G, n, &seed);
+        frechet_sum_case(G, n, 130, 5, theta3, coef3, &seed, "blocks", &worst);
+        free(G);
+    }
+    printf("frechet sum: worst rel err vs per-sample DK %.2e\n", worst);
+
+    /* m = 0 gives S = 0; all coefficients 0 likewise. */
+    const int64_t n = 6;
+    double G[36], R[12], A0[6], S[36];
+    random_skew(G, n, &seed);
+    random_fill(R, 12, &seed);
+    random_fill(A0, 6, &seed);
+    cpae__skew_eig *f = NULL;
+    CK_OK(cpae__skew_eig_create(G, n, &f, "test"));
+    for (int i = 0; i < 36; i++)
+        S[i] = 7.0;
+    CK_OK(cpae__skew_frechet_sum(f, 0, theta, coef, R, A0, 1, S, "test"));
+    for (int i = 0; i < 36; i++)
+        ck_assert(S[i] == 0.0);
+    const double zc[2] = {0.0, 0.0};
+    for (int i = 0; i < 36; i++)
+        S[i] = 7.0;
+    CK_OK(cpae__skew_frechet_sum(f, 2, theta, zc, R, A0, 1, S, "test"));
+    for (int i = 0; i < 36; i++)
+        ck_assert(S[i] == 0.0);
+    cpae__skew_eig_destroy(f);
+}
+END_TEST
+
 /* ---------------------------------------------------------- theta local */
 
 START_TEST(test_theta_local)
@@ -800,6 +928,93 @@ START_TEST(test_theta_exact_noisy)
 }
 END_TEST
 
+/* theta_exact_many equals m calls of theta_exact (same code on the same
+ * transformed data: expected bit-for-bit). */
+static void theta_many_case(int64_t n, int64_t h, uint64_t *seed, double *worst_t,
+                            double *worst_f, int *same, int *total)
+{
+    const int64_t m = 6;
+    const double truths[6] = {0.7, -12.3, 0.0, 19.9, 3.3, -5.0};
+    const double noise[6] = {0.0, 0.05, 0.0, 0.0, 0.2, 0.01};
+    double *G = dnew(n * n), *A0 = dnew(n * h), *A = dnew(m * n * h);
+    random_skew(G, n, seed);
+    double fro = 0.0;
+    for (int64_t i = 0; i < n * n; i++)
+        fro += G[i] * G[i];
+    for (int64_t i = 0; i < n * n; i++)
+        G[i] /= sqrt(fro);
+    random_fill(A0, n * h, seed);
+    cpae__skew_eig *f = NULL;
+    CK_OK(cpae__skew_eig_create(G, n, &f, "test"));
+    for (int64_t i = 0; i < m; i++) {
+        CK_OK(cpae__skew_apply(f, truths[i], A0, h, A + i * n * h, "test"));
+        for (int64_t e = 0; e < n * h; e++)
+            A[i * n * h + e] += noise[i] * tu_uniform(seed);
+    }
+    double th[6], fv[6], th2[6];
+    CK_OK(cpae__theta_exact_many(f, n, A0, A, m, h, 20.0, 401, th, fv, "test"));
+    CK_OK(cpae__theta_exact_many(f, n, A0, A, m, h, 20.0, 401, th2, NULL, "test"));
+    CK_OK(cpae__theta_exact_many(f, n, A0, A, m, h, 20.0, 401, NULL, NULL, "test"));
+    for (int64_t i = 0; i < m; i++) {
+        double t1, f1;
+        CK_OK(cpae__theta_exact(NULL, f, n, A0, A + i * n * h, h, 20.0, 401, &t1, &f1,
+                                "test"));
+        double dt = fabs(th[i] - t1), df = fabs(fv[i] - f1) / (1.0 + f1);
+        ck_assert(th2[i] == th[i]);
+        ck_assert_msg(dt <= 1e-12 && df <= 1e-12, "n %lld i %lld: %g %g", (long long)n,
+                      (long long)i, dt, df);
+        if (noise[i] == 0.0)
+            ck_assert_msg(fabs(th[i] - truths[i]) <= 1e-9, "truth %g: %.17g", truths[i],
+                          th[i]);
+        *worst_t = fmax(*worst_t, dt);
+        *worst_f = fmax(*worst_f, df);
+        *same += th[i] == t1 && fv[i] == f1;
+        (*total)++;
+    }
+    cpae__skew_eig_destroy(f);
+    free(G);
+    free(A0);
+    free(A);
+}
+
+START_TEST(test_theta_exact_many)
+{
+    uint64_t seed = 1717;
+    double wt = 0.0, wf = 0.0;
+    int same = 0, total = 0;
+    theta_many_case(8, 3, &seed, &wt, &wf, &same, &total);
+    theta_many_case(33, 1, &seed, &wt, &wf, &same, &total);
+    theta_many_case(33, 4, &seed, &wt, &wf, &same, &total);
+    theta_many_case(12, 200, &seed, &wt, &wf, &same, &total); /* 3 chunks of 2 */
+    theta_many_case(6, 600, &seed, &wt, &wf, &same, &total);  /* chunks of 1 */
+    printf("theta exact many vs per-sample: max |dtheta| %.2e, max rel |df| %.2e, "
+           "%d of %d bit-identical\n",
+           wt, wf, same, total);
+
+    /* errors: no factorisation, mismatch, m < 0, non-finite; outputs kept */
+    double G[4] = {0.0, -1.0, 1.0, 0.0}, A0[2] = {1.0, 0.0}, A[4] = {0.0, 1.0, NAN, 0.0};
+    double th[2] = {42.0, 42.0}, fv[2] = {42.0, 42.0};
+    cpae__skew_eig *f = NULL;
+    CK_OK(cpae__skew_eig_create(G, 2, &f, "test"));
+    CK_ERR(cpae__theta_exact_many(NULL, 2, A0, A, 1, 1, 5.0, 11, th, fv, "test"),
+           CPAE_E_INVALID);
+    CK_ERR(cpae__theta_exact_many(f, 3, A0, A, 1, 1, 5.0, 11, th, fv, "test"),
+           CPAE_E_MISMATCH);
+    CK_ERR(cpae__theta_exact_many(f, 2, A0, A, -1, 1, 5.0, 11, th, fv, "test"),
+           CPAE_E_SIZE);
+    CK_ERR(cpae__theta_exact_many(f, 2, A0, A, 1, 1, 5.0, 1, th, fv, "test"),
+           CPAE_E_INVALID);
+    CK_ERR(cpae__theta_exact_many(f, 2, A0, A, 2, 1, 5.0, 11, th, fv, "test"),
+           CPAE_E_NONFINITE);
+    ck_assert(th[0] == 42.0 && th[1] == 42.0 && fv[0] == 42.0 && fv[1] == 42.0);
+    /* a quarter turn (theta_max 3 excludes the other minimiser -3 pi / 2) */
+    CK_OK(cpae__theta_exact_many(f, 2, A0, A, 1, 1, 3.0, 11, th, fv, "test"));
+    ck_assert(fabs(th[0] - PI / 2) <= 1e-12 && fv[0] <= 1e-24 && th[1] == 42.0);
+    CK_OK(cpae__theta_exact_many(f, 2, A0, A, 0, 1, 5.0, 11, NULL, NULL, "test"));
+    cpae__skew_eig_destroy(f);
+}
+END_TEST
+
 /* -------------------------------------------------------------- orbits */
 
 START_TEST(test_orbit_so2)
@@ -962,6 +1177,96 @@ START_TEST(test_cyclic_shift)
 }
 END_TEST
 
+/* ------------------------------------------------------------- timing */
+
+static double now_s(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Not an assertion on speed: prints cpae__skew_frechet_sum against the
+ * per-sample loop of the exact Lie gradient (h = 16, m = 64), and the batched
+ * theta solve against per-sample calls. Skipped when CPAE_NO_TIMING is set
+ * (valgrind runs). */
+START_TEST(test_frechet_sum_timing)
+{
+    if (getenv("CPAE_NO_TIMING")) {
+        printf("frechet sum timing: skipped (CPAE_NO_TIMING)\n");
+        return;
+    }
+    const int64_t dims[] = {140, 784}, h = 16, m = 64;
+    uint64_t seed = 31337;
+    for (int di = 0; di < 2; di++) {
+        const int64_t d = dims[di];
+        double *G = dnew(d * d), *R = dnew(m * d * h), *A0 = dnew(d * h),
+               *S = dnew(d * d), *Sref = dnew(d * d), *RA = dnew(d * d),
+               *L = dnew(d * d), theta[64], coef[64], th[64], fv[64];
+        CK_OK(cpae__shift_generator(d, G));
+        random_fill(R, m * d * h, &seed);
+        random_fill(A0, d * h, &seed);
+        for (int64_t i = 0; i < m; i++) {
+            theta[i] = 8.0 * tu_uniform(&seed);
+            coef[i] = tu_uniform(&seed);
+        }
+        cpae__skew_eig *f = NULL;
+        double t0 = now_s();
+        CK_OK(cpae__skew_eig_create(G, d, &f, "test"));
+        double t_eig = now_s() - t0;
+
+        t0 = now_s();
+        CK_OK(cpae__skew_frechet_sum(f, m, theta, coef, R, A0, h, S, "test"));
+        double t_sum = now_s() - t0;
+
+        t0 = now_s();
+        memset(Sref, 0, (size_t)(d * d) * sizeof(double));
+        for (int64_t i = 0; i < m; i++) {
+            cpae__gemm(false, true, d, d, h, 1.0, R + i * d * h, h, A0, h, 0.0, RA, d);
+            CK_OK(cpae__skew_frechet(f, theta[i], RA, L));
+            for (int64_t e = 0; e < d * d; e++)
+                Sref[e] += coef[i] * L[e];
+        }
+        double t_loop = now_s() - t0;
+        double e = rel_err(S, Sref, d * d);
+        printf("frechet sum timing d=%3lld h=%lld m=%lld: eig %.3f s, sum %.3f s, "
+               "per-sample loop %.3f s (x%.1f), rel diff %.2e\n",
+               (long long)d, (long long)h, (long long)m, t_eig, t_sum, t_loop,
+               t_loop / t_sum, e);
+        ck_assert(e <= 1e-9);
+
+        /* theta solves: A_i = R_i as targets */
+        t0 = now_s();
+        CK_OK(cpae__theta_exact_many(f, d, A0, R, m, h, 8.0, 401, th, fv, "test"));
+        double t_many = now_s() - t0;
+        t0 = now_s();
+        double dmax = 0.0, fmaxd = 0.0;
+        int same = 0;
+        for (int64_t i = 0; i < m; i++) {
+            double t1, f1;
+            CK_OK(cpae__theta_exact(NULL, f, d, A0, R + i * d * h, h, 8.0, 401, &t1, &f1,
+                                    "test"));
+            dmax = fmax(dmax, fabs(t1 - th[i]));
+            fmaxd = fmax(fmaxd, fabs(f1 - fv[i]) / (1.0 + f1));
+            same += t1 == th[i] && f1 == fv[i];
+        }
+        double t_each = now_s() - t0;
+        printf("theta exact timing d=%3lld h=%lld m=%lld: many %.3f s, per-sample %.3f s "
+               "(x%.1f); max |dtheta| %.1e, rel |df| %.1e, %d of %lld bit-identical\n",
+               (long long)d, (long long)h, (long long)m, t_many, t_each, t_each / t_many,
+               dmax, fmaxd, same, (long long)m);
+        cpae__skew_eig_destroy(f);
+        free(G);
+        free(R);
+        free(A0);
+        free(S);
+        free(Sref);
+        free(RA);
+        free(L);
+    }
+}
+END_TEST
+
 /* ------------------------------------------------------------- errors */
 
 START_TEST(test_errors)
@@ -998,6 +1303,23 @@ START_TEST(test_errors)
     ck_assert(E[0] == 7.0);
     CK_ERR(cpae__skew_frechet(f, 1.0, En, L), CPAE_E_NONFINITE);
     ck_assert(L[0] == 7.0);
+    {
+        const double Rn[2] = {0.0, NAN}, Rok[2] = {0.5, -1.0}, A0s[2] = {1.0, 0.0};
+        const double t1 = 1.0, c1 = 2.0, tn = NAN;
+        CK_ERR(cpae__skew_frechet_sum(f, 1, &t1, &c1, Rn, A0s, 1, L, "test"),
+               CPAE_E_NONFINITE);
+        CK_ERR(cpae__skew_frechet_sum(f, 1, &tn, &c1, Rok, A0s, 1, L, "test"),
+               CPAE_E_NONFINITE);
+        CK_ERR(cpae__skew_frechet_sum(f, -1, &t1, &c1, Rok, A0s, 1, L, "test"),
+               CPAE_E_SIZE);
+        CK_ERR(cpae__skew_frechet_sum(f, 1, &t1, &c1, Rok, A0s, 0, L, "test"),
+               CPAE_E_SIZE);
+        CK_ERR(cpae__skew_frechet_sum(f, 1, &t1, &c1, Rok, A0s, 1, NULL, "test"),
+               CPAE_E_NULL);
+        CK_ERR(cpae__skew_frechet_sum(NULL, 1, &t1, &c1, Rok, A0s, 1, L, "test"),
+               CPAE_E_NULL);
+        ck_assert(L[0] == 7.0 && L[3] == 7.0);
+    }
     const double nang[4] = {0.0, NAN, 1.0, 0.0};
     cpae__skew_eig *g = NULL;
     CK_ERR(cpae__skew_eig_create(nang, 2, &g, "test"), CPAE_E_NONFINITE);
@@ -1049,15 +1371,18 @@ static Suite *suite(void)
     tcase_add_test(tc, test_frechet_block_fd);
     tcase_add_test(tc, test_frechet_commuting);
     tcase_add_test(tc, test_frechet_daleckii_krein);
+    tcase_add_test(tc, test_frechet_sum);
     tcase_add_test(tc, test_theta_local);
     tcase_add_test(tc, test_theta_local_first_order);
     tcase_add_test(tc, test_theta_exact);
     tcase_add_test(tc, test_theta_exact_noisy);
+    tcase_add_test(tc, test_theta_exact_many);
     tcase_add_test(tc, test_orbit_so2);
     tcase_add_test(tc, test_orbit_general);
     tcase_add_test(tc, test_shift_generator);
     tcase_add_test(tc, test_cyclic_shift);
     tcase_add_test(tc, test_errors);
+    tcase_add_test(tc, test_frechet_sum_timing);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -16,29 +16,34 @@ typedef struct fd_case {
     int32_t param;     /* CPAE_LIE_* */
     int64_t k;
     double noise;      /* denoising sigma */
+    int last_abs;      /* decoder output layer with |.| (not identity) */
 } fd_case;
 
 enum { W_REC, W_DENOISE, W_CONTRACT, W_HOC, W_LOCAL, W_EXACT };
 
 static const fd_case cases[] = {
-    {"rec relu", CPAE_ACT_RELU, W_REC, 0, 0, 0, 1, 0},
-    {"rec abs", CPAE_ACT_ABS, W_REC, 0, 0, 0, 1, 0},
-    {"denoise leaky", CPAE_ACT_LEAKY_RELU, W_DENOISE, 0, 0, 0, 1, 0.1},
-    {"contractive relu", CPAE_ACT_RELU, W_CONTRACT, 0, 0, 0, 1, 0},
-    {"contractive abs", CPAE_ACT_ABS, W_CONTRACT, 0, 0, 0, 1, 0},
-    {"hoc leaky", CPAE_ACT_LEAKY_RELU, W_HOC, 0, 0, 0, 1, 0},
-    {"hoc abs", CPAE_ACT_ABS, W_HOC, 0, 0, 0, 1, 0},
-    {"local data plain general k1", CPAE_ACT_ABS, W_LOCAL, 0, 0, CPAE_LIE_GENERAL, 1, 0},
-    {"local data plain skew k1", CPAE_ACT_LEAKY_RELU, W_LOCAL, 0, 0, CPAE_LIE_SKEW, 1, 0},
-    {"local data tangent general k1", CPAE_ACT_ABS, W_LOCAL, 0, 1, CPAE_LIE_GENERAL, 1, 0},
-    {"local data tangent skew k2", CPAE_ACT_ABS, W_LOCAL, 0, 1, CPAE_LIE_SKEW, 2, 0},
-    {"local ball plain general k2", CPAE_ACT_LEAKY_RELU, W_LOCAL, 1, 0, CPAE_LIE_GENERAL, 2, 0},
-    {"local ball tangent general k1", CPAE_ACT_RELU, W_LOCAL, 1, 1, CPAE_LIE_GENERAL, 1, 0},
-    {"local facet plain skew k1", CPAE_ACT_ABS, W_LOCAL, 2, 0, CPAE_LIE_SKEW, 1, 0},
-    {"local facet tangent general k2", CPAE_ACT_LEAKY_RELU, W_LOCAL, 2, 1, CPAE_LIE_GENERAL, 2, 0},
-    {"local data plain fixed k1", CPAE_ACT_ABS, W_LOCAL, 0, 0, CPAE_LIE_FIXED, 1, 0},
-    {"exact general", CPAE_ACT_ABS, W_EXACT, 0, 0, CPAE_LIE_GENERAL, 1, 0},
-    {"exact skew", CPAE_ACT_LEAKY_RELU, W_EXACT, 0, 0, CPAE_LIE_SKEW, 1, 0},
+    {"rec relu", CPAE_ACT_RELU, W_REC, 0, 0, 0, 1, 0, 0},
+    {"rec abs", CPAE_ACT_ABS, W_REC, 0, 0, 0, 1, 0, 0},
+    {"denoise leaky", CPAE_ACT_LEAKY_RELU, W_DENOISE, 0, 0, 0, 1, 0.1, 0},
+    {"contractive relu", CPAE_ACT_RELU, W_CONTRACT, 0, 0, 0, 1, 0, 0},
+    {"contractive abs", CPAE_ACT_ABS, W_CONTRACT, 0, 0, 0, 1, 0, 0},
+    {"hoc leaky", CPAE_ACT_LEAKY_RELU, W_HOC, 0, 0, 0, 1, 0, 0},
+    {"hoc abs", CPAE_ACT_ABS, W_HOC, 0, 0, 0, 1, 0, 0},
+    {"local data plain general k1", CPAE_ACT_ABS, W_LOCAL, 0, 0, CPAE_LIE_GENERAL, 1, 0, 0},
+    {"local data plain skew k1", CPAE_ACT_LEAKY_RELU, W_LOCAL, 0, 0, CPAE_LIE_SKEW, 1, 0, 0},
+    {"local data tangent general k1", CPAE_ACT_ABS, W_LOCAL, 0, 1, CPAE_LIE_GENERAL, 1, 0, 0},
+    {"local data tangent skew k2", CPAE_ACT_ABS, W_LOCAL, 0, 1, CPAE_LIE_SKEW, 2, 0, 0},
+    {"local ball plain general k2", CPAE_ACT_LEAKY_RELU, W_LOCAL, 1, 0, CPAE_LIE_GENERAL, 2, 0, 0},
+    {"local ball tangent general k1", CPAE_ACT_RELU, W_LOCAL, 1, 1, CPAE_LIE_GENERAL, 1, 0, 0},
+    {"local facet plain skew k1", CPAE_ACT_ABS, W_LOCAL, 2, 0, CPAE_LIE_SKEW, 1, 0, 0},
+    {"local facet tangent general k2", CPAE_ACT_LEAKY_RELU, W_LOCAL, 2, 1, CPAE_LIE_GENERAL, 2, 0, 0},
+    {"local data plain fixed k1", CPAE_ACT_ABS, W_LOCAL, 0, 0, CPAE_LIE_FIXED, 1, 0, 0},
+    {"exact general", CPAE_ACT_ABS, W_EXACT, 0, 0, CPAE_LIE_GENERAL, 1, 0, 0},
+    {"exact skew", CPAE_ACT_LEAKY_RELU, W_EXACT, 0, 0, CPAE_LIE_SKEW, 1, 0, 0},
+    {"local data plain general, abs output", CPAE_ACT_RELU, W_LOCAL, 0, 0, CPAE_LIE_GENERAL, 1,
+     0, 1},
+    {"local ball tangent skew k2, abs output", CPAE_ACT_LEAKY_RELU, W_LOCAL, 1, 1,
+     CPAE_LIE_SKEW, 2, 0, 1},
 };
 
 static struct cpae_lie *make_lie(int64_t d, int64_t k, int32_t param, uint64_t *s)
@@ -78,7 +83,12 @@ START_TEST(test_fd)
     const int64_t widths[] = {6, 9, 3};
     const int64_t d = 6, mb = 4, K = 2;
     cpae_model *m = NULL;
-    CK_OK(cpae_model_create_mirrored(widths, 3, fc->act, 40 + (uint64_t)_i, &m));
+    if (fc->last_abs) { /* the G W^L fold does not apply: A' = Q^L W^L T' */
+        const int64_t ew[] = {6, 9, 3}, dw[] = {3, 9, 6};
+        const int32_t ea[] = {fc->act, CPAE_ACT_IDENTITY}, da[] = {fc->act, CPAE_ACT_ABS};
+        CK_OK(cpae_model_create(ew, ea, NULL, 2, dw, da, NULL, 2, 40 + (uint64_t)_i, &m));
+    } else
+        CK_OK(cpae_model_create_mirrored(widths, 3, fc->act, 40 + (uint64_t)_i, &m));
     uint64_t s = 1000 + (uint64_t)_i;
     for (int64_t e = 0; e < m->n_params; e++)
         m->params[e] += 0.1 * tu_uniform(&s);

@@ -119,7 +119,7 @@ START_TEST(test_gradients)
         double *J = malloc(sizeof(double) * (size_t)(n * out * in));
         CK_OK(cpae__trace_run(&c, x, n, &t, "test"));
         CK_OK(cpae__tangent_forward(&c, (const double *const *)t.q, n, &tg, J, "test"));
-        CK_OK(cpae__tangent_backward(&c, &tg, C, m->params, grad, "test"));
+        CK_OK(cpae__tangent_backward(&c, &tg, C, m->params, grad, NULL, "test"));
         CK_OK(cpae__trace_backward(&c, &t, cy, m->params, grad, dx, "test"));
         /* Parameters outside the chain get nothing. */
         const double *lo = c.layers[0].w, *hi = c.layers[c.n - 1].b + c.layers[c.n - 1].n_out;

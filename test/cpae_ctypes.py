@@ -286,6 +286,19 @@ _SIGNATURES = {
     "cpae_trainer_gradient": (_S, [_H, _PF, _I64, _I64, _PD, _I64, _PF, _I64]),
     "cpae_trainer_apply_gradient": (_S, [_H, _PF, _I64]),
     "cpae_trainer_step": (_S, [_H, _PF, _I64, _I64, _PD, _I64]),
+    # data sets and evaluation
+    "cpae_dataset_load": (_S, [c_char_p, _I32, _PH]),
+    "cpae_dataset_load_idx": (_S, [c_char_p, c_char_p, _PH]),
+    "cpae_dataset_wrap": (_S, [_PF, _I64, _I64, _PI32, _PH]),
+    "cpae_dataset_destroy": (None, [_H]),
+    "cpae_dataset_info": (_S, [_H, _PI64, _PI64, _PI32]),
+    "cpae_dataset_data": (_S, [_H, POINTER(_PF)]),
+    "cpae_dataset_labels": (_S, [_H, _PI32, _I64]),
+    "cpae_dataset_split": (_S, [_H, _D, _U64, _PH, _PH]),
+    "cpae_normalizer_fit": (_S, [_H, _I32, _PH]),
+    "cpae_normalizer_destroy": (None, [_H]),
+    "cpae_normalizer_apply": (_S, [_H, _H]),
+    "cpae_model_evaluate": (_S, [_H, _PF, _I64, _I64, _PD, _PD]),
 }
 
 BOUND_FUNCTIONS = tuple(sorted(_SIGNATURES))

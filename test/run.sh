@@ -27,6 +27,14 @@ if [ "${NO_PYTHON:-0}" != 1 ]; then
         printf '%s\n' "$out"; failed=$((failed + 1)); progs_failed="$progs_failed test_ctypes.py"
     fi
 fi
+# Example programs run end to end (not under the sanitizer run).
+if [ "${NO_PYTHON:-0}" != 1 ] && [ -x build/examples/table1 ]; then
+    if out=$(sh "$(dirname "$0")/table1_smoke.sh" build/examples/table1 2>&1); then
+        printf '%s\n' "$out" | tail -n 1; passed=$((passed + 1))
+    else
+        printf '%s\n' "$out"; failed=$((failed + 1)); progs_failed="$progs_failed table1_smoke.sh"
+    fi
+fi
 [ -z "$progs_failed" ] || echo "failing:$progs_failed"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ -z "$progs_failed" ]
