@@ -8,7 +8,9 @@
  * FLOP counts are of the dense work each step does (the GEMMs): forward and
  * backward of the autoencoder, 6 m P (P = sum of n_in n_out); Jacobian
  * terms, 6 (samples) h P_stack for the tangent engine; for the Lie local
- * term also the generator products, 6 d^2 h per pair; exact form, the
+ * term also the generator products through the last hidden width nl,
+ * 6 d^2 nl + 6 d nl (pairs h), pairs counted as m (an upper bound, K = 1,
+ * so its GFLOP/s is an upper bound too); exact form, the
  * generator factorisation and per-sample exponentials are not counted, so
  * its GFLOP/s is a lower bound. */
 #define _POSIX_C_SOURCE 200809L
@@ -103,8 +105,13 @@ int main(int argc, char **argv)
                 flops += 6.0 * m * h * Pe;
             if (method == CPAE_METHOD_HOC)
                 flops += 6.0 * m * (1 + hoc_nc) * h * Pe;
-            if (method == CPAE_METHOD_LIE_LOCAL) /* m samples + up to m pairs */
-                flops += 6.0 * 2 * m * h * Pe + 6.0 * m * (double)d * d * h;
+            if (method == CPAE_METHOD_LIE_LOCAL) {
+                /* m samples + up to m pairs (K = 1) in the tangent engine;
+                 * generator work through the last hidden width nl:
+                 * 6 d^2 nl + 6 d nl (pairs h) */
+                double nl = (double)w[1];
+                flops += 6.0 * 2 * m * h * Pe + 6.0 * d * d * nl + 6.0 * d * nl * m * h;
+            }
             if (method == CPAE_METHOD_LIE_EXACT)
                 flops += 6.0 * (m + 1) * h * Pe;
             if (method == CPAE_METHOD_AE)

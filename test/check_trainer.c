@@ -48,7 +48,8 @@ static float *read_ucr(const char *path, int64_t *n, int64_t *d)
     return x;
 }
 
-#define DATA "../shared/data/ucr/SyntheticControl/SyntheticControl_"
+/* Shipped with the repository (docs/data-provenance.md), so this always runs. */
+#define DATA "examples/data/ucr/SyntheticControl/SyntheticControl_"
 
 static double test_error(const cpae_model *m, const float *x, int64_t n, int64_t d)
 {
@@ -75,7 +76,7 @@ START_TEST(test_methods_learn)
     int64_t n, d, nt, dt;
     float *x = read_ucr(DATA "TRAIN.tsv.gz", &n, &d);
     if (!x) {
-        fprintf(stderr, "SKIP test_methods_learn: ../shared/data not found\n");
+        ck_abort_msg("examples/data/ucr/SyntheticControl is missing");
         return;
     }
     float *xt = read_ucr(DATA "TEST.tsv.gz", &nt, &dt);
