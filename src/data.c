@@ -59,22 +59,6 @@ struct cpae_normalizer {
 
 /* ------------------------------------------------------------- helpers */
 
-/* Thread-safe error text (XSI strerror_r under _POSIX_C_SOURCE). */
-static const char *errtext(int e, char *buf, size_t cap)
-{
-    if (strerror_r(e, buf, cap) != 0)
-        snprintf(buf, cap, "error %d", e);
-    return buf;
-}
-
-static int32_t fail_errno(int e, const char *fn, const char *what,
-                          const char *path)
-{
-    char eb[128];
-    return cpae__fail(CPAE_E_IO, fn, "%s '%s': %s", what, path,
-                      errtext(e, eb, sizeof eb));
-}
-
 static bool valid_norm(int32_t kind)
 {
     return kind >= CPAE_NORM_NONE && kind <= CPAE_NORM_MINMAX;
@@ -153,12 +137,12 @@ static int32_t src_open(struct src *s, const char *path, const char *fn)
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     while (fd < 0 && errno == EINTR);
     if (fd < 0)
-        return fail_errno(errno, fn, "cannot open", path);
+        return cpae__fail_errno(errno, fn, "cannot open", path);
     struct stat sb;
     if (fstat(fd, &sb) != 0) {
         int e = errno;
         (void)close(fd);
-        return fail_errno(e, fn, "cannot stat", path);
+        return cpae__fail_errno(e, fn, "cannot stat", path);
     }
     if (!S_ISREG(sb.st_mode)) {
         (void)close(fd);
@@ -187,7 +171,7 @@ static int32_t src_error(struct src *s, int e)
         msg = "unknown zlib error";
     switch (err) {
     case Z_ERRNO:
-        return fail_errno(e, s->fn, "cannot read", s->path);
+        return cpae__fail_errno(e, s->fn, "cannot read", s->path);
     case Z_BUF_ERROR:
         return cpae__fail(CPAE_E_FORMAT, s->fn, "'%s': truncated gzip stream "
                           "(unexpected end of file after %lld decompressed "
@@ -242,7 +226,7 @@ static int32_t src_close(struct src *s, int32_t st)
                           "(unexpected end of file after %lld decompressed "
                           "bytes)", s->path, (long long)s->delivered);
     if (r == Z_ERRNO)
-        return fail_errno(errno, s->fn, "cannot close", s->path);
+        return cpae__fail_errno(errno, s->fn, "cannot close", s->path);
     if (r != Z_OK)
         return cpae__fail(CPAE_E_FORMAT, s->fn, "'%s': zlib error %d at close",
                           s->path, r);

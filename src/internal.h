@@ -19,6 +19,10 @@ int32_t cpae__fail(int32_t status, const char *func, const char *fmt, ...)
 #endif
     ;
 
+/* CPAE_E_IO with "what 'path': <strerror(e)>" (thread-safe strerror_r). */
+int32_t cpae__fail_errno(int e, const char *func, const char *what,
+                         const char *path);
+
 /* Clear this thread's message at the start of a public call. */
 void cpae__clear_error(void);
 

@@ -79,23 +79,6 @@ static uint32_t crc_update(uint32_t crc, const uint8_t *p, int64_t n)
     return crc;
 }
 
-/* Thread-safe error text (the Makefile builds with _POSIX_C_SOURCE, which
- * selects the XSI strerror_r returning int). */
-static const char *errtext(int e, char *buf, size_t cap)
-{
-    if (strerror_r(e, buf, cap) != 0)
-        snprintf(buf, cap, "error %d", e);
-    return buf;
-}
-
-static int32_t fail_errno(int e, const char *fn, const char *what,
-                          const char *path)
-{
-    char eb[128];
-    return cpae__fail(CPAE_E_IO, fn, "%s '%s': %s", what, path,
-                      errtext(e, eb, sizeof eb));
-}
-
 static const char *stack_name(int64_t l, int64_t n_enc)
 {
     return l < n_enc ? "encoder" : "decoder";
@@ -259,7 +242,7 @@ static int32_t sink_fd(void *ctx, const uint8_t *bytes, int64_t n)
 {
     struct fd_sink *s = ctx;
     if (write_all(s->fd, bytes, n) != 0)
-        return fail_errno(errno, "cpae_model_save",
+        return cpae__fail_errno(errno, "cpae_model_save",
                           "cannot write the temporary file for", s->path);
     return CPAE_OK;
 }
@@ -332,7 +315,7 @@ static int32_t open_parent(const char *path, int *dfd, const char *fn)
     int32_t st = CPAE_OK;
     *dfd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (*dfd < 0)
-        st = fail_errno(errno, fn, "cannot open the directory of", path);
+        st = cpae__fail_errno(errno, fn, "cannot open the directory of", path);
     free(dir);
     return st;
 }
@@ -354,7 +337,7 @@ static int32_t fill_temp(const cpae_model *model, int fd, const char *path,
     int32_t st = serialize(model, w, fn);
     free(w);
     if (st == CPAE_OK && fsync(fd) != 0)
-        st = fail_errno(errno, fn, "cannot flush the temporary file for", path);
+        st = cpae__fail_errno(errno, fn, "cannot flush the temporary file for", path);
     return st;
 }
 
@@ -372,22 +355,22 @@ static int32_t save_atomic(const cpae_model *model, const char *path, int dfd,
     memcpy(tmp + len, suffix, sizeof suffix);
     int fd = mkstemp(tmp);
     if (fd < 0) {
-        int32_t st = fail_errno(errno, fn, "cannot create a temporary file next to",
+        int32_t st = cpae__fail_errno(errno, fn, "cannot create a temporary file next to",
                                 path);
         free(tmp);
         return st;
     }
     int32_t st = fill_temp(model, fd, path, fn);
     if (close(fd) != 0 && st == CPAE_OK)
-        st = fail_errno(errno, fn, "cannot close the temporary file for", path);
+        st = cpae__fail_errno(errno, fn, "cannot close the temporary file for", path);
     if (st == CPAE_OK && rename(tmp, path) != 0)
-        st = fail_errno(errno, fn, "cannot rename the temporary file onto", path);
+        st = cpae__fail_errno(errno, fn, "cannot rename the temporary file onto", path);
     if (st != CPAE_OK)
         (void)unlink(tmp);
     /* Make the rename itself durable. EINVAL: this file system cannot sync
      * directories; the data is already safe. */
     if (st == CPAE_OK && fsync(dfd) != 0 && errno != EINVAL)
-        st = fail_errno(errno, fn, "cannot flush the directory of", path);
+        st = cpae__fail_errno(errno, fn, "cannot flush the directory of", path);
     free(tmp);
     return st;
 }
@@ -633,7 +616,7 @@ static int32_t read_file(int fd, const char *path, uint8_t **buf, int64_t *n,
 {
     struct stat sb;
     if (fstat(fd, &sb) != 0)
-        return fail_errno(errno, fn, "cannot stat", path);
+        return cpae__fail_errno(errno, fn, "cannot stat", path);
     if (!S_ISREG(sb.st_mode))
         return cpae__fail(CPAE_E_IO, fn, "'%s' is not a regular file", path);
     int64_t size = (int64_t)sb.st_size;
@@ -652,7 +635,7 @@ static int32_t read_file(int fd, const char *path, uint8_t **buf, int64_t *n,
         if (r < 0 && errno == EINTR)
             continue;
         if (r <= 0) {
-            int32_t st = r < 0 ? fail_errno(errno, fn, "cannot read", path)
+            int32_t st = r < 0 ? cpae__fail_errno(errno, fn, "cannot read", path)
                                : cpae__fail(CPAE_E_IO, fn, "'%s' shrank while being "
                                             "read (%lld of %lld bytes)", path,
                                             (long long)got, (long long)size);
@@ -692,7 +675,7 @@ int32_t cpae_model_load(const char *path, cpae_model **out)
         fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     while (fd < 0 && errno == EINTR);
     if (fd < 0)
-        return fail_errno(errno, fn, "cannot open", path);
+        return cpae__fail_errno(errno, fn, "cannot open", path);
     uint8_t *buf = NULL;
     int64_t n = 0;
     st = read_file(fd, path, &buf, &n, fn);

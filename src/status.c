@@ -25,6 +25,15 @@ int32_t cpae__fail(int32_t status, const char *func, const char *fmt, ...)
 
 void cpae__clear_error(void) { err_buf[0] = '\0'; }
 
+int32_t cpae__fail_errno(int e, const char *func, const char *what, const char *path)
+{
+    char eb[128];
+    /* XSI strerror_r (the build defines _POSIX_C_SOURCE): returns int. */
+    if (strerror_r(e, eb, sizeof eb) != 0)
+        snprintf(eb, sizeof eb, "error %d", e);
+    return cpae__fail(CPAE_E_IO, func, "%s '%s': %s", what, path, eb);
+}
+
 int32_t cpae__check_ptr(const void *p, const char *func, const char *name)
 {
     if (p)

@@ -509,6 +509,25 @@ static bool all_finite(const double *v, int64_t n)
     return true;
 }
 
+/* Constants of one optimiser update. */
+typedef struct opt_consts {
+    bool adam;
+    double b1, b2, eps, mom, c1, c2;
+} opt_consts;
+
+/* The step of trainable value i for gradient g (Adam with bias correction,
+ * or SGD with momentum), updating the optimiser state. */
+static double opt_step(const opt_consts *o, cpae_trainer *t, int64_t i, double g)
+{
+    if (o->adam) {
+        t->opt_m[i] = o->b1 * t->opt_m[i] + (1 - o->b1) * g;
+        t->opt_v[i] = o->b2 * t->opt_v[i] + (1 - o->b2) * g * g;
+        return (t->opt_m[i] / o->c1) / (sqrt(t->opt_v[i] / o->c2) + o->eps);
+    }
+    t->opt_m[i] = o->mom * t->opt_m[i] + g;
+    return t->opt_m[i];
+}
+
 /* One optimiser update with gradient grad. Weights and generators are
  * restored if the update produces a non-finite value. */
 static int32_t apply_update(cpae_trainer *t, const double *grad, const char *fn)
@@ -532,41 +551,21 @@ static int32_t apply_update(cpae_trainer *t, const double *grad, const char *fn)
         memcpy(save + nm, t->lie->g, (size_t)ng * sizeof(double));
     double lr = P(t, CPAE_P_LEARNING_RATE), wd = P(t, CPAE_P_WEIGHT_DECAY);
     double glr = P(t, CPAE_P_GENERATOR_LR);
-    bool adam = P(t, CPAE_P_OPTIMIZER) == 1;
-    double b1 = P(t, CPAE_P_ADAM_BETA1), b2 = P(t, CPAE_P_ADAM_BETA2);
-    double eps = P(t, CPAE_P_ADAM_EPS), mom = P(t, CPAE_P_MOMENTUM);
     t->opt_t++;
-    double c1 = 1.0 - pow(b1, (double)t->opt_t), c2 = 1.0 - pow(b2, (double)t->opt_t);
+    opt_consts o = {P(t, CPAE_P_OPTIMIZER) == 1, P(t, CPAE_P_ADAM_BETA1), P(t, CPAE_P_ADAM_BETA2),
+                    P(t, CPAE_P_ADAM_EPS), P(t, CPAE_P_MOMENTUM), 0, 0};
+    o.c1 = 1.0 - pow(o.b1, (double)t->opt_t);
+    o.c2 = 1.0 - pow(o.b2, (double)t->opt_t);
     /* Weight decay applies to weights only: mark the bias ranges. */
     for (int64_t l = 0; l < t->model->n_enc + t->model->n_dec; l++) {
         const struct cpae_layer *L = &t->model->layers[l];
         int64_t w0 = L->w - t->model->params, nw = L->n_in * L->n_out;
-        for (int64_t i = w0; i < w0 + nw + L->n_out; i++) {
-            double g = grad[i] + (i < w0 + nw ? wd * t->model->params[i] : 0.0), step;
-            if (adam) {
-                t->opt_m[i] = b1 * t->opt_m[i] + (1 - b1) * g;
-                t->opt_v[i] = b2 * t->opt_v[i] + (1 - b2) * g * g;
-                step = (t->opt_m[i] / c1) / (sqrt(t->opt_v[i] / c2) + eps);
-            } else {
-                t->opt_m[i] = mom * t->opt_m[i] + g;
-                step = t->opt_m[i];
-            }
-            t->model->params[i] -= lr * step;
-        }
+        for (int64_t i = w0; i < w0 + nw + L->n_out; i++)
+            t->model->params[i] -=
+                lr * opt_step(&o, t, i, grad[i] + (i < w0 + nw ? wd * t->model->params[i] : 0.0));
     }
-    for (int64_t e = 0; e < ng; e++) {
-        int64_t i = nm + e;
-        double g = grad[i], step;
-        if (adam) {
-            t->opt_m[i] = b1 * t->opt_m[i] + (1 - b1) * g;
-            t->opt_v[i] = b2 * t->opt_v[i] + (1 - b2) * g * g;
-            step = (t->opt_m[i] / c1) / (sqrt(t->opt_v[i] / c2) + eps);
-        } else {
-            t->opt_m[i] = mom * t->opt_m[i] + g;
-            step = t->opt_m[i];
-        }
-        t->lie->g[e] -= glr * lr * step;
-    }
+    for (int64_t e = 0; e < ng; e++)
+        t->lie->g[e] -= glr * lr * opt_step(&o, t, nm + e, grad[nm + e]);
     int32_t st = CPAE_OK;
     if (!all_finite(t->model->params, nm) || (ng && !all_finite(t->lie->g, ng)))
         st = cpae__fail(CPAE_E_DIVERGED, fn, "the update produced a non-finite weight; "
@@ -741,6 +740,15 @@ int32_t cpae_trainer_get_params(const cpae_trainer *t, float *params, int64_t ca
     return CPAE_OK;
 }
 
+/* A flat vector must hold exactly the trainable values. */
+static int32_t check_len(const cpae_trainer *t, int64_t len, const char *fn)
+{
+    if (len == n_train(t))
+        return CPAE_OK;
+    return cpae__fail(CPAE_E_SIZE, fn, "len is %lld, the trainer has %lld values",
+                      (long long)len, (long long)n_train(t));
+}
+
 int32_t cpae_trainer_set_params(cpae_trainer *t, const float *params, int64_t len)
 {
     static const char fn[] = "cpae_trainer_set_params";
@@ -748,9 +756,8 @@ int32_t cpae_trainer_set_params(cpae_trainer *t, const float *params, int64_t le
     int32_t st;
     if ((st = cpae__check_ptr(t, fn, "trainer")) || (st = cpae__check_ptr(params, fn, "params")))
         return st;
-    if (len != n_train(t))
-        return cpae__fail(CPAE_E_SIZE, fn, "len is %lld, the trainer has %lld values",
-                          (long long)len, (long long)n_train(t));
+    if ((st = check_len(t, len, fn)))
+        return st;
     if ((st = cpae__check_finite_f(params, len, fn, "params")))
         return st;
     int64_t nm = t->model->n_params, ng = n_gen(t);
@@ -855,9 +862,8 @@ int32_t cpae_trainer_apply_gradient(cpae_trainer *t, const float *grad, int64_t 
     int32_t st;
     if ((st = cpae__check_ptr(t, fn, "trainer")) || (st = cpae__check_ptr(grad, fn, "grad")))
         return st;
-    if (len != n_train(t))
-        return cpae__fail(CPAE_E_SIZE, fn, "len is %lld, the trainer has %lld values",
-                          (long long)len, (long long)n_train(t));
+    if ((st = check_len(t, len, fn)))
+        return st;
     double *g;
     if ((st = cpae__to_double(grad, len, &g, fn, "grad")))
         return st;
