@@ -1,6 +1,6 @@
 /* lie_recovery.c -- recover the generator of cyclic shifts from orbit data.
  *
- * Data (MATH.md section 7): x_i = exp(theta_i G_shift) x0 for a broadband
+ * Data (docs/math.md section 7): x_i = exp(theta_i G_shift) x0 for a broadband
  * periodic x0 of length d (1/k spectrum, random phases, no Nyquist mode)
  * and theta_i uniform on an arc of the orbit. An autoencoder with a
  * one-unit bottleneck is trained with the local Lie regularizer and a

@@ -1,6 +1,6 @@
 /* expm.c -- matrix exponential (Higham 2005 scaling and squaring), Frechet
  * derivative, skew-symmetric fast path, theta solvers of the Lie
- * regularisers, orbits and the cyclic-shift generator (MATH.md sections 3
+ * regularisers, orbits and the cyclic-shift generator (docs/math.md sections 3
  * and 7, MATH-NOTES.md section 3).
  *
  * Complex arithmetic: the skew path needs a complex eigenvector matrix U. It

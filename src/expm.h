@@ -1,5 +1,5 @@
 /* expm.h -- matrix exponential, its Frechet derivative, the skew-symmetric
- * fast path and the theta solvers of the Lie regularisers (MATH.md sections
+ * fast path and the theta solvers of the Lie regularisers (docs/math.md sections
  * 3 and 7, MATH-NOTES.md section 3). Internal: never installed.
  *
  * All matrices are double, row-major and dense. Functions that take `func`
@@ -98,7 +98,7 @@ int32_t cpae__skew_frechet_sum(const cpae__skew_eig *f, int64_t m,
 
 /* ----------------------------------------------------------- theta solves */
 
-/* Local (first-order) form, MATH.md section 3:
+/* Local (first-order) form, docs/math.md section 3:
  *   min_theta || Delta - sum_j theta_j GA[j] ||^2
  * over vectors of length len (vec of d x h matrices). kG = 1 uses the closed
  * form <Delta, GA>/||GA||^2 (theta = 0 when GA = 0); kG > 1 uses
@@ -110,7 +110,7 @@ int32_t cpae__theta_local(const double *Delta, const double *const *GA,
                           int64_t kG, int64_t len, double *theta, double *resid,
                           const char *func);
 
-/* Exact form, MATH.md section 3: minimise f(theta) = ||exp(theta G) A0 - A||^2
+/* Exact form, docs/math.md section 3: minimise f(theta) = ||exp(theta G) A0 - A||^2
  * (A0, A n x h) over theta in [-theta_max, theta_max].
  *
  * A grid of n_grid >= 2 equally spaced points including both ends, then
@@ -161,7 +161,7 @@ int32_t cpae__orbit(const double *G, int64_t n, const double *x0,
                     const double *thetas, int64_t n_theta, double *out,
                     const char *func);
 
-/* The d x d skew-symmetric circulant generator of cyclic shifts (MATH.md
+/* The d x d skew-symmetric circulant generator of cyclic shifts (docs/math.md
  * section 7): (exp(theta G) x)_j = x(j - theta) for the trigonometric
  * interpolant x of a band-limited periodic signal, so exp(k G) x = x rolled
  * by k samples. G = -D with D the spectral derivative per sample:

@@ -1,5 +1,5 @@
 /* geometry.c -- region geometry: boundary distances, exact segment walks,
- * regions in a ball (MATH.md section 2). */
+ * regions in a ball (docs/math.md section 2). */
 #include "internal.h"
 
 #include <math.h>

@@ -67,7 +67,7 @@ struct cpae_layer {
 };
 
 /* State q of a unit with pre-activation z (a = q z). The tie z == 0 takes
- * the "off" state everywhere (MATH.md section 1). */
+ * the "off" state everywhere (docs/math.md section 1). */
 static inline double cpae__state(int32_t act, double alpha, double z)
 {
     switch (act) {
@@ -205,7 +205,7 @@ typedef int32_t (*cpae__visit_fn)(void *ctx, const struct cpae_layer *layer,
                                   const double *grad, int64_t in);
 
 /* Walk a chain at one point with the activation masks frozen by the point
- * (MATH.md section 2). Any of visit, a (out x in), b (out), y (out: the
+ * (docs/math.md section 2). Any of visit, a (out x in), b (out), y (out: the
  * chain's output at the point) may be NULL. */
 int32_t cpae__chain_frozen(const cpae_chain *c, const double *point,
                            cpae__visit_fn visit, void *ctx, double *a,

@@ -1,6 +1,6 @@
 /* lie.c -- Lie generator handles: creation, normalisation, set/get, the
  * exponential map, orbits, the cosine against a reference generator and the
- * cyclic-shift generator (MATH.md sections 3 and 7). The numerical kernels
+ * cyclic-shift generator (docs/math.md sections 3 and 7). The numerical kernels
  * (Pade expm, skew fast path, shift generator) live in expm.c. */
 #include "lie.h"
 

@@ -21,7 +21,7 @@
 int32_t cpae__lie_alloc(int64_t d, int64_t k, int32_t param,
                         struct cpae_lie **out, const char *func);
 
-/* Normalise lie->g in place (MATH.md section 3): for CPAE_LIE_SKEW first
+/* Normalise lie->g in place (docs/math.md section 3): for CPAE_LIE_SKEW first
  * replace each G_j by its skew part (G_j - G_j^T)/2, stored exactly skew
  * (G_ab == -G_ba bitwise, zero diagonal; this is also the projection of a
  * gradient step onto the skew matrices); then scale each G_j to unit

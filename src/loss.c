@@ -1,4 +1,4 @@
-/* loss.c -- training objectives (MATH.md section 3) and their gradients.
+/* loss.c -- training objectives (docs/math.md section 3) and their gradients.
  *
  * Every Jacobian term goes through the tangent engine: the Jacobians of all
  * samples (and neighbours, and corrupted copies) a term needs are formed in
@@ -116,7 +116,7 @@ done:
 
 /* ------------------------------------------------------ Lie, local form */
 
-/* Facet sampler (MATH.md section 3): for each latent z_i, the K decoder
+/* Facet sampler (docs/math.md section 3): for each latent z_i, the K decoder
  * constraints closest to it and the points just past them. */
 static int32_t facet_neighbours(const cpae_chain *dec, const cpae__loss_cfg *cfg,
                                 const double *z, double *const *qz, double *const *act,
@@ -381,7 +381,6 @@ static int32_t lie_local(const cpae_model *model, const struct cpae_lie *lie,
     q = stack_states(&dec, qz, m, tn.q, rows, P, &qbuf);
     J = malloc((size_t)(S * len) * sizeof(double));
     dJ = calloc((size_t)(S * len), sizeof(double));
-    side = malloc((size_t)(P * len) * sizeof(double));
     gside = malloc((size_t)(P * len) * sizeof(double));
     ga = malloc((size_t)(k * P * len) * sizeof(double));
     rs = malloc((size_t)(k * P * len) * sizeof(double));
@@ -394,7 +393,7 @@ static int32_t lie_local(const cpae_model *model, const struct cpae_lie *lie,
     w.E = malloc((size_t)(h * h) * sizeof(double));
     w.W = malloc((size_t)(h * h) * sizeof(double));
     w.gap = malloc((size_t)k * sizeof(double *));
-    if (!q || !J || !dJ || !side || !gside || !ga || !rs || !theta || !w.delta || !w.proj ||
+    if (!q || !J || !dJ || !gside || !ga || !rs || !theta || !w.delta || !w.proj ||
         !w.R || !w.Q || !w.tau || !w.E || !w.W || !w.gap) {
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto done;
@@ -404,13 +403,15 @@ static int32_t lie_local(const cpae_model *model, const struct cpae_lie *lie,
     /* G_j A' for every pair: one GEMM per generator over the pairs side by
      * side (d x P h). With an identity output layer A' = W^L T'^{L-1}, so
      * G A' = (G W^L) T'^{L-1}: G W^L is formed once and the pairs stay in
-     * the last hidden width (MATH.md section 4). */
+     * the last hidden width (docs/math.md section 4). */
     const double *Ap = J + m * len;
     const struct cpae_layer *last = &dec.layers[dec.n - 1];
     bool fold = !cpae__has_bits(last->act);
     int64_t nh = last->n_in, ldT = S * h;
     const double *Tp = tg.T[dec.n - 1] + m * h; /* pairs' n_{L-1} x P h block */
-    if (fold && !(gw = malloc((size_t)(k * d * nh) * sizeof(double)))) {
+    /* Folded: G W^L per generator. Otherwise the pairs' maps side by side. */
+    if (fold ? !(gw = malloc((size_t)(k * d * nh) * sizeof(double)))
+             : !(side = malloc((size_t)(P * len) * sizeof(double)))) {
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto done;
     }
@@ -526,7 +527,7 @@ done:
 /* ------------------------------------------------------ Lie, exact form */
 
 /* r_i = min_theta ||exp(theta G) A_0 - A_i||^2 with A_0 the decoder map at
- * the anchor's encoding (MATH.md section 3, one generator). Gradients with
+ * the anchor's encoding (docs/math.md section 3, one generator). Gradients with
  * R = exp(theta G) A_0 - A_i: dA_i = -2R, dA_0 = 2 exp(theta G)^T R,
  * dG = 2 theta L(theta G^T, R A_0^T). */
 static int32_t lie_exact(const cpae_model *model, const struct cpae_lie *lie,

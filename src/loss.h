@@ -1,4 +1,4 @@
-/* loss.h -- the training objectives of MATH.md section 3 and their
+/* loss.h -- the training objectives of docs/math.md section 3 and their
  * gradients, on the tangent engine. Internal; never installed. */
 #ifndef CPAE_LOSS_H
 #define CPAE_LOSS_H

@@ -1,5 +1,5 @@
 /* tangent.c -- batch forward traces, backpropagation and the tangent engine
- * (MATH.md section 4): one GEMM per layer over stacked samples. */
+ * (docs/math.md section 4): one GEMM per layer over stacked samples. */
 #include "tangent.h"
 
 #include <stdlib.h>

@@ -1,5 +1,5 @@
 /* tangent.h -- batch forward traces, backpropagation and the tangent
- * engine (MATH.md section 4). Internal; never installed.
+ * engine (docs/math.md section 4). Internal; never installed.
  *
  * Everything here works on m samples at once with one GEMM per layer over
  * the stacked samples; nothing loops over samples doing small products. */

@@ -389,7 +389,7 @@ static int32_t check_ready(cpae_trainer *t, const cpae__loss_cfg *c, const char 
     return CPAE_OK;
 }
 
-/* Theta range of the exact form from the data (MATH.md section 4): twice
+/* Theta range of the exact form from the data (docs/math.md section 4): twice
  * the largest local-form theta between the anchor's map and the maps of up
  * to 64 training samples, and at least 1. */
 static int32_t init_theta_range(cpae_trainer *t, const char *fn)

@@ -26,7 +26,7 @@ static cpae_model *random_model(const int64_t *widths, int64_t n_widths, int32_t
     return m;
 }
 
-/* MATH.md section 1: f(x) = W2 ReLU(W1 x), W1 = [[1,0],[0,-1]],
+/* docs/math.md section 1: f(x) = W2 ReLU(W1 x), W1 = [[1,0],[0,-1]],
  * W2 = [[0,1],[1,0]], no biases. */
 START_TEST(test_poster_example)
 {
@@ -98,7 +98,7 @@ START_TEST(test_poster_example)
 }
 END_TEST
 
-/* The tie z == 0 belongs to the "off" state (MATH.md section 1). */
+/* The tie z == 0 belongs to the "off" state (docs/math.md section 1). */
 START_TEST(test_tie_is_off)
 {
     cpae_layer *l1 = NULL, *l2 = NULL;

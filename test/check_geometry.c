@@ -1,5 +1,5 @@
 /* check_geometry.c -- boundary distances, exact segment walks, regions in a
- * ball (MATH.md section 2). */
+ * ball (docs/math.md section 2). */
 #include "testutil.h"
 
 static const int32_t acts[] = {CPAE_ACT_RELU, CPAE_ACT_LEAKY_RELU, CPAE_ACT_ABS};

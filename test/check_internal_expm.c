@@ -849,7 +849,7 @@ START_TEST(test_theta_exact)
     for (int i = 0; i < 64; i++)
         fro += G[i] * G[i];
     for (int i = 0; i < 64; i++)
-        G[i] /= sqrt(fro); /* ||G||_F = 1: theta in the units of MATH.md */
+        G[i] /= sqrt(fro); /* ||G||_F = 1: theta in the units of docs/math.md */
     /* General G: the skew G plus a small non-normal part. */
     double P[64];
     random_fill(P, 64, &seed);
