@@ -934,7 +934,9 @@ typedef enum cpae_param {
     CPAE_P_LIE_NEIGHBOURS = 32,  /**< K */
     CPAE_P_LIE_DELTA = 33,       /**< ball radius in latent space */
     CPAE_P_LIE_FACET_EPS = 34,   /**< step (1 + eps) r past a facet */
-    CPAE_P_LIE_FORM = 35,        /**< 0 plain, 1 tangent-space */
+    CPAE_P_LIE_FORM = 35,        /**< 0 plain, 1 tangent-space (gauge
+                                      invariant; for the exact form it
+                                      needs a CPAE_LIE_SKEW generator) */
     CPAE_P_W_LIE_EXACT = 40,     /**< lambda_lie, exact form */
     CPAE_P_LIE_THETA_MAX = 41,   /**< exact form theta range (0: from data) */
     CPAE_P_LIE_THETA_GRID = 42,  /**< exact form grid points */

@@ -526,6 +526,62 @@ done:
 
 /* ------------------------------------------------------ Lie, exact form */
 
+/* Tangent-space exact form, skew G (exp(theta G) orthogonal):
+ * f(theta) = ||(I - P_{exp(theta G) A_0}) A_i||^2
+ *           = ||A_i||^2 - ||Q_0^T exp(-theta G) A_i||^2,
+ * Q_0 an orthonormal basis of A_0. Grid over [-theta_max, theta_max], then
+ * golden-section search in the grid cell around the best point (the
+ * envelope-theorem gradients need the minimiser, not a grid point). */
+static int32_t theta_tangent(const cpae__skew_eig *sk, const double *Q0, const double *Ai,
+                             int64_t d, int64_t h, double theta_max, int64_t n_grid,
+                             double *w, double *W, double *theta, const char *fn)
+{
+    int32_t st = CPAE_OK;
+#define F_AT(t, out)                                                               \
+    do {                                                                           \
+        if ((st = cpae__skew_apply(sk, -(t), Ai, h, w, fn)))                       \
+            return st;                                                             \
+        cpae__gemm(true, false, h, h, d, 1.0, Q0, h, w, h, 0.0, W, h);             \
+        double acc_ = 0.0;                                                         \
+        for (int64_t e_ = 0; e_ < h * h; e_++)                                     \
+            acc_ += W[e_] * W[e_];                                                 \
+        (out) = -acc_;                                                             \
+    } while (0)
+    double step = 2.0 * theta_max / (double)(n_grid - 1), best = INFINITY, tb = 0.0;
+    for (int64_t k = 0; k < n_grid; k++) {
+        double t = -theta_max + (double)k * step, f;
+        F_AT(t, f);
+        if (f < best || (f == best && fabs(t) < fabs(tb))) {
+            best = f;
+            tb = t;
+        }
+    }
+    double a = fmax(tb - step, -theta_max), b = fmin(tb + step, theta_max);
+    const double g = 0.6180339887498949;
+    double x1 = b - g * (b - a), x2 = a + g * (b - a), f1, f2;
+    F_AT(x1, f1);
+    F_AT(x2, f2);
+    for (int it = 0; it < 100 && b - a > 1e-13 * (1.0 + theta_max); it++) {
+        if (f1 <= f2) {
+            b = x2;
+            x2 = x1;
+            f2 = f1;
+            x1 = b - g * (b - a);
+            F_AT(x1, f1);
+        } else {
+            a = x1;
+            x1 = x2;
+            f1 = f2;
+            x2 = a + g * (b - a);
+            F_AT(x2, f2);
+        }
+    }
+    double tg = f1 <= f2 ? x1 : x2, fg = f1 <= f2 ? f1 : f2;
+    *theta = fg <= best ? tg : tb;
+#undef F_AT
+    return st;
+}
+
 /* r_i = min_theta ||exp(theta G) A_0 - A_i||^2 with A_0 the decoder map at
  * the anchor's encoding (docs/math.md section 3, one generator). Gradients with
  * R = exp(theta G) A_0 - A_i: dA_i = -2R, dA_0 = 2 exp(theta G)^T R,
@@ -548,6 +604,9 @@ static int32_t lie_exact(const cpae_model *model, const struct cpae_lie *lie,
     if (!b->x_anchor)
         return cpae__fail(CPAE_E_INVALID, fn, "the exact Lie form needs an anchor sample");
     bool skew = lie->param == CPAE_LIE_SKEW;
+    if (cfg->lie_form == CPAE__FORM_TANGENT && !skew)
+        return cpae__fail(CPAE_E_INVALID, fn, "the tangent-space exact form needs a "
+                          "skew-symmetric generator (CPAE_LIE_SKEW)");
     if (!(z0 = malloc((size_t)h * sizeof(double))) ||
         !(J = malloc((size_t)((m + 1) * len) * sizeof(double))) ||
         !(dJ = calloc((size_t)((m + 1) * len), sizeof(double))) ||
@@ -592,29 +651,84 @@ static int32_t lie_exact(const cpae_model *model, const struct cpae_lie *lie,
             goto done;
         }
         double *negt = th + m, *coef = th + 2 * m;
-        st = cpae__theta_exact_many(sk, d, A0, J, m, h, cfg->theta_max, cfg->theta_grid, th,
-                                    NULL, fn);
+        /* Tangent-space variant: min over theta and M of
+         * ||exp(theta G) A_0 M - A_i||^2. With Q_0 R_0 = A_0 (thin QR),
+         * M = R_0^{-1} Q_0^T exp(-theta G) A_i; by the envelope theorem the
+         * gradients are the plain ones with R M^T on the A_0 / G side. */
+        bool tangent = cfg->lie_form == CPAE__FORM_TANGENT;
+        double *Q0 = NULL, *R0 = NULL, *tw = NULL;
+        if (tangent) {
+            Q0 = malloc((size_t)(len + h * h + h + len + h * h + len) * sizeof(double));
+            if (!Q0) {
+                free(th);
+                free(Rall);
+                st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+                goto done;
+            }
+            R0 = Q0 + len;
+            double *tau = R0 + h * h;
+            tw = tau + h; /* tw: len, then h x h, then len */
+            memcpy(Q0, A0, (size_t)len * sizeof(double));
+            lapack_int info = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)d, (lapack_int)h, Q0,
+                                             (lapack_int)h, tau);
+            for (int64_t a = 0; a < h && !info; a++)
+                for (int64_t b2 = 0; b2 < h; b2++)
+                    R0[a * h + b2] = b2 >= a ? Q0[a * h + b2] : 0.0;
+            if (!info)
+                info = LAPACKE_dorgqr(LAPACK_ROW_MAJOR, (lapack_int)d, (lapack_int)h,
+                                      (lapack_int)h, Q0, (lapack_int)h, tau);
+            if (info)
+                st = cpae__fail(CPAE_E_NUMERIC, fn, "QR of the anchor map failed (%d)",
+                                (int)info);
+            for (int64_t i = 0; i < m && !st; i++)
+                st = theta_tangent(sk, Q0, J + i * len, d, h, cfg->theta_max, cfg->theta_grid,
+                                   tw, tw + len, th + i, fn);
+        } else
+            st = cpae__theta_exact_many(sk, d, A0, J, m, h, cfg->theta_max, cfg->theta_grid,
+                                        th, NULL, fn);
         for (int64_t i = 0; i < m && !st; i++) {
             const double *Ai = J + i * len;
-            double *Ri = Rall + i * len, rr = 0.0;
+            double *Rg = Rall + i * len, *Ri = R, rr = 0.0;
             if ((st = cpae__skew_apply(sk, th[i], A0, h, Ri, fn)))
                 break;
+            if (tangent) {
+                double *w = tw, *Mh = tw + len;
+                if ((st = cpae__skew_apply(sk, -th[i], Ai, h, w, fn)))
+                    break;
+                cpae__gemm(true, false, h, h, d, 1.0, Q0, h, w, h, 0.0, Mh, h);
+                lapack_int info = LAPACKE_dtrtrs(LAPACK_ROW_MAJOR, 'U', 'N', 'N', (lapack_int)h,
+                                                 (lapack_int)h, R0, (lapack_int)h, Mh,
+                                                 (lapack_int)h);
+                if (info) {
+                    st = cpae__fail(CPAE_E_NUMERIC, fn, "the anchor map is rank deficient; "
+                                    "the tangent-space exact form needs full column rank");
+                    break;
+                }
+                /* R = (exp(theta G) A_0) M - A_i, and R M^T for the A_0 / G side */
+                memcpy(w, Ri, (size_t)len * sizeof(double));
+                cpae__gemm(false, false, d, h, h, 1.0, w, h, Mh, h, 0.0, Ri, h);
+            }
             for (int64_t e = 0; e < len; e++) {
                 Ri[e] -= Ai[e];
                 rr += Ri[e] * Ri[e];
             }
+            if (tangent)
+                cpae__gemm(false, true, d, h, h, 1.0, Ri, h, tw + len, h, 0.0, Rg, h);
+            else
+                memcpy(Rg, Ri, (size_t)len * sizeof(double));
             total += rr;
             negt[i] = -th[i];
             coef[i] = c * th[i];
             if (!grad)
                 continue;
-            if ((st = cpae__skew_apply(sk, -th[i], Ri, h, E, fn)))
+            if ((st = cpae__skew_apply(sk, -th[i], Rg, h, E, fn)))
                 break;
             for (int64_t e = 0; e < len; e++) {
                 dJ[i * len + e] -= c * Ri[e];
                 dA0[e] += c * E[e];
             }
         }
+        free(Q0);
         if (!st && want_g &&
             !(st = cpae__skew_frechet_sum(sk, m, negt, coef, Rall, A0, h, L, fn))) {
             double *gG = grad + model->n_params;

@@ -382,9 +382,9 @@ static int32_t check_ready(cpae_trainer *t, const cpae__loss_cfg *c, const char 
         if (P(t, CPAE_P_LIE_ANCHOR) >= (double)t->n)
             return cpae__fail(CPAE_E_INVALID, fn, "anchor index %.0f >= %lld samples",
                               P(t, CPAE_P_LIE_ANCHOR), (long long)t->n);
-        if (c->lie_form == CPAE__FORM_TANGENT)
-            return cpae__fail(CPAE_E_INVALID, fn, "the tangent-space variant of the exact "
-                              "form is not implemented yet; use CPAE_P_LIE_FORM = 0");
+        if (c->lie_form == CPAE__FORM_TANGENT && t->lie->param != CPAE_LIE_SKEW)
+            return cpae__fail(CPAE_E_INVALID, fn, "the tangent-space exact form needs a "
+                              "skew-symmetric generator (CPAE_LIE_SKEW)");
     }
     return CPAE_OK;
 }
