@@ -12,6 +12,7 @@
 
 #include "expm.h"
 #include "tangent.h"
+#include "pool.h"
 
 /* Per-layer state arrays of several sample sets stacked into one set:
  * rows of src_a (m_a samples) followed by the selected rows of src_b. */
@@ -67,17 +68,17 @@ static int32_t encoder_terms(const cpae_model *model, const cpae__loss_cfg *cfg,
                 for (int64_t j = 0; j < d; j++)
                     xc[(i * nc + k) * d + j] =
                         xin[i * d + j] + cfg->hoc_sigma * cpae__rng_normal(rng);
-        if ((st = cpae__trace_run(&enc, xc, m * nc, &tc, fn)))
+        if ((st = cpae__trace_run(&enc, xc, m * nc, &tc, tr->pool, fn)))
             goto done;
     }
     q = stack_states(&enc, tr->q, m, tc.q, NULL, m * nc, &qbuf);
-    J = malloc((size_t)(M * blk) * sizeof(double));
-    dJ = calloc((size_t)(M * blk), sizeof(double));
+    J = cpae__pool_alloc(tr->pool, (size_t)(M * blk) * sizeof(double));
+    dJ = cpae__pool_calloc(tr->pool, (size_t)(M * blk) * sizeof(double));
     if (!q || !J || !dJ) {
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto done;
     }
-    if ((st = cpae__tangent_forward(&enc, (const double *const *)q, M, &tg, J, fn)))
+    if ((st = cpae__tangent_forward(&enc, (const double *const *)q, M, &tg, J, tr->pool, fn)))
         goto done;
     double contract = 0.0, hoc = 0.0;
     double cc = 2.0 * cfg->w_contract / (double)m;
@@ -107,8 +108,8 @@ done:
     cpae__tangent_free(&tg);
     cpae__trace_free(&tc);
     free(xc);
-    free(J);
-    free(dJ);
+    cpae__pool_free(tr->pool, J);
+    cpae__pool_free(tr->pool, dJ);
     free(q);
     free(qbuf);
     return st;
@@ -120,7 +121,7 @@ done:
  * constraints closest to it and the points just past them. */
 static int32_t facet_neighbours(const cpae_chain *dec, const cpae__loss_cfg *cfg,
                                 const double *z, double *const *qz, double *const *act,
-                                int64_t m, double *zn, const char *fn)
+                                int64_t m, double *zn, cpae__pool *pool, const char *fn)
 {
     int64_t h = cpae__chain_in(dec), K = cfg->lie_k, ld = m * h;
     cpae__tangent tg = {0};
@@ -135,7 +136,7 @@ static int32_t facet_neighbours(const cpae_chain *dec, const cpae__loss_cfg *cfg
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto done;
     }
-    if ((st = cpae__tangent_forward(dec, (const double *const *)qz, m, &tg, J, fn)))
+    if ((st = cpae__tangent_forward(dec, (const double *const *)qz, m, &tg, J, pool, fn)))
         goto done;
     for (int64_t e = 0; e < m * K; e++)
         best_r[e] = INFINITY;
@@ -229,7 +230,7 @@ static int32_t sample_neighbours(const cpae_model *model, const cpae__loss_cfg *
         return CPAE_OK;
     case CPAE__SAMPLER_FACET:
         return facet_neighbours(&dec, cfg, z, tr->q + model->n_enc, tr->act + model->n_enc, m,
-                                zn, fn);
+                                zn, tr->pool, fn);
     default:
         return cpae__fail(CPAE_E_INVALID, fn, "unknown sampler %d", (int)cfg->lie_sampler);
     }
@@ -366,7 +367,7 @@ static int32_t lie_local(const cpae_model *model, const struct cpae_lie *lie,
         goto done;
     }
     if ((st = sample_neighbours(model, cfg, b, tr, rng, zn, fn)) ||
-        (st = cpae__trace_run(&dec, zn, m * K, &tn, fn)))
+        (st = cpae__trace_run(&dec, zn, m * K, &tn, tr->pool, fn)))
         goto done;
     /* Pairs in the same region contribute exactly 0: skip them before any
      * tangent work. */
@@ -379,11 +380,11 @@ static int32_t lie_local(const cpae_model *model, const struct cpae_lie *lie,
         goto done;
     int64_t S = m + P;
     q = stack_states(&dec, qz, m, tn.q, rows, P, &qbuf);
-    J = malloc((size_t)(S * len) * sizeof(double));
-    dJ = calloc((size_t)(S * len), sizeof(double));
-    gside = malloc((size_t)(P * len) * sizeof(double));
-    ga = malloc((size_t)(k * P * len) * sizeof(double));
-    rs = malloc((size_t)(k * P * len) * sizeof(double));
+    J = cpae__pool_alloc(tr->pool, (size_t)(S * len) * sizeof(double));
+    dJ = cpae__pool_calloc(tr->pool, (size_t)(S * len) * sizeof(double));
+    gside = cpae__pool_alloc(tr->pool, (size_t)(P * len) * sizeof(double));
+    ga = cpae__pool_alloc(tr->pool, (size_t)(k * P * len) * sizeof(double));
+    rs = cpae__pool_alloc(tr->pool, (size_t)(k * P * len) * sizeof(double));
     theta = malloc((size_t)(k * P) * sizeof(double));
     w.delta = malloc((size_t)len * sizeof(double));
     w.proj = malloc((size_t)((k + 1) * len) * sizeof(double));
@@ -398,7 +399,7 @@ static int32_t lie_local(const cpae_model *model, const struct cpae_lie *lie,
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto done;
     }
-    if ((st = cpae__tangent_forward(&dec, (const double *const *)q, S, &tg, J, fn)))
+    if ((st = cpae__tangent_forward(&dec, (const double *const *)q, S, &tg, J, tr->pool, fn)))
         goto done;
     /* G_j A' for every pair: one GEMM per generator over the pairs side by
      * side (d x P h). With an identity output layer A' = W^L T'^{L-1}, so
@@ -411,7 +412,7 @@ static int32_t lie_local(const cpae_model *model, const struct cpae_lie *lie,
     const double *Tp = tg.T[dec.n - 1] + m * h; /* pairs' n_{L-1} x P h block */
     /* Folded: G W^L per generator. Otherwise the pairs' maps side by side. */
     if (fold ? !(gw = malloc((size_t)(k * d * nh) * sizeof(double)))
-             : !(side = malloc((size_t)(P * len) * sizeof(double)))) {
+             : !(side = cpae__pool_alloc(tr->pool, (size_t)(P * len) * sizeof(double)))) {
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto done;
     }
@@ -468,7 +469,7 @@ static int32_t lie_local(const cpae_model *model, const struct cpae_lie *lie,
      * [theta_j R], never forming a d x d x P h product. */
     double *gG = grad + model->n_params;
     if (fold && (!(xw = malloc((size_t)(d * nh) * sizeof(double))) ||
-                 !(extra = calloc((size_t)(nh * ldT), sizeof(double))))) {
+                 !(extra = cpae__pool_calloc(tr->pool, (size_t)(nh * ldT) * sizeof(double))))) {
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto done;
     }
@@ -503,16 +504,16 @@ done:
     free(owner);
     free(q);
     free(qbuf);
-    free(J);
-    free(dJ);
-    free(side);
-    free(gside);
-    free(ga);
-    free(rs);
+    cpae__pool_free(tr->pool, J);
+    cpae__pool_free(tr->pool, dJ);
+    cpae__pool_free(tr->pool, side);
+    cpae__pool_free(tr->pool, gside);
+    cpae__pool_free(tr->pool, ga);
+    cpae__pool_free(tr->pool, rs);
     free(theta);
     free(gw);
     free(xw);
-    free(extra);
+    cpae__pool_free(tr->pool, extra);
     free(w.delta);
     free(w.proj);
     free(w.R);
@@ -608,8 +609,8 @@ static int32_t lie_exact(const cpae_model *model, const struct cpae_lie *lie,
         return cpae__fail(CPAE_E_INVALID, fn, "the tangent-space exact form needs a "
                           "skew-symmetric generator (CPAE_LIE_SKEW)");
     if (!(z0 = malloc((size_t)h * sizeof(double))) ||
-        !(J = malloc((size_t)((m + 1) * len) * sizeof(double))) ||
-        !(dJ = calloc((size_t)((m + 1) * len), sizeof(double))) ||
+        !(J = cpae__pool_alloc(tr->pool, (size_t)((m + 1) * len) * sizeof(double))) ||
+        !(dJ = cpae__pool_calloc(tr->pool, (size_t)((m + 1) * len) * sizeof(double))) ||
         !(R = malloc((size_t)len * sizeof(double))) ||
         !(E = malloc((size_t)len * sizeof(double))) ||
         (!skew && !(Ex = malloc((size_t)(2 * d * d) * sizeof(double))))) {
@@ -618,13 +619,13 @@ static int32_t lie_exact(const cpae_model *model, const struct cpae_lie *lie,
     }
     /* The anchor joins the batch as sample m of one stacked tangent pass. */
     if ((st = cpae__chain_forward(&enc, b->x_anchor, 1, z0, NULL, 0, fn)) ||
-        (st = cpae__trace_run(&dec, z0, 1, &ta, fn)))
+        (st = cpae__trace_run(&dec, z0, 1, &ta, tr->pool, fn)))
         goto done;
     if (!(q = stack_states(&dec, tr->q + model->n_enc, m, ta.q, NULL, 1, &qbuf))) {
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto done;
     }
-    if ((st = cpae__tangent_forward(&dec, (const double *const *)q, m + 1, &tg, J, fn)))
+    if ((st = cpae__tangent_forward(&dec, (const double *const *)q, m + 1, &tg, J, tr->pool, fn)))
         goto done;
     if (skew && (st = cpae__skew_eig_create(G, d, &sk, fn)))
         goto done;
@@ -788,8 +789,8 @@ done:
     free(z0);
     free(q);
     free(qbuf);
-    free(J);
-    free(dJ);
+    cpae__pool_free(tr->pool, J);
+    cpae__pool_free(tr->pool, dJ);
     free(R);
     free(E);
     free(Gt);
@@ -827,7 +828,7 @@ int32_t cpae__loss_eval(const cpae_model *model, const struct cpae_lie *lie,
             v += cfg->noise_sigma * cpae__rng_normal(rng);
         xin[e] = v;
     }
-    if ((st = cpae__trace_run(&ae, xin, m, &tr, fn)))
+    if ((st = cpae__trace_run(&ae, xin, m, &tr, b->pool, fn)))
         goto done;
     const double *y = cpae__trace_out(&tr);
     double rec = 0.0;

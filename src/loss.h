@@ -55,6 +55,7 @@ typedef struct cpae__batch {
     int64_t m;
     const double *x_nbr;
     const double *x_anchor;
+    struct cpae__pool *pool; /* scratch reused across steps, or NULL */
 } cpae__batch;
 
 /* Evaluate all terms with non-zero weight into terms[CPAE__N_TERMS]

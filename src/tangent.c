@@ -8,13 +8,14 @@
 /* ---------------------------------------------------------------- traces */
 
 int32_t cpae__trace_run(const cpae_chain *c, const double *x, int64_t m, cpae__trace *t,
-                        const char *func)
+                        cpae__pool *pool, const char *func)
 {
     memset(t, 0, sizeof *t);
+    t->pool = pool;
     int64_t total = 0;
     for (int64_t l = 0; l < c->n; l++)
         total += 2 * m * c->layers[l].n_out;
-    t->buf = malloc((size_t)total * sizeof(double));
+    t->buf = cpae__pool_alloc(pool, (size_t)total * sizeof(double));
     t->act = malloc((size_t)c->n * sizeof(double *));
     t->q = malloc((size_t)c->n * sizeof(double *));
     if (!t->buf || !t->act || !t->q) {
@@ -45,7 +46,7 @@ int32_t cpae__trace_run(const cpae_chain *c, const double *x, int64_t m, cpae__t
 
 void cpae__trace_free(cpae__trace *t)
 {
-    free(t->buf);
+    cpae__pool_free(t->pool, t->buf);
     free(t->act);
     free(t->q);
     memset(t, 0, sizeof *t);
@@ -55,7 +56,7 @@ int32_t cpae__trace_backward(const cpae_chain *c, const cpae__trace *t, const do
                              const double *base, double *grad, double *dx, const char *func)
 {
     int64_t m = t->m, wmax = cpae__chain_max_width(c);
-    double *buf = malloc((size_t)(2 * m * wmax) * sizeof(double));
+    double *buf = cpae__pool_alloc(t->pool, (size_t)(2 * m * wmax) * sizeof(double));
     if (!buf)
         return cpae__fail(CPAE_E_NOMEM, func, "cannot allocate backprop scratch");
     double *delta = buf, *prev = buf + m * wmax;
@@ -79,7 +80,7 @@ int32_t cpae__trace_backward(const cpae_chain *c, const cpae__trace *t, const do
             prev = tmp;
         }
     }
-    free(buf);
+    cpae__pool_free(t->pool, buf);
     return CPAE_OK;
 }
 
@@ -87,7 +88,7 @@ int32_t cpae__trace_backward(const cpae_chain *c, const cpae__trace *t, const do
 
 void cpae__tangent_free(cpae__tangent *tg)
 {
-    free(tg->buf);
+    cpae__pool_free(tg->pool, tg->buf);
     free(tg->T);
     memset(tg, 0, sizeof *tg);
 }
@@ -121,9 +122,11 @@ static void scale_rows(double *X, int64_t m, int64_t cols_per, int64_t n, const 
 }
 
 int32_t cpae__tangent_forward(const cpae_chain *c, const double *const *q, int64_t m,
-                              cpae__tangent *tg, double *J, const char *func)
+                              cpae__tangent *tg, double *J, cpae__pool *pool,
+                              const char *func)
 {
     memset(tg, 0, sizeof *tg);
+    tg->pool = pool;
     int64_t in = cpae__chain_in(c), out = cpae__chain_out(c), L = c->n;
     tg->m = m;
     tg->in = in;
@@ -138,7 +141,7 @@ int32_t cpae__tangent_forward(const cpae_chain *c, const double *const *q, int64
         total += tg->forward ? c->layers[l].n_in * m * in : m * out * c->layers[l].n_out;
     total += tg->forward ? out * m * in : m * out * cpae__chain_max_width(c);
     tg->T = malloc((size_t)(L + 1) * sizeof(double *));
-    tg->buf = malloc((size_t)total * sizeof(double));
+    tg->buf = cpae__pool_alloc(pool, (size_t)total * sizeof(double));
     if (!tg->T || !tg->buf) {
         cpae__tangent_free(tg);
         return cpae__fail(CPAE_E_NOMEM, func, "cannot allocate tangent blocks (%lld doubles)",
@@ -201,8 +204,9 @@ int32_t cpae__tangent_backward(const cpae_chain *c, const cpae__tangent *tg, con
     int64_t m = tg->m, in = tg->in, out = tg->out, L = tg->n_layers;
     int64_t wmax = cpae__chain_max_width(c);
     int64_t cols = tg->forward ? m * in : m * out; /* stacked extent */
-    double *buf = malloc((size_t)(2 * wmax * cols + (tg->forward ? 0 : wmax * cols)) *
-                         sizeof(double));
+    double *buf = cpae__pool_alloc(tg->pool, (size_t)(2 * wmax * cols +
+                                                      (tg->forward ? 0 : wmax * cols)) *
+                                                   sizeof(double));
     if (!buf)
         return cpae__fail(CPAE_E_NOMEM, func, "cannot allocate tangent backward scratch");
     double *A = buf, *B = buf + wmax * cols;
@@ -254,6 +258,6 @@ int32_t cpae__tangent_backward(const cpae_chain *c, const cpae__tangent *tg, con
             }
         }
     }
-    free(buf);
+    cpae__pool_free(tg->pool, buf);
     return CPAE_OK;
 }

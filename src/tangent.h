@@ -7,6 +7,7 @@
 #define CPAE_TANGENT_H
 
 #include "internal.h"
+#include "pool.h"
 
 /* A forward pass of a chain over m samples, kept for backpropagation and
  * for the masks the tangent engine freezes. */
@@ -17,10 +18,11 @@ typedef struct cpae__trace {
     double **act;    /* act[l]: m x n_out(l), outputs of layer l */
     double **q;      /* q[l]:   m x n_out(l), unit states of layer l */
     double *buf;
+    cpae__pool *pool; /* where buf (and backward scratch) come from */
 } cpae__trace;
 
 int32_t cpae__trace_run(const cpae_chain *c, const double *x, int64_t m,
-                        cpae__trace *t, const char *func);
+                        cpae__trace *t, cpae__pool *pool, const char *func);
 void cpae__trace_free(cpae__trace *t);
 
 /* Output of the trace (m x out). */
@@ -54,13 +56,14 @@ typedef struct cpae__tangent {
     double **T;      /* forward: T[l] n_l x (m in) for l = 0..L-1 inputs;
                         output side: U[l] (m out) x n_l for l = 1..L */
     double *buf;
+    cpae__pool *pool; /* where buf (and backward scratch) come from */
 } cpae__tangent;
 
 /* Compute J (m blocks of out x in, row-major, contiguous) from the states
  * q[l] (m x n_l per layer, as in a trace). Keeps what backward needs. */
 int32_t cpae__tangent_forward(const cpae_chain *c, const double *const *q,
                               int64_t m, cpae__tangent *tg, double *J,
-                              const char *func);
+                              cpae__pool *pool, const char *func);
 
 /* Given dL/dJ (m blocks of out x in), accumulate the weight gradients into
  * grad (model layout, see cpae__trace_backward). Biases get none: the

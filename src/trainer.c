@@ -3,6 +3,7 @@
  * callback, divergence detection, and the gradient API. */
 #include "loss.h"
 #include "lie.h"
+#include "pool.h"
 
 #include <float.h>
 #include <math.h>
@@ -102,6 +103,7 @@ struct cpae_trainer {
     double *opt_m, *opt_v;   /* optimiser state, one per trainable value */
     int64_t opt_t;
     double theta_max;        /* exact form range in use */
+    cpae__pool pool;         /* scratch blocks reused across steps */
 };
 
 static double P(const cpae_trainer *t, int32_t key) { return t->value[param_index(key)]; }
@@ -169,6 +171,7 @@ void cpae_trainer_destroy(cpae_trainer *t)
     free(t->nbr);
     free(t->opt_m);
     free(t->opt_v);
+    cpae__pool_clear(&t->pool);
     free(t);
 }
 
@@ -465,6 +468,7 @@ static int32_t gather(cpae_trainer *t, const int64_t *rows, int64_t m, const cpa
     b->m = m;
     b->x_nbr = bb->nbr;
     b->x_anchor = t->n > 0 ? t->x + (int64_t)P(t, CPAE_P_LIE_ANCHOR) * d : NULL;
+    b->pool = &t->pool;
     return CPAE_OK;
 }
 
@@ -791,6 +795,7 @@ static int32_t user_batch(cpae_trainer *t, const float *x, int64_t m, int64_t d,
     b->m = m;
     b->x_nbr = NULL;
     b->x_anchor = t->x ? t->x + (int64_t)P(t, CPAE_P_LIE_ANCHOR) * d : NULL;
+    b->pool = &t->pool;
     if (c->w_lie_local > 0 && c->lie_sampler == CPAE__SAMPLER_DATA) {
         int64_t K = c->lie_k;
         int64_t *idx = malloc((size_t)(m * K) * sizeof(int64_t));

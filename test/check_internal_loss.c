@@ -4,6 +4,7 @@
  * every evaluation (the generator state is copied). */
 #include "testutil.h"
 #include "loss.h"
+#include "pool.h"
 
 #include <float.h>
 
@@ -118,7 +119,8 @@ START_TEST(test_fd)
     cfg.w_lie_exact = fc->term == W_EXACT ? 1.0 : 0.0;
     cfg.theta_max = 4.0;
     cfg.theta_grid = 81;
-    cpae__batch b = {x, mb, xn, xa};
+    cpae__pool pool = {{0}, 0}; /* reused, dirty blocks in every evaluation */
+    cpae__batch b = {x, mb, xn, xa, &pool};
     cpae_rng rng;
     cpae__rng_seed(&rng, 77 + (uint64_t)_i);
     int64_t ng = m->n_params + fc->k * d * d;
@@ -188,6 +190,8 @@ START_TEST(test_fd)
             }
     ck_assert_msg(bad == 0, "%s: %lld of %lld derivatives off (worst rel %.3g)", fc->name,
                   (long long)bad, (long long)checked, worst);
+    ck_assert_int_gt(pool.n, 0);
+    cpae__pool_clear(&pool);
     free(grad);
     free(lie);
     cpae_model_destroy(m);

@@ -46,10 +46,10 @@ START_TEST(test_jacobians)
         }
         cpae__trace t;
         cpae__tangent tg;
-        CK_OK(cpae__trace_run(&c, pts, n, &t, "test"));
+        CK_OK(cpae__trace_run(&c, pts, n, &t, NULL, "test"));
         double *J = malloc(sizeof(double) * (size_t)(n * out * in));
         double *A = malloc(sizeof(double) * (size_t)(out * in));
-        CK_OK(cpae__tangent_forward(&c, (const double *const *)t.q, n, &tg, J, "test"));
+        CK_OK(cpae__tangent_forward(&c, (const double *const *)t.q, n, &tg, J, NULL, "test"));
         ck_assert_int_eq(tg.forward, in <= out);
         for (int64_t i = 0; i < n; i++) {
             CK_OK(cpae__chain_frozen(&c, pts + i * in, NULL, NULL, A, NULL, NULL, "test"));
@@ -79,8 +79,8 @@ static double loss_at(const cpae_chain *c, const double *x, int64_t n, const dou
     cpae__tangent tg;
     int64_t in = cpae__chain_in(c), out = cpae__chain_out(c);
     double *J = malloc(sizeof(double) * (size_t)(n * out * in));
-    CK_OK(cpae__trace_run(c, x, n, &t, "test"));
-    CK_OK(cpae__tangent_forward(c, (const double *const *)t.q, n, &tg, J, "test"));
+    CK_OK(cpae__trace_run(c, x, n, &t, NULL, "test"));
+    CK_OK(cpae__tangent_forward(c, (const double *const *)t.q, n, &tg, J, NULL, "test"));
     double L = 0;
     for (int64_t k = 0; k < n * out * in; k++)
         L += C[k] * J[k];
@@ -117,8 +117,8 @@ START_TEST(test_gradients)
         cpae__trace t;
         cpae__tangent tg;
         double *J = malloc(sizeof(double) * (size_t)(n * out * in));
-        CK_OK(cpae__trace_run(&c, x, n, &t, "test"));
-        CK_OK(cpae__tangent_forward(&c, (const double *const *)t.q, n, &tg, J, "test"));
+        CK_OK(cpae__trace_run(&c, x, n, &t, NULL, "test"));
+        CK_OK(cpae__tangent_forward(&c, (const double *const *)t.q, n, &tg, J, NULL, "test"));
         CK_OK(cpae__tangent_backward(&c, &tg, C, m->params, grad, NULL, "test"));
         CK_OK(cpae__trace_backward(&c, &t, cy, m->params, grad, dx, "test"));
         /* Parameters outside the chain get nothing. */
