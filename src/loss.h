@@ -14,18 +14,20 @@ struct cpae_lie {
     size_t alloc_bytes;
 };
 
-/* Loss terms, reported separately (indices into the terms array). */
+/* Loss terms, reported separately: the public cpae_loss_term indices, so
+ * the trainer hands the terms array to the caller as it is. */
 enum {
-    CPAE__T_REC = 0,      /* reconstruction (of the clean x, from the
-                             possibly corrupted input) */
-    CPAE__T_CONTRACT = 1, /* (1/m) sum ||J_E||^2 */
-    CPAE__T_HOC = 2,      /* (1/m) sum (1/nc) sum ||J_E(x) - J_E(x+eps)||^2 */
-    CPAE__T_LIE_LOCAL = 3,/* (1/(mK)) sum r_ik */
-    CPAE__T_LIE_EXACT = 4,/* (1/m) sum r_i */
-    CPAE__T_TOTAL = 5,    /* weighted sum */
-    CPAE__N_TERMS = 6
+    CPAE__T_REC = CPAE_TERM_RECONSTRUCTION, /* of the clean x, from the
+                                               possibly corrupted input */
+    CPAE__T_CONTRACT = CPAE_TERM_CONTRACTIVE,
+    CPAE__T_HOC = CPAE_TERM_HIGHER_ORDER,
+    CPAE__T_LIE_LOCAL = CPAE_TERM_LIE_LOCAL,
+    CPAE__T_LIE_EXACT = CPAE_TERM_LIE_EXACT,
+    CPAE__T_TOTAL = CPAE_TERM_TOTAL,
+    CPAE__N_TERMS = CPAE_N_LOSS_TERMS
 };
 
+/* Values of CPAE_P_LIE_SAMPLER and CPAE_P_LIE_FORM (documented in cpae.h). */
 enum { CPAE__SAMPLER_DATA = 0, CPAE__SAMPLER_BALL = 1, CPAE__SAMPLER_FACET = 2 };
 enum { CPAE__FORM_PLAIN = 0, CPAE__FORM_TANGENT = 1 };
 

@@ -392,15 +392,11 @@ static int32_t check_ready(cpae_trainer *t, const cpae__loss_cfg *c, const char 
     return CPAE_OK;
 }
 
-/* Theta range of the exact form from the data (docs/math.md section 4): twice
- * the largest local-form theta between the anchor's map and the maps of up
- * to 64 training samples, and at least 1. */
-static int32_t init_theta_range(cpae_trainer *t, const char *fn)
+/* Theta range of the exact form from the data (docs/math.md section 4):
+ * twice the largest local-form theta between the anchor's map and the maps
+ * of up to 64 training samples, and at least 1. */
+static int32_t theta_range_of_data(cpae_trainer *t, const char *fn)
 {
-    if (P(t, CPAE_P_LIE_THETA_MAX) > 0) {
-        t->theta_max = P(t, CPAE_P_LIE_THETA_MAX);
-        return CPAE_OK;
-    }
     cpae_chain enc, dec;
     (void)cpae__chain(t->model, CPAE_ENCODER, &enc, fn);
     (void)cpae__chain(t->model, CPAE_DECODER, &dec, fn);
@@ -436,6 +432,19 @@ static int32_t init_theta_range(cpae_trainer *t, const char *fn)
 done:
     free(z);
     free(A);
+    return st;
+}
+
+/* The theta range into t and into the configuration c in use:
+ * CPAE_P_LIE_THETA_MAX if set, else from the data. */
+static int32_t init_theta_range(cpae_trainer *t, cpae__loss_cfg *c, const char *fn)
+{
+    int32_t st = CPAE_OK;
+    if (P(t, CPAE_P_LIE_THETA_MAX) > 0)
+        t->theta_max = P(t, CPAE_P_LIE_THETA_MAX);
+    else
+        st = theta_range_of_data(t, fn);
+    c->theta_max = t->theta_max;
     return st;
 }
 
@@ -643,9 +652,8 @@ int32_t cpae_trainer_fit(cpae_trainer *t)
     if ((st = check_ready(t, &c, fn)))
         return st;
     cpae__rng_seed(&t->rng, (uint64_t)P(t, CPAE_P_SEED));
-    if (t->lie && c.w_lie_exact > 0 && (st = init_theta_range(t, fn)))
+    if (t->lie && c.w_lie_exact > 0 && (st = init_theta_range(t, &c, fn)))
         return st;
-    fill_cfg(t, &c);
     int64_t n = t->n, bs = (int64_t)P(t, CPAE_P_BATCH_SIZE), epochs = (int64_t)P(t, CPAE_P_EPOCHS);
     int64_t patience = (int64_t)P(t, CPAE_P_PATIENCE), nt = n_train(t), step = 0, since = 0;
     if (bs > n)
@@ -698,9 +706,8 @@ int32_t cpae_trainer_fit(cpae_trainer *t)
         }
         if (t->lie && c.w_lie_exact > 0 && P(t, CPAE_P_LIE_REANCHOR) == 1) {
             set_p(t, CPAE_P_LIE_ANCHOR, (double)(cpae__rng_next(&t->rng) % (uint64_t)n));
-            if ((st = init_theta_range(t, fn)))
+            if ((st = init_theta_range(t, &c, fn)))
                 break;
-            fill_cfg(t, &c);
         }
     }
     /* Early stopping restores the best weights (not after a cancel or a
@@ -784,8 +791,7 @@ int32_t cpae_trainer_set_params(cpae_trainer *t, const float *params, int64_t le
 
 /* Batch from user rows: neighbours come from the training data. */
 static int32_t user_batch(cpae_trainer *t, const float *x, int64_t m, int64_t d,
-                          const cpae__loss_cfg *c, batch_buf *bb, cpae__batch *b,
-                          const char *fn)
+                          cpae__loss_cfg *c, batch_buf *bb, cpae__batch *b, const char *fn)
 {
     int32_t st;
     if ((st = copy_data(x, m, d, t->model->layers[0].n_in, &bb->x, fn)) ||
@@ -811,7 +817,7 @@ static int32_t user_batch(cpae_trainer *t, const float *x, int64_t m, int64_t d,
         b->x_nbr = bb->nbr;
     }
     if (!st && t->lie && c->w_lie_exact > 0 && t->theta_max == 0.0)
-        st = init_theta_range(t, fn);
+        st = init_theta_range(t, c, fn);
     return st;
 }
 
@@ -842,7 +848,6 @@ int32_t cpae_trainer_gradient(cpae_trainer *t, const float *x, int64_t m, int64_
     double tv[CPAE__N_TERMS], *g = NULL;
     int64_t nt = n_train(t);
     if (!(st = user_batch(t, x, m, d, &c, &bb, &b, fn))) {
-        fill_cfg(t, &c);
         if (grad && !(g = malloc((size_t)(nt ? nt : 1) * sizeof(double))))
             st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         if (!st)
@@ -891,10 +896,8 @@ int32_t cpae_trainer_step(cpae_trainer *t, const float *x, int64_t m, int64_t d,
     batch_buf bb = {0};
     cpae__batch b;
     double tv[CPAE__N_TERMS];
-    if (!(st = user_batch(t, x, m, d, &c, &bb, &b, fn))) {
-        fill_cfg(t, &c);
+    if (!(st = user_batch(t, x, m, d, &c, &bb, &b, fn)))
         st = train_step(t, &b, &c, tv, fn);
-    }
     if (!st || st == CPAE_E_DIVERGED)
         (void)copy_terms(tv, terms, n_terms, fn);
     free(bb.x);
