@@ -42,7 +42,7 @@ static const int32_t method_id[N_METHODS] = {CPAE_METHOD_AE, CPAE_METHOD_DENOISI
                                              CPAE_METHOD_LIE_EXACT};
 
 typedef struct options {
-    int64_t epochs, batch, seeds, max_train, max_test, widths[8], n_widths;
+    int64_t epochs, batch, seeds, first_seed, max_train, max_test, widths[8], n_widths;
     double lr, lie_weight, lie_exact_weight, noise;
     int32_t sampler, form, neighbours;
     int use[N_METHODS];
@@ -55,6 +55,7 @@ typedef struct result {
     int approx;
     int64_t n_train, n_test, d;
     double rel[N_METHODS][MAX_SEEDS], mse[N_METHODS][MAX_SEEDS], secs[N_METHODS];
+    double seed_secs[N_METHODS][MAX_SEEDS];
     int ok[N_METHODS];
 } result;
 
@@ -65,7 +66,9 @@ static void usage(void)
             "  -e N        epochs (default 100)\n"
             "  -b N        batch size (default 32)\n"
             "  -l LR       Adam learning rate (default 1e-3)\n"
-            "  -s N        seeds 1..N (default 5)\n"
+            "  -s N        number of seeds (default 5)\n"
+            "  --first-seed S        seeds are S..S+N-1 (default 1); runs split over\n"
+            "                        seeds merge with tools/merge_results.py\n"
             "  -w LIST     hidden widths, e.g. 128,64,16 (default; last = bottleneck)\n"
             "  -m LIST     methods among ae,dae,hoc,lie-local,lie-exact (default all)\n"
             "  --lie-weight W        local form weight (default 0.1)\n"
@@ -321,22 +324,22 @@ static void write_tables(FILE *f, const options *o, const result *rs, int n_sets
 
 static void write_csv(FILE *f, const options *o, const result *rs, int n_sets)
 {
-    fprintf(f, "dataset,n_train,n_test,d,method,seed,rel_error,mse\n");
+    fprintf(f, "dataset,n_train,n_test,d,method,seed,rel_error,mse,seconds\n");
     for (int s = 0; s < n_sets; s++)
         for (int mi = 0; mi < N_METHODS; mi++)
             if (o->use[mi] && rs[s].ok[mi])
                 for (int64_t k = 0; k < o->seeds; k++)
-                    fprintf(f, "%s,%lld,%lld,%lld,%s,%lld,%.9g,%.9g\n", rs[s].name,
+                    fprintf(f, "%s,%lld,%lld,%lld,%s,%lld,%.9g,%.9g,%.4f\n", rs[s].name,
                             (long long)rs[s].n_train, (long long)rs[s].n_test,
-                            (long long)rs[s].d, method_key[mi], (long long)(k + 1),
-                            rs[s].rel[mi][k], rs[s].mse[mi][k]);
+                            (long long)rs[s].d, method_key[mi], (long long)(o->first_seed + k),
+                            rs[s].rel[mi][k], rs[s].mse[mi][k], rs[s].seed_secs[mi][k]);
 }
 
 static void write_json(FILE *f, const options *o, const result *rs, int n_sets)
 {
     fprintf(f, "{\n  \"protocol\": {\"epochs\": %lld, \"batch\": %lld, \"lr\": %g, \"seeds\": "
-               "%lld, \"widths\": [", (long long)o->epochs, (long long)o->batch, o->lr,
-            (long long)o->seeds);
+               "%lld, \"first_seed\": %lld, \"widths\": [", (long long)o->epochs,
+            (long long)o->batch, o->lr, (long long)o->seeds, (long long)o->first_seed);
     for (int64_t i = 0; i < o->n_widths; i++)
         fprintf(f, "%s%lld", i ? ", " : "", (long long)o->widths[i]);
     fprintf(f, "], \"lie_weight\": %g, \"lie_exact_weight\": %g, \"noise\": %g},\n"
@@ -379,7 +382,7 @@ static double now(void)
 
 int main(int argc, char **argv)
 {
-    options o = {100, 32, 5, 0, 0, {128, 64, 16}, 3, 1e-3, 0.1, 0.1, 0.1, 0, 0, 1,
+    options o = {100, 32, 5, 1, 0, 0, {128, 64, 16}, 3, 1e-3, 0.1, 0.1, 0.1, 0, 0, 1,
                  {1, 1, 1, 1, 1}, NULL, NULL, NULL, 0};
     const char *paths[MAX_SETS];
     int n_paths = 0;
@@ -400,6 +403,7 @@ int main(int argc, char **argv)
         else if (!strcmp(a, "-b")) { NEXT(); o.batch = atoll(v); }
         else if (!strcmp(a, "-l")) { NEXT(); o.lr = atof(v); }
         else if (!strcmp(a, "-s")) { NEXT(); o.seeds = atoll(v); }
+        else if (!strcmp(a, "--first-seed")) { NEXT(); o.first_seed = atoll(v); }
         else if (!strcmp(a, "-q")) o.quiet = 1;
         else if (!strcmp(a, "-w")) {
             NEXT();
@@ -441,7 +445,8 @@ int main(int argc, char **argv)
             paths[n_paths++] = a;
 #undef NEXT
     }
-    if (n_paths == 0 || o.seeds < 1 || o.seeds > MAX_SEEDS || o.epochs < 0 || o.batch < 1) {
+    if (n_paths == 0 || o.seeds < 1 || o.seeds > MAX_SEEDS || o.first_seed < 1 || o.epochs < 0 ||
+        o.batch < 1) {
         usage();
         return 2;
     }
@@ -465,16 +470,17 @@ int main(int argc, char **argv)
             r->ok[mi] = 1;
             for (int64_t k = 0; k < o.seeds && r->ok[mi]; k++) {
                 double t0 = now();
-                if (run_one(&o, mi, (uint64_t)(k + 1), xtr, r->n_train, xte, r->n_test, r->d,
+                if (run_one(&o, mi, (uint64_t)(o.first_seed + k), xtr, r->n_train, xte, r->n_test, r->d,
                             &r->rel[mi][k], &r->mse[mi][k])) {
                     r->ok[mi] = 0;
                     failures++;
                     break;
                 }
-                r->secs[mi] += now() - t0;
+                r->seed_secs[mi][k] = now() - t0;
+                r->secs[mi] += r->seed_secs[mi][k];
                 if (!o.quiet)
                     fprintf(stderr, "  %-12s seed %lld: rel %.4f  mse %.4f  (%.1fs)\n",
-                            method_name[mi], (long long)(k + 1), r->rel[mi][k], r->mse[mi][k],
+                            method_name[mi], (long long)(o.first_seed + k), r->rel[mi][k], r->mse[mi][k],
                             now() - t0);
             }
         }

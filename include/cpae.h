@@ -844,7 +844,10 @@ CPAE_API int32_t cpae_lie_orbit(const cpae_lie *lie, int64_t j,
  *  *full = |<G_j, g_ref>| / (||G_j|| ||g_ref||); if points (n x d) is not
  *  NULL, *restricted is the same cosine of P G_j P and P g_ref P, P the
  *  orthogonal projector onto the span of the points (docs/math.md section 7;
- *  NaN when points is NULL). Either output may be NULL.
+ *  NaN when points is NULL). The span is the numerical one: right singular
+ *  vectors of the points whose singular value exceeds
+ *  s_max * max(n, d) * FLT_EPSILON (the matrix_rank convention of
+ *  numpy/torch). Either output may be NULL.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_INVALID,
  *          CPAE_E_NONFINITE, CPAE_E_NUMERIC, CPAE_E_NOMEM. Since 0.1. */
 CPAE_API int32_t cpae_lie_cosine(const cpae_lie *lie, int64_t j,

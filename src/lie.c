@@ -23,12 +23,14 @@
  * made of rounding noise. Same relative level as the skew check. */
 #define LIE_SET_DEP_TOL 1e-6
 
-/* cpae_lie_cosine: rank tolerance for the span of the points. The points are
- * float: rounding them perturbs X (n x d) by E with ||E||_2 <= ||E||_F <=
- * (FLT_EPSILON / 2) ||X||_F, so singular values below a small multiple of
- * that are rounding noise, not directions occupied by the data. A singular
- * value s counts iff s > LIE_RANK_TOL * ||X||_F. */
-#define LIE_RANK_TOL (4.0 * (double)FLT_EPSILON)
+/* cpae_lie_cosine: rank tolerance for the span of the points, the usual
+ * numerical-rank convention of numpy/torch matrix_rank and MATLAB rank for
+ * float data: a singular value s of the n x d points counts iff
+ * s > s_max * max(n, d) * FLT_EPSILON. A stricter cut (4 FLT_EPSILON
+ * ||X||_F, tried first) kept directions an orbit arc excites at 1e-6 of its
+ * largest singular value, which no float model resolves and which then
+ * dominated the restricted cosine (docs/lie-recovery.md). */
+#define LIE_RANK_TOL ((double)FLT_EPSILON)
 
 /* cpae_lie_cosine: a restricted generator P G P with ||P G P|| <=
  * LIE_ZERO_TOL ||G|| vanishes on the span (e.g. a rotation restricted to a
@@ -516,10 +518,7 @@ static int32_t span_basis(const float *points, int64_t n, int64_t d, double **ba
         }
     }
     if (st == CPAE_OK) {
-        double f2 = 0.0;
-        for (int64_t c = 0; c < mn; c++)
-            f2 += s[c] * s[c];
-        double tol = LIE_RANK_TOL * sqrt(f2);
+        double tol = mn > 0 ? s[0] * (double)(n > d ? n : d) * LIE_RANK_TOL : 0.0;
         int64_t rk = 0;
         while (rk < mn && s[rk] > tol && s[rk] > 0.0)
             rk++;
