@@ -1,7 +1,8 @@
 /* expm.c -- matrix exponential (Higham 2005 scaling and squaring), Frechet
  * derivative, skew-symmetric fast path, theta solvers of the Lie
  * regularisers, orbits and the cyclic-shift generator (docs/math.md sections 3
- * and 7, MATH-NOTES.md section 3).
+ * and 7; N. J. Higham, SIAM J. Matrix Anal. Appl. 26(4), 2005, for the
+ * Pade degrees, coefficients and theta_m thresholds).
  *
  * Complex arithmetic: the skew path needs a complex eigenvector matrix U. It
  * is kept as two real halves (see expm.h) so every product is a real GEMM

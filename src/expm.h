@@ -1,6 +1,7 @@
 /* expm.h -- matrix exponential, its Frechet derivative, the skew-symmetric
  * fast path and the theta solvers of the Lie regularisers (docs/math.md sections
- * 3 and 7, MATH-NOTES.md section 3). Internal: never installed.
+ * 3 and 7; Higham, SIAM J. Matrix Anal. Appl. 26(4), 2005). Internal: never
+ * installed.
  *
  * All matrices are double, row-major and dense. Functions that take `func`
  * report failures through cpae__fail(status, func, ...) with `func` naming
