@@ -583,6 +583,180 @@ static int32_t theta_tangent(const cpae__skew_eig *sk, const double *Q0, const d
     return st;
 }
 
+/* Several generators (k > 1): X(theta) = sum_j theta_j G_j and
+ * f(theta) = ||exp(X) A_0 - A_i||^2 over the box [-theta_max, theta_max]^k.
+ * Grid of n_per points per axis (n_per^k <= about n_grid evaluations), then
+ * Gauss-Newton: Jacobian column j is vec(L(X, G_j) A_0) (block Frechet
+ * identity), the step a k-column least-squares solve (dgels), halved until
+ * f decreases, clamped to the box. No eigen fast path: X changes per
+ * sample, so every evaluation is one Pade expm (O(d^3)).
+ * w: scratch of 2 d^2 + (k + 2) d h + 2 k doubles. */
+static int32_t theta_exact_multi(const double *G, int64_t k, int64_t d, const double *A0,
+                                 const double *Ai, int64_t h, double theta_max,
+                                 int64_t n_grid, double *w, double *theta, const char *fn)
+{
+    const int64_t dd = d * d, len = d * h;
+    double *X = w, *E = X + dd, *Rr = E + dd, *Jc = Rr + len, *tr = Jc + k * len,
+           *cand = tr + len, *step = cand + k;
+    int32_t st = CPAE_OK;
+    /* f at t (length k); leaves exp(X) in E and the residual in Rr. */
+#define F_MULTI(t, out)                                                            \
+    do {                                                                           \
+        for (int64_t e_ = 0; e_ < dd; e_++) {                                      \
+            double v_ = 0.0;                                                       \
+            for (int64_t j_ = 0; j_ < k; j_++)                                     \
+                v_ += (t)[j_] * G[j_ * dd + e_];                                   \
+            X[e_] = v_;                                                            \
+        }                                                                          \
+        if ((st = cpae__expm(X, d, E, fn)))                                        \
+            return st;                                                             \
+        cpae__gemm(false, false, d, h, d, 1.0, E, d, A0, h, 0.0, Rr, h);           \
+        double acc_ = 0.0;                                                         \
+        for (int64_t e_ = 0; e_ < len; e_++) {                                     \
+            Rr[e_] -= Ai[e_];                                                      \
+            acc_ += Rr[e_] * Rr[e_];                                               \
+        }                                                                          \
+        (out) = acc_;                                                              \
+    } while (0)
+    /* n_per^k <= n_grid; odd, so theta = 0 is on the grid (n_per = 1: only
+     * theta = 0, and Gauss-Newton does the rest). */
+    int64_t n_per = (int64_t)floor(pow((double)n_grid, 1.0 / (double)k) + 1e-9);
+    if (n_per % 2 == 0)
+        n_per--;
+    if (n_per < 1)
+        n_per = 1;
+    int64_t total = 1;
+    for (int64_t j = 0; j < k; j++)
+        total *= n_per;
+    double spacing = n_per > 1 ? 2.0 * theta_max / (double)(n_per - 1) : 0.0,
+           best = INFINITY;
+    for (int64_t j = 0; j < k; j++)
+        theta[j] = 0.0;
+    for (int64_t idx = 0; idx < total; idx++) {
+        double f, nrm = 0.0, nb = 0.0;
+        for (int64_t j = 0, r = idx; j < k; j++, r /= n_per)
+            cand[j] = n_per > 1 ? -theta_max + (double)(r % n_per) * spacing : 0.0;
+        F_MULTI(cand, f);
+        for (int64_t j = 0; j < k; j++) {
+            nrm += fabs(cand[j]);
+            nb += fabs(theta[j]);
+        }
+        if (f < best || (f == best && nrm < nb)) { /* ties: smallest |theta| */
+            best = f;
+            memcpy(theta, cand, (size_t)k * sizeof(double));
+        }
+    }
+    for (int it = 0; it < 200; it++) {
+        double f0;
+        F_MULTI(theta, f0);
+        memcpy(tr, Rr, (size_t)len * sizeof(double));
+        for (int64_t j = 0; j < k; j++) { /* Jacobian column j: L(X, G_j) A_0 */
+            double *Lj = E; /* E is free again until the next F_MULTI */
+            if ((st = cpae__expm_frechet(X, G + j * dd, d, NULL, Lj, fn)))
+                return st;
+            /* column-major len x k for dgels */
+            double *col = Jc + j * len;
+            double *tmp = Rr;
+            cpae__gemm(false, false, d, h, d, 1.0, Lj, d, A0, h, 0.0, tmp, h);
+            memcpy(col, tmp, (size_t)len * sizeof(double));
+        }
+        /* least squares J s = -r */
+        double *rhs = Rr;
+        for (int64_t e = 0; e < len; e++)
+            rhs[e] = -tr[e];
+        lapack_int info = LAPACKE_dgels(LAPACK_COL_MAJOR, 'N', (lapack_int)len, (lapack_int)k,
+                                        1, Jc, (lapack_int)len, rhs, (lapack_int)len);
+        if (info != 0)
+            break; /* rank-deficient Jacobian: keep the best point so far */
+        double smax = 0.0;
+        for (int64_t j = 0; j < k; j++) {
+            step[j] = rhs[j];
+            smax = fmax(smax, fabs(rhs[j]));
+        }
+        if (!(smax > 1e-13 * (1.0 + theta_max)))
+            break;
+        bool moved = false;
+        for (int half = 0; half < 30 && !moved; half++) {
+            double f1, *tt = cand;
+            for (int64_t j = 0; j < k; j++)
+                tt[j] = fmin(theta_max, fmax(-theta_max, theta[j] + step[j]));
+            F_MULTI(tt, f1);
+            if (f1 < f0) {
+                memcpy(theta, tt, (size_t)k * sizeof(double));
+                moved = true;
+            } else {
+                for (int64_t j = 0; j < k; j++)
+                    step[j] *= 0.5;
+            }
+        }
+        if (!moved)
+            break;
+    }
+#undef F_MULTI
+    return st;
+}
+
+/* The exact form with k > 1 generators (plain form, any parametrisation):
+ * per sample theta_i from theta_exact_multi, R_i = exp(X_i) A_0 - A_i,
+ * dA_i = -2R, dA_0 = 2 exp(X_i)^T R, dG_j = 2 theta_ij L(X_i^T, R A_0^T). */
+static int32_t lie_exact_multi(const struct cpae_lie *lie, const cpae__loss_cfg *cfg,
+                               int64_t m, int64_t d, int64_t h, const double *J, double *dJ,
+                               double *gG, double *total, const char *fn)
+{
+    const int64_t k = lie->k, dd = d * d, len = d * h;
+    const double *A0 = J + m * len;
+    double *dA0 = dJ + m * len, c = 2.0 * cfg->w_lie_exact / (double)m;
+    int64_t nw = 2 * dd + (k + 2) * len + 2 * k + 3 * dd + len + k;
+    double *w = malloc((size_t)nw * sizeof(double));
+    if (!w)
+        return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+    double *X = w + 2 * dd + (k + 2) * len + 2 * k, *E = X + dd, *L = E + dd, *R = L + dd,
+           *theta = R + len;
+    int32_t st = CPAE_OK;
+    *total = 0.0;
+    for (int64_t i = 0; i < m && !st; i++) {
+        const double *Ai = J + i * len;
+        if ((st = theta_exact_multi(lie->g, k, d, A0, Ai, h, cfg->theta_max, cfg->theta_grid,
+                                    w, theta, fn)))
+            break;
+        for (int64_t e = 0; e < dd; e++) {
+            double v = 0.0;
+            for (int64_t j = 0; j < k; j++)
+                v += theta[j] * lie->g[j * dd + e];
+            X[e] = v;
+        }
+        if ((st = cpae__expm(X, d, E, fn)))
+            break;
+        cpae__gemm(false, false, d, h, d, 1.0, E, d, A0, h, 0.0, R, h);
+        double rr = 0.0;
+        for (int64_t e = 0; e < len; e++) {
+            R[e] -= Ai[e];
+            rr += R[e] * R[e];
+        }
+        *total += rr;
+        if (!dJ)
+            continue;
+        for (int64_t e = 0; e < len; e++)
+            dJ[i * len + e] -= c * R[e];
+        cpae__gemm(true, false, d, h, d, c, E, d, R, h, 1.0, dA0, h); /* exp(X)^T R */
+        if (!gG)
+            continue;
+        /* L(X^T, R A_0^T), shared by every generator, scaled by theta_j */
+        double *Xt = E, *RA = w; /* E and theta_exact_multi's scratch are free now */
+        for (int64_t r = 0; r < d; r++)
+            for (int64_t s2 = 0; s2 < d; s2++)
+                Xt[r * d + s2] = X[s2 * d + r];
+        cpae__gemm(false, true, d, d, h, 1.0, R, h, A0, h, 0.0, RA, d);
+        if ((st = cpae__expm_frechet(Xt, RA, d, NULL, L, fn)))
+            break;
+        for (int64_t j = 0; j < k; j++)
+            for (int64_t e = 0; e < dd; e++)
+                gG[j * dd + e] += c * theta[j] * L[e];
+    }
+    free(w);
+    return st;
+}
+
 /* r_i = min_theta ||exp(theta G) A_0 - A_i||^2 with A_0 the decoder map at
  * the anchor's encoding (docs/math.md section 3, one generator). Gradients with
  * R = exp(theta G) A_0 - A_i: dA_i = -2R, dA_0 = 2 exp(theta G)^T R,
@@ -627,6 +801,22 @@ static int32_t lie_exact(const cpae_model *model, const struct cpae_lie *lie,
     }
     if ((st = cpae__tangent_forward(&dec, (const double *const *)q, m + 1, &tg, J, tr->pool, fn)))
         goto done;
+    if (lie->k > 1) {
+        double tot = 0.0;
+        if (cfg->lie_form == CPAE__FORM_TANGENT) {
+            st = cpae__fail(CPAE_E_INVALID, fn, "the tangent-space exact form takes one "
+                            "generator (k = %lld)", (long long)lie->k);
+            goto done;
+        }
+        bool want_gk = grad && lie->param != CPAE_LIE_FIXED;
+        if ((st = lie_exact_multi(lie, cfg, m, d, h, J, grad ? dJ : NULL,
+                                  want_gk ? grad + model->n_params : NULL, &tot, fn)))
+            goto done;
+        terms[CPAE__T_LIE_EXACT] = tot / (double)m;
+        if (grad)
+            st = cpae__tangent_backward(&dec, &tg, dJ, model->params, grad, NULL, fn);
+        goto done;
+    }
     if (skew && (st = cpae__skew_eig_create(G, d, &sk, fn)))
         goto done;
     const double *A0 = J + m * len;

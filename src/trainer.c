@@ -134,9 +134,6 @@ int32_t cpae_trainer_create(cpae_model *model, cpae_lie *lie, int32_t method,
         return cpae__fail(CPAE_E_MISMATCH, fn, "generators are %lld x %lld, the model's "
                           "input width is %lld", (long long)lie->d, (long long)lie->d,
                           (long long)model->layers[0].n_in);
-    if (method == CPAE_METHOD_LIE_EXACT && lie->k != 1)
-        return cpae__fail(CPAE_E_INVALID, fn, "the exact Lie form takes one generator "
-                          "(k = %lld)", (long long)lie->k);
     cpae_trainer *t = calloc(1, sizeof *t);
     if (!t)
         return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
@@ -377,8 +374,9 @@ static int32_t check_ready(cpae_trainer *t, const cpae__loss_cfg *c, const char 
         return cpae__fail(CPAE_E_SIZE, fn, "the data sampler needs training data "
                           "(cpae_trainer_set_data) with at least 2 samples");
     if (t->lie && c->w_lie_exact > 0) {
-        if (t->lie->k != 1)
-            return cpae__fail(CPAE_E_INVALID, fn, "the exact Lie form takes one generator");
+        if (t->lie->k != 1 && c->lie_form == CPAE__FORM_TANGENT)
+            return cpae__fail(CPAE_E_INVALID, fn, "the tangent-space exact form takes one "
+                              "generator (k = %lld)", (long long)t->lie->k);
         if (t->n < 1)
             return cpae__fail(CPAE_E_SIZE, fn, "the exact Lie form needs training data for "
                               "its anchor");
@@ -413,20 +411,22 @@ static int32_t theta_range_of_data(cpae_trainer *t, const char *fn)
     if ((st = cpae__chain_forward(&enc, t->x + anchor * d, 1, z, NULL, 0, fn)) ||
         (st = cpae__chain_frozen(&dec, z, NULL, NULL, A0, NULL, NULL, fn)))
         goto done;
-    cpae__gemm(false, false, d, h, d, 1.0, t->lie->g, d, A0, h, 0.0, GA, h);
-    double gg = 0;
-    for (int64_t e = 0; e < len; e++)
-        gg += GA[e] * GA[e];
-    for (int64_t s = 0; s < ns && gg > 0; s++) {
-        int64_t i = s * t->n / ns;
-        if ((st = cpae__chain_forward(&enc, t->x + i * d, 1, z + h, NULL, 0, fn)) ||
-            (st = cpae__chain_frozen(&dec, z + h, NULL, NULL, Ai, NULL, NULL, fn)))
-            goto done;
-        double num = 0;
+    for (int64_t j = 0; j < t->lie->k; j++) { /* each generator's own projection */
+        cpae__gemm(false, false, d, h, d, 1.0, t->lie->g + j * d * d, d, A0, h, 0.0, GA, h);
+        double gg = 0;
         for (int64_t e = 0; e < len; e++)
-            num += (Ai[e] - A0[e]) * GA[e];
-        if (fabs(num / gg) > big)
-            big = fabs(num / gg);
+            gg += GA[e] * GA[e];
+        for (int64_t s = 0; s < ns && gg > 0; s++) {
+            int64_t i = s * t->n / ns;
+            if ((st = cpae__chain_forward(&enc, t->x + i * d, 1, z + h, NULL, 0, fn)) ||
+                (st = cpae__chain_frozen(&dec, z + h, NULL, NULL, Ai, NULL, NULL, fn)))
+                goto done;
+            double num = 0;
+            for (int64_t e = 0; e < len; e++)
+                num += (Ai[e] - A0[e]) * GA[e];
+            if (fabs(num / gg) > big)
+                big = fabs(num / gg);
+        }
     }
     t->theta_max = 2.0 * big > 1.0 ? 2.0 * big : 1.0;
 done:

@@ -43,6 +43,8 @@ static const fd_case cases[] = {
     {"exact skew", CPAE_ACT_LEAKY_RELU, W_EXACT, 0, 0, CPAE_LIE_SKEW, 1, 0, 0},
     {"exact tangent skew", CPAE_ACT_ABS, W_EXACT, 0, 1, CPAE_LIE_SKEW, 1, 0, 0},
     {"exact tangent skew, relu", CPAE_ACT_RELU, W_EXACT, 0, 1, CPAE_LIE_SKEW, 1, 0, 0},
+    {"exact general k2", CPAE_ACT_ABS, W_EXACT, 0, 0, CPAE_LIE_GENERAL, 2, 0, 0},
+    {"exact skew k2", CPAE_ACT_LEAKY_RELU, W_EXACT, 0, 0, CPAE_LIE_SKEW, 2, 0, 0},
     {"local data plain general, abs output", CPAE_ACT_RELU, W_LOCAL, 0, 0, CPAE_LIE_GENERAL, 1,
      0, 1},
     {"local ball tangent skew k2, abs output", CPAE_ACT_LEAKY_RELU, W_LOCAL, 1, 1,

@@ -125,6 +125,65 @@ static void params_of(const cpae_trainer *t, float **p, int64_t *n)
     CK_OK(cpae_trainer_get_params(t, *p, *n));
 }
 
+/* The exact form with two generators (exp(theta_1 G_1 + theta_2 G_2)):
+ * trains, is deterministic, keeps the generators orthonormal; the
+ * tangent-space exact form refuses k = 2 and leaves the model untouched. */
+START_TEST(test_exact_two_generators)
+{
+    const int64_t n = 64, d = 24;
+    float *x = sines(n, d, 31);
+    float *w1 = NULL, *w2 = NULL;
+    int64_t np1 = 0, np2 = 0;
+    double first = 0, last = 0;
+    for (int run = 0; run < 2; run++) {
+        cpae_model *m = small_model(d, 2);
+        cpae_lie *lie = NULL;
+        cpae_trainer *t = NULL;
+        CK_OK(cpae_lie_create(d, 2, CPAE_LIE_SKEW, 9, &lie));
+        CK_OK(cpae_trainer_create(m, lie, CPAE_METHOD_LIE_EXACT, &t));
+        CK_OK(cpae_trainer_set_param(t, CPAE_P_SEED, 3));
+        CK_OK(cpae_trainer_set_param(t, CPAE_P_EPOCHS, 6));
+        CK_OK(cpae_trainer_set_param(t, CPAE_P_LIE_THETA_GRID, 25));
+        CK_OK(cpae_trainer_set_data(t, x, n, d));
+        double terms[CPAE_N_LOSS_TERMS];
+        CK_OK(cpae_trainer_gradient(t, x, n, d, terms, CPAE_N_LOSS_TERMS, NULL, 0));
+        first = terms[CPAE_TERM_RECONSTRUCTION] + terms[CPAE_TERM_LIE_EXACT];
+        ck_assert(terms[CPAE_TERM_LIE_EXACT] > 0);
+        CK_OK(cpae_trainer_fit(t));
+        CK_OK(cpae_trainer_gradient(t, x, n, d, terms, CPAE_N_LOSS_TERMS, NULL, 0));
+        last = terms[CPAE_TERM_RECONSTRUCTION] + terms[CPAE_TERM_LIE_EXACT];
+        ck_assert_msg(last < 0.7 * first, "loss %g -> %g", first, last);
+        float g[2 * 24 * 24];
+        CK_OK(cpae_lie_get(lie, g, 2 * d * d));
+        double n0 = 0, n1 = 0, dot = 0;
+        for (int64_t e = 0; e < d * d; e++) {
+            n0 += (double)g[e] * g[e];
+            n1 += (double)g[d * d + e] * g[d * d + e];
+            dot += (double)g[e] * g[d * d + e];
+        }
+        ck_assert(fabs(n0 - 1) < 1e-5 && fabs(n1 - 1) < 1e-5 && fabs(dot) < 1e-5);
+        params_of(t, run ? &w2 : &w1, run ? &np2 : &np1);
+        if (run == 1) {
+            /* tangent-space exact form with k = 2: refused, model unchanged */
+            CK_OK(cpae_trainer_set_param(t, CPAE_P_LIE_FORM, 1));
+            CK_ERR(cpae_trainer_fit(t), CPAE_E_INVALID);
+            float *w3 = NULL;
+            int64_t np3 = 0;
+            params_of(t, &w3, &np3);
+            ck_assert(np3 == np2 && !memcmp(w3, w2, sizeof(float) * (size_t)np2));
+            free(w3);
+        }
+        cpae_trainer_destroy(t);
+        cpae_lie_destroy(lie);
+        cpae_model_destroy(m);
+    }
+    ck_assert(np1 == np2 && !memcmp(w1, w2, sizeof(float) * (size_t)np1));
+    free(w1);
+    free(w2);
+    free(x);
+}
+END_TEST
+
 /* Same seed, data and threads: bit-identical weights (every method). */
 START_TEST(test_determinism)
 {
@@ -374,6 +433,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_bad_data_and_divergence);
     tcase_add_test(tc, test_early_stopping);
     tcase_add_test(tc, test_gradient_api);
+    tcase_add_test(tc, test_exact_two_generators);
     suite_add_tcase(s, tc);
     return s;
 }
