@@ -942,7 +942,7 @@ typedef enum cpae_param {
                                       needs a CPAE_LIE_SKEW generator) */
     CPAE_P_W_LIE_EXACT = 40,     /**< lambda_lie, exact form */
     CPAE_P_LIE_THETA_MAX = 41,   /**< exact form theta range (0: from data) */
-    CPAE_P_LIE_THETA_GRID = 42,  /**< exact form grid points */
+    CPAE_P_LIE_THETA_GRID = 42,  /**< exact form grid points (k > 1: total over the k axes) */
     CPAE_P_LIE_REANCHOR = 43,    /**< 1: new anchor every epoch */
     CPAE_P_LIE_ANCHOR = 44       /**< index of the anchor training sample */
 } cpae_param;
