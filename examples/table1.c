@@ -68,7 +68,7 @@ static void usage(void)
             "  -l LR       Adam learning rate (default 1e-3)\n"
             "  -s N        number of seeds (default 5)\n"
             "  --first-seed S        seeds are S..S+N-1 (default 1); runs split over\n"
-            "                        seeds merge with tools/merge_results.py\n"
+            "                        seeds merge with examples/table1_merge.py\n"
             "  -w LIST     hidden widths, e.g. 128,64,16 (default; last = bottleneck)\n"
             "  -m LIST     methods among ae,dae,hoc,lie-local,lie-exact (default all)\n"
             "  --lie-weight W        local form weight (default 0.1)\n"
@@ -470,8 +470,8 @@ int main(int argc, char **argv)
             r->ok[mi] = 1;
             for (int64_t k = 0; k < o.seeds && r->ok[mi]; k++) {
                 double t0 = now();
-                if (run_one(&o, mi, (uint64_t)(o.first_seed + k), xtr, r->n_train, xte, r->n_test, r->d,
-                            &r->rel[mi][k], &r->mse[mi][k])) {
+                if (run_one(&o, mi, (uint64_t)(o.first_seed + k), xtr, r->n_train, xte,
+                            r->n_test, r->d, &r->rel[mi][k], &r->mse[mi][k])) {
                     r->ok[mi] = 0;
                     failures++;
                     break;
@@ -480,8 +480,8 @@ int main(int argc, char **argv)
                 r->secs[mi] += r->seed_secs[mi][k];
                 if (!o.quiet)
                     fprintf(stderr, "  %-12s seed %lld: rel %.4f  mse %.4f  (%.1fs)\n",
-                            method_name[mi], (long long)(o.first_seed + k), r->rel[mi][k], r->mse[mi][k],
-                            now() - t0);
+                            method_name[mi], (long long)(o.first_seed + k), r->rel[mi][k],
+                            r->mse[mi][k], now() - t0);
             }
         }
         cpae_dataset_destroy(tr);

@@ -6,7 +6,9 @@ this script gathers their per-seed rows (dataset, method, seed) and prints
 the same Markdown tables table1 prints: mean +- sample std over seeds, best
 mean per row in bold, plus the mean training time per run (from the CSVs
 that have a seconds column) and, per data set, whether the better Lie form
-beats the plain AE. A (dataset, method, seed) row given twice is an error.
+beats the plain AE. A (dataset, method, seed) row given twice, or one data
+set with different sizes in different files, is an error. The CSV does not
+record the epochs or architecture: merge only runs of one protocol.
 
 Usage: table1_merge.py [--csv OUT] FILE.csv...
 Standard library only.
@@ -33,6 +35,8 @@ def main(argv):
     i = 0
     while i < len(argv):
         if argv[i] == "--csv":
+            if i + 1 >= len(argv):
+                sys.exit("--csv needs a file name")
             out_csv = argv[i + 1]
             i += 2
         else:
@@ -44,15 +48,21 @@ def main(argv):
     for fn in files:
         with open(fn, newline="") as f:
             for r in csv.DictReader(f):
+                if r["method"] not in METHODS:
+                    sys.exit("%s: unknown method %r" % (fn, r["method"]))
                 key = (r["dataset"], r["method"], int(r["seed"]))
                 if key in rows:
                     sys.exit("%s: %s seed %d given twice" % (fn, key[:2], key[2]))
                 sec = r.get("seconds")
                 rows[key] = (float(r["rel_error"]), float(r["mse"]),
                              float(sec) if sec not in (None, "") else None)
+                sh = (r["n_train"], r["n_test"], r["d"])
                 if r["dataset"] not in shape:
                     order.append(r["dataset"])
-                    shape[r["dataset"]] = (r["n_train"], r["n_test"], r["d"])
+                    shape[r["dataset"]] = sh
+                elif shape[r["dataset"]] != sh:  # e.g. a different --max-train
+                    sys.exit("%s: %s is %s/%s, d = %s here but %s/%s, d = %s elsewhere"
+                             % ((fn, r["dataset"]) + sh + shape[r["dataset"]]))
     used = [m for m in METHODS if any(k[1] == m for k in rows)]
 
     def cell(ds, m, idx):

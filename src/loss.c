@@ -590,14 +590,16 @@ static int32_t theta_tangent(const cpae__skew_eig *sk, const double *Q0, const d
  * identity), the step a k-column least-squares solve (dgels), halved until
  * f decreases, clamped to the box. No eigen fast path: X changes per
  * sample, so every evaluation is one Pade expm (O(d^3)).
- * w: scratch of 2 d^2 + (k + 2) d h + 2 k doubles. */
+ * w: scratch of 2 d^2 + (k + 2) d h + 2 k + max(d h, k) doubles (the
+ * least-squares right-hand side needs max(rows, columns)). */
 static int32_t theta_exact_multi(const double *G, int64_t k, int64_t d, const double *A0,
                                  const double *Ai, int64_t h, double theta_max,
                                  int64_t n_grid, double *w, double *theta, const char *fn)
 {
     const int64_t dd = d * d, len = d * h;
     double *X = w, *E = X + dd, *Rr = E + dd, *Jc = Rr + len, *tr = Jc + k * len,
-           *cand = tr + len, *step = cand + k;
+           *cand = tr + len, *step = cand + k, *rhs = step + k;
+    const int64_t ldb = len > k ? len : k;
     int32_t st = CPAE_OK;
     /* f at t (length k); leaves exp(X) in E and the residual in Rr. */
 #define F_MULTI(t, out)                                                            \
@@ -660,12 +662,11 @@ static int32_t theta_exact_multi(const double *G, int64_t k, int64_t d, const do
             cpae__gemm(false, false, d, h, d, 1.0, Lj, d, A0, h, 0.0, tmp, h);
             memcpy(col, tmp, (size_t)len * sizeof(double));
         }
-        /* least squares J s = -r */
-        double *rhs = Rr;
+        /* least squares J s = -r (minimum norm if k > d h) */
         for (int64_t e = 0; e < len; e++)
             rhs[e] = -tr[e];
         lapack_int info = LAPACKE_dgels(LAPACK_COL_MAJOR, 'N', (lapack_int)len, (lapack_int)k,
-                                        1, Jc, (lapack_int)len, rhs, (lapack_int)len);
+                                        1, Jc, (lapack_int)len, rhs, (lapack_int)ldb);
         if (info != 0)
             break; /* rank-deficient Jacobian: keep the best point so far */
         double smax = 0.0;
@@ -675,21 +676,20 @@ static int32_t theta_exact_multi(const double *G, int64_t k, int64_t d, const do
         }
         if (!(smax > 1e-13 * (1.0 + theta_max)))
             break;
-        bool moved = false;
-        for (int half = 0; half < 30 && !moved; half++) {
-            double f1, *tt = cand;
+        double f1 = f0;
+        for (int half = 0; half < 30 && !(f1 < f0); half++) {
+            double *tt = cand;
             for (int64_t j = 0; j < k; j++)
                 tt[j] = fmin(theta_max, fmax(-theta_max, theta[j] + step[j]));
             F_MULTI(tt, f1);
-            if (f1 < f0) {
+            if (f1 < f0)
                 memcpy(theta, tt, (size_t)k * sizeof(double));
-                moved = true;
-            } else {
+            else
                 for (int64_t j = 0; j < k; j++)
                     step[j] *= 0.5;
-            }
         }
-        if (!moved)
+        /* no decrease, or one at rounding level: converged */
+        if (!(f1 < f0) || f0 - f1 <= 1e-15 * f0)
             break;
     }
 #undef F_MULTI
@@ -706,11 +706,12 @@ static int32_t lie_exact_multi(const struct cpae_lie *lie, const cpae__loss_cfg 
     const int64_t k = lie->k, dd = d * d, len = d * h;
     const double *A0 = J + m * len;
     double *dA0 = dJ + m * len, c = 2.0 * cfg->w_lie_exact / (double)m;
-    int64_t nw = 2 * dd + (k + 2) * len + 2 * k + 3 * dd + len + k;
+    const int64_t sw = 2 * dd + (k + 2) * len + 2 * k + (len > k ? len : k);
+    int64_t nw = sw + 3 * dd + len + k;
     double *w = malloc((size_t)nw * sizeof(double));
     if (!w)
         return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
-    double *X = w + 2 * dd + (k + 2) * len + 2 * k, *E = X + dd, *L = E + dd, *R = L + dd,
+    double *X = w + sw, *E = X + dd, *L = E + dd, *R = L + dd,
            *theta = R + len;
     int32_t st = CPAE_OK;
     *total = 0.0;
