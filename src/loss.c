@@ -696,16 +696,19 @@ static int32_t theta_exact_multi(const double *G, int64_t k, int64_t d, const do
     return st;
 }
 
-/* The exact form with k > 1 generators (plain form, any parametrisation):
- * per sample theta_i from theta_exact_multi, R_i = exp(X_i) A_0 - A_i,
- * dA_i = -2R, dA_0 = 2 exp(X_i)^T R, dG_j = 2 theta_ij L(X_i^T, R A_0^T). */
-static int32_t lie_exact_multi(const struct cpae_lie *lie, const cpae__loss_cfg *cfg,
+/* The exact form's general path (plain form; any k, any parametrisation;
+ * the skew k = 1 case has its own fast path): per sample theta_i (k = 1:
+ * cpae__theta_exact; k > 1: theta_exact_multi), X_i = sum_j theta_ij G_j,
+ * R_i = exp(X_i) A_0 - A_i, dA_i = -2R, dA_0 = 2 exp(X_i)^T R,
+ * dG_j = 2 theta_ij L(X_i^T, R A_0^T): one Pade expm and one Frechet
+ * derivative per sample. */
+static int32_t lie_exact_general(const struct cpae_lie *lie, const cpae__loss_cfg *cfg,
                                int64_t m, int64_t d, int64_t h, const double *J, double *dJ,
                                double *gG, double *total, const char *fn)
 {
     const int64_t k = lie->k, dd = d * d, len = d * h;
     const double *A0 = J + m * len;
-    double *dA0 = dJ + m * len, c = 2.0 * cfg->w_lie_exact / (double)m;
+    double *dA0 = dJ ? dJ + m * len : NULL, c = 2.0 * cfg->w_lie_exact / (double)m;
     const int64_t sw = 2 * dd + (k + 2) * len + 2 * k + (len > k ? len : k);
     int64_t nw = sw + 3 * dd + len + k;
     double *w = malloc((size_t)nw * sizeof(double));
@@ -717,8 +720,11 @@ static int32_t lie_exact_multi(const struct cpae_lie *lie, const cpae__loss_cfg 
     *total = 0.0;
     for (int64_t i = 0; i < m && !st; i++) {
         const double *Ai = J + i * len;
-        if ((st = theta_exact_multi(lie->g, k, d, A0, Ai, h, cfg->theta_max, cfg->theta_grid,
-                                    w, theta, fn)))
+        st = k == 1 ? cpae__theta_exact(lie->g, NULL, d, A0, Ai, h, cfg->theta_max,
+                                        cfg->theta_grid, theta, NULL, fn)
+                    : theta_exact_multi(lie->g, k, d, A0, Ai, h, cfg->theta_max,
+                                        cfg->theta_grid, w, theta, fn);
+        if (st)
             break;
         for (int64_t e = 0; e < dd; e++) {
             double v = 0.0;
@@ -740,7 +746,10 @@ static int32_t lie_exact_multi(const struct cpae_lie *lie, const cpae__loss_cfg 
         for (int64_t e = 0; e < len; e++)
             dJ[i * len + e] -= c * R[e];
         cpae__gemm(true, false, d, h, d, c, E, d, R, h, 1.0, dA0, h); /* exp(X)^T R */
-        if (!gG)
+        bool moved = false;
+        for (int64_t j = 0; j < k; j++)
+            moved |= theta[j] != 0.0;
+        if (!gG || !moved) /* theta = 0 contributes 0 theta_j L */
             continue;
         /* L(X^T, R A_0^T), shared by every generator, scaled by theta_j */
         double *Xt = E, *RA = w; /* E and theta_exact_multi's scratch are free now */
@@ -772,7 +781,7 @@ static int32_t lie_exact(const cpae_model *model, const struct cpae_lie *lie,
     int64_t m = b->m, h = cpae__chain_in(&dec), d = cpae__chain_out(&dec), len = d * h;
     const double *G = lie->g;
     double *z0 = NULL, *qbuf = NULL, **q = NULL, *J = NULL, *dJ = NULL, *R = NULL, *E = NULL,
-           *Gt = NULL, *RA = NULL, *L = NULL, *Ex = NULL;
+           *L = NULL;
     cpae__trace ta = {0};
     cpae__tangent tg = {0};
     cpae__skew_eig *sk = NULL;
@@ -787,8 +796,7 @@ static int32_t lie_exact(const cpae_model *model, const struct cpae_lie *lie,
         !(J = cpae__pool_alloc(tr->pool, (size_t)((m + 1) * len) * sizeof(double))) ||
         !(dJ = cpae__pool_calloc(tr->pool, (size_t)((m + 1) * len) * sizeof(double))) ||
         !(R = malloc((size_t)len * sizeof(double))) ||
-        !(E = malloc((size_t)len * sizeof(double))) ||
-        (!skew && !(Ex = malloc((size_t)(2 * d * d) * sizeof(double))))) {
+        !(E = malloc((size_t)len * sizeof(double)))) {
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto done;
     }
@@ -802,38 +810,34 @@ static int32_t lie_exact(const cpae_model *model, const struct cpae_lie *lie,
     }
     if ((st = cpae__tangent_forward(&dec, (const double *const *)q, m + 1, &tg, J, tr->pool, fn)))
         goto done;
-    if (lie->k > 1) {
+    if (lie->k > 1 || !skew) {
         double tot = 0.0;
-        if (cfg->lie_form == CPAE__FORM_TANGENT) {
+        if (cfg->lie_form == CPAE__FORM_TANGENT) { /* (k = 1 non-skew refused above) */
             st = cpae__fail(CPAE_E_INVALID, fn, "the tangent-space exact form takes one "
                             "generator (k = %lld)", (long long)lie->k);
             goto done;
         }
         bool want_gk = grad && lie->param != CPAE_LIE_FIXED;
-        if ((st = lie_exact_multi(lie, cfg, m, d, h, J, grad ? dJ : NULL,
-                                  want_gk ? grad + model->n_params : NULL, &tot, fn)))
+        if ((st = lie_exact_general(lie, cfg, m, d, h, J, grad ? dJ : NULL,
+                                    want_gk ? grad + model->n_params : NULL, &tot, fn)))
             goto done;
         terms[CPAE__T_LIE_EXACT] = tot / (double)m;
         if (grad)
             st = cpae__tangent_backward(&dec, &tg, dJ, model->params, grad, NULL, fn);
         goto done;
     }
-    if (skew && (st = cpae__skew_eig_create(G, d, &sk, fn)))
+    if ((st = cpae__skew_eig_create(G, d, &sk, fn)))
         goto done;
     const double *A0 = J + m * len;
     double *dA0 = dJ + m * len, total = 0.0, c = 2.0 * cfg->w_lie_exact / (double)m;
     bool want_g = grad && lie->param != CPAE_LIE_FIXED;
-    if (want_g) {
-        Gt = malloc((size_t)(d * d) * sizeof(double));
-        RA = malloc((size_t)(d * d) * sizeof(double));
-        L = malloc((size_t)(d * d) * sizeof(double));
-        if (!Gt || !RA || !L) {
-            st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
-            goto done;
-        }
+    if (want_g && !(L = malloc((size_t)(d * d) * sizeof(double)))) {
+        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        goto done;
     }
-    if (skew) {
-        /* One factorisation of G serves every sample: the theta solves share
+    {
+        /* Skew G, k = 1 (the rest went to lie_exact_general above).
+         * One factorisation of G serves every sample: the theta solves share
          * the anchor's transform, and the generator gradient is one
          * Daleckii-Krein sum, sum_i c theta_i L(-theta_i G, R_i A_0^T). */
         double *th = malloc((size_t)(3 * m) * sizeof(double)), *Rall = NULL;
@@ -930,44 +934,6 @@ static int32_t lie_exact(const cpae_model *model, const struct cpae_lie *lie,
         free(th);
         free(Rall);
     }
-    for (int64_t i = 0; i < m && !st && !skew; i++) {
-        const double *Ai = J + i * len;
-        double theta, f;
-        if ((st = cpae__theta_exact(G, NULL, d, A0, Ai, h, cfg->theta_max,                                    cfg->theta_grid, &theta, &f, fn)))
-            break;
-        /* R = exp(theta G) A_0 - A_i */
-        for (int64_t e = 0; e < d * d; e++)
-            Ex[d * d + e] = theta * G[e];
-        if ((st = cpae__expm(Ex + d * d, d, Ex, fn)))
-            break;
-        cpae__gemm(false, false, d, h, d, 1.0, Ex, d, A0, h, 0.0, R, h);
-        double rr = 0.0;
-        for (int64_t e = 0; e < len; e++) {
-            R[e] -= Ai[e];
-            rr += R[e] * R[e];
-        }
-        total += rr;
-        if (!grad)
-            continue;
-        /* E = exp(theta G)^T R */
-        cpae__gemm(true, false, d, h, d, 1.0, Ex, d, R, h, 0.0, E, h);
-        for (int64_t e = 0; e < len; e++) {
-            dJ[i * len + e] -= c * R[e];
-            dA0[e] += c * E[e];
-        }
-        if (!want_g || theta == 0.0)
-            continue;
-        /* dG += c theta L(theta G^T, R A_0^T) */
-        cpae__gemm(false, true, d, d, h, 1.0, R, h, A0, h, 0.0, RA, d);
-        for (int64_t r = 0; r < d; r++)
-            for (int64_t s = 0; s < d; s++)
-                Gt[r * d + s] = theta * G[s * d + r]; /* theta G^T */
-        if ((st = cpae__expm_frechet(Gt, RA, d, NULL, L, fn)))
-            break;
-        double *gG = grad + model->n_params;
-        for (int64_t e = 0; e < d * d; e++)
-            gG[e] += c * theta * L[e];
-    }
     if (st)
         goto done;
     terms[CPAE__T_LIE_EXACT] = total / (double)m;
@@ -984,10 +950,7 @@ done:
     cpae__pool_free(tr->pool, dJ);
     free(R);
     free(E);
-    free(Gt);
-    free(RA);
     free(L);
-    free(Ex);
     return st;
 }
 
