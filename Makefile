@@ -91,6 +91,11 @@ lib/cpae.pc: pkgconfig/cpae.pc.in $(HDR) | lib
 build/test/%: test/%.c test/testutil.h $(SHLIB) | build/test
 	$(CC) $(CFLAGS_TEST) $< -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib $(CHECK_LIBS) -lz -lm
 
+# check_pca checks the PCA against an SVD it computes itself (LAPACKE).
+build/test/check_pca: test/check_pca.c test/testutil.h $(SHLIB) | build/test
+	$(CC) $(CFLAGS_TEST) $(DEP_CFLAGS) $< -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib $(CHECK_LIBS) \
+	    $(DEP_LIBS) -lm
+
 build/test/check_internal_%: test/check_internal_%.c test/testutil.h $(OBJS) | build/test
 	$(CC) $(CFLAGS_TEST) -Isrc $(DEP_CFLAGS) $< $(OBJS) -o $@ $(DEP_LIBS) $(CHECK_LIBS) -lm
 
@@ -127,6 +132,11 @@ build/examples/%: examples/%.c $(SHLIB) | build/examples
 	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $< -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib -lm
 
 examples: all $(EXAMPLE_BINS)
+
+# table1's paired t-test takes Student's t distribution from GSL.
+build/examples/table1: examples/table1.c $(SHLIB) | build/examples
+	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $(shell pkg-config --cflags gsl 2>/dev/null) $< \
+	    -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib $(shell pkg-config --libs gsl 2>/dev/null) -lm
 
 # The demo draws its figure with libpng.
 build/examples/demo: examples/demo.c $(SHLIB) | build/examples

@@ -17,6 +17,7 @@ need_pc openblas libopenblas-dev
 need_pc lapacke liblapacke-dev
 need_pc zlib zlib1g-dev
 need_pc libpng libpng-dev
+need_pc gsl libgsl-dev
 case "$what" in
 check|all)
     need_pc check check

@@ -1,15 +1,18 @@
 /* demo.c -- `make demo`: compare a plain autoencoder with the
  * Lie-regularized one on real UCR data shipped in examples/data.
  *
- * For each data set: trains AE and Lie (local form) with the same
- * architecture, optimiser, epochs and seeds; prints the test reconstruction
- * errors (docs/math.md section 6), the learned generator's summary and the
+ * For each data set: PCA with the same 16-dim bottleneck and the
+ * training-mean predictor as references, and AE and Lie (local form) chosen
+ * by the library's selection protocol (validation split of TRAIN, fixed
+ * grid, step budget, early stopping, refit; docs/training.md) with the same
+ * architecture, budget and seeds; prints the test reconstruction errors
+ * (docs/math.md section 6), the learned generator's summary and the
  * generalization quantities of docs/math.md section 5 (decoder regions the
  * encodings occupy, distances to the region boundaries, the Lie residual);
  * writes a PNG of test reconstructions.
  *
- * Usage: demo [DATA_DIR [PNG_PATH [EPOCHS [SEEDS]]]]
- *        (defaults examples/data/ucr, demo.png, 300, 2)
+ * Usage: demo [DATA_DIR [PNG_PATH [STEPS [SEEDS]]]]
+ *        (defaults examples/data/ucr, demo.png, 1000, 2)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
@@ -116,28 +119,58 @@ static int write_png(const char *path, const image *im)
 
 typedef struct run {
     double rel, mse, secs;
+    double lr, weight;   /* selected learning rate and regularizer weight */
+    int64_t best_step;   /* steps of the refit */
     cpae_model *model; /* kept for the figure and the quantities (seed 1) */
     cpae_lie *lie;
     cpae_trainer *trainer;
 } run;
 
-static void train(int lie_method, uint64_t seed, int64_t epochs, const float *x, int64_t n,
+/* One method through the library's selection protocol (docs/training.md):
+ * validation split of TRAIN, the method's fixed grid, early stopping, refit
+ * on all of TRAIN; the test split is read once, afterwards. A trainer on the
+ * selected model is kept for the section-5 quantities. */
+static void train(int lie_method, uint64_t seed, int64_t steps, const float *x, int64_t n,
                   int64_t d, const float *xt, int64_t nt, run *r)
 {
     const int64_t widths[] = {d, 128, 64, 16};
+    int32_t method = lie_method ? CPAE_METHOD_LIE_LOCAL : CPAE_METHOD_AE;
     memset(r, 0, sizeof *r);
     double t0 = now();
-    CHECK(cpae_model_create_mirrored(widths, 4, CPAE_ACT_RELU, seed, &r->model));
-    if (lie_method)
-        CHECK(cpae_lie_create(d, 1, CPAE_LIE_SKEW, seed + 1000, &r->lie));
-    CHECK(cpae_trainer_create(r->model, r->lie,
-                              lie_method ? CPAE_METHOD_LIE_LOCAL : CPAE_METHOD_AE, &r->trainer));
-    CHECK(cpae_trainer_set_param(r->trainer, CPAE_P_EPOCHS, (double)epochs));
-    CHECK(cpae_trainer_set_param(r->trainer, CPAE_P_SEED, (double)seed));
-    CHECK(cpae_trainer_set_data(r->trainer, x, n, d));
-    CHECK(cpae_trainer_fit(r->trainer));
+    cpae_selection *sel;
+    CHECK(cpae_selection_create(method, widths, 4, &sel));
+    CHECK(cpae_selection_set_option(sel, CPAE_SEL_SEED, (double)seed));
+    CHECK(cpae_selection_set_param(sel, CPAE_P_STEPS, (double)steps));
+    CHECK(cpae_selection_fit(sel, x, n, d, &r->model, &r->lie));
+    int64_t best, nk;
+    int32_t keys[4];
+    double vals[4];
+    CHECK(cpae_selection_best(sel, &best));
+    CHECK(cpae_selection_grid_keys(sel, keys, 4, &nk));
+    CHECK(cpae_selection_candidate(sel, best, vals, 4, NULL, &r->best_step));
+    r->lr = vals[0];
+    r->weight = vals[1];
+    cpae_selection_destroy(sel);
     r->secs = now() - t0;
+    CHECK(cpae_trainer_create(r->model, r->lie, method, &r->trainer));
+    if (lie_method)
+        CHECK(cpae_trainer_set_param(r->trainer, CPAE_P_W_LIE_LOCAL, r->weight));
+    CHECK(cpae_trainer_set_data(r->trainer, x, n, d));
     CHECK(cpae_model_evaluate(r->model, xt, nt, d, &r->mse, &r->rel));
+}
+
+/* PCA with the bottleneck's 16 components (k = 16) or the training mean
+ * (k = 0), fitted on TRAIN and evaluated like any model. */
+static void linear(int64_t k, const float *x, int64_t n, int64_t d, const float *xt, int64_t nt,
+                   double *rel, double *mse)
+{
+    cpae_pca *p;
+    cpae_model *m;
+    CHECK(cpae_pca_fit(x, n, d, k, &p));
+    CHECK(cpae_model_from_pca(p, &m));
+    CHECK(cpae_model_evaluate(m, xt, nt, d, mse, rel));
+    cpae_model_destroy(m);
+    cpae_pca_destroy(p);
 }
 
 static void release(run *r)
@@ -205,22 +238,24 @@ int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "examples/data/ucr";
     const char *png_path = argc > 2 ? argv[2] : "demo.png";
-    int64_t epochs = argc > 3 ? atoll(argv[3]) : 300, seeds = argc > 4 ? atoll(argv[4]) : 2;
-    if (seeds < 1 || seeds > 16 || epochs < 1) {
-        fprintf(stderr, "usage: demo [DATA_DIR [PNG_PATH [EPOCHS [SEEDS]]]]\n");
+    int64_t steps = argc > 3 ? atoll(argv[3]) : 1000, seeds = argc > 4 ? atoll(argv[4]) : 2;
+    if (seeds < 1 || seeds > 16 || steps < 1) {
+        fprintf(stderr, "usage: demo [DATA_DIR [PNG_PATH [STEPS [SEEDS]]]]\n");
         return 2;
     }
-    printf("libcpae %s demo: AE vs Lie-regularized AE (local form), architecture d-128-64-16 "
-           "mirrored, ReLU, Adam lr 1e-3, %lld epochs, seeds 1..%lld\n\n", cpae_version_string(),
-           (long long)epochs, (long long)seeds);
+    printf("libcpae %s demo: PCA-16 and the training mean vs AE and Lie-regularized AE (local "
+           "form), architecture d-128-64-16 mirrored, ReLU, PCA-informed start, selection on "
+           "a 20%% validation split of TRAIN over the fixed grid (docs/training.md), budget "
+           "%lld steps per candidate, refit on TRAIN, seeds 1..%lld\n\n",
+           cpae_version_string(), (long long)steps, (long long)seeds);
     const int pw = 360, ph = 160, pad = 12;
     image im = {N_SHOW * (pw + pad) + pad, N_SETS * (ph + pad) + pad, NULL};
     im.rgb = malloc((size_t)im.w * (size_t)im.h * 3);
     memset(im.rgb, 255, (size_t)im.w * (size_t)im.h * 3);
     const uint8_t black[3] = {0, 0, 0}, blue[3] = {30, 90, 220}, red[3] = {220, 40, 40},
                   grey[3] = {200, 200, 200};
-    printf("| data set | method | test rel. error x10^-2 | test MSE x10^-2 | seconds/run |\n");
-    printf("|---|---|---:|---:|---:|\n");
+    printf("| data set | method | test rel. error x10^-2 | test MSE x10^-2 | seconds/run | "
+           "selected (seed 1) |\n|---|---|---:|---:|---:|---|\n");
     run keep[N_SETS][2];
     for (int s = 0; s < N_SETS; s++) {
         char tr_path[512], te_path[512];
@@ -235,11 +270,18 @@ int main(int argc, char **argv)
         CHECK(cpae_dataset_info(te, &nt, NULL, NULL));
         CHECK(cpae_dataset_data(tr, &x));
         CHECK(cpae_dataset_data(te, &xt));
+        for (int k = 16; k >= 0; k -= 16) {
+            double rel, mse;
+            linear(k, x, n, d, xt, nt, &rel, &mse);
+            printf("| %s (%lld/%lld, d=%lld) | %s | %.2f | %.2f | - | fitted on TRAIN |\n",
+                   sets[s], (long long)n, (long long)nt, (long long)d,
+                   k ? "PCA (k = 16)" : "training mean", 100 * rel, 100 * mse);
+        }
         for (int lie = 0; lie < 2; lie++) {
             double rel[16], mse[16], secs = 0, mr = 0, mm = 0, sr = 0, sm = 0;
             for (int64_t k = 0; k < seeds; k++) {
                 run r;
-                train(lie, (uint64_t)(k + 1), epochs, x, n, d, xt, nt, &r);
+                train(lie, (uint64_t)(k + 1), steps, x, n, d, xt, nt, &r);
                 rel[k] = r.rel;
                 mse[k] = r.mse;
                 secs += r.secs;
@@ -258,10 +300,12 @@ int main(int argc, char **argv)
             }
             sr = seeds > 1 ? sqrt(sr / (double)(seeds - 1)) : 0;
             sm = seeds > 1 ? sqrt(sm / (double)(seeds - 1)) : 0;
-            printf("| %s (%lld/%lld, d=%lld) | %s | %.2f ± %.2f | %.2f ± %.2f | %.1f |\n",
+            printf("| %s (%lld/%lld, d=%lld) | %s | %.2f ± %.2f | %.2f ± %.2f | %.1f | "
+                   "lr %g, %s %g, %lld steps |\n",
                    sets[s], (long long)n, (long long)nt, (long long)d,
                    lie ? "Lie (local)" : "AE", 100 * mr, 100 * sr, 100 * mm, 100 * sm,
-                   secs / (double)seeds);
+                   secs / (double)seeds, keep[s][lie].lr, lie ? "lambda_lie" : "weight decay",
+                   keep[s][lie].weight, (long long)keep[s][lie].best_step);
             fflush(stdout);
         }
         /* Figure: test series and both reconstructions (seed 1). */
@@ -294,7 +338,7 @@ int main(int argc, char **argv)
         printf("\n");
         if (s + 1 < N_SETS)
             printf("| data set | method | test rel. error x10^-2 | test MSE x10^-2 | "
-                   "seconds/run |\n|---|---|---:|---:|---:|\n");
+                   "seconds/run | selected (seed 1) |\n|---|---|---:|---:|---:|---|\n");
         release(&keep[s][0]);
         release(&keep[s][1]);
         cpae_dataset_destroy(tr);

@@ -115,14 +115,14 @@ extern "C" {
 /** Major version; the soname is libcpae.so.CPAE_VERSION_MAJOR. */
 #define CPAE_VERSION_MAJOR 0
 /** Minor version (functions and enum values are only ever added). */
-#define CPAE_VERSION_MINOR 1
+#define CPAE_VERSION_MINOR 2
 /** Patch version. */
 #define CPAE_VERSION_PATCH 0
 /** MAJOR*10000 + MINOR*100 + PATCH; compare with cpae_version_number(). */
 #define CPAE_VERSION_NUMBER \
     (CPAE_VERSION_MAJOR * 10000 + CPAE_VERSION_MINOR * 100 + CPAE_VERSION_PATCH)
 /** "MAJOR.MINOR.PATCH"; equals cpae_version_string() of a matching library. */
-#define CPAE_VERSION_STRING "0.1.0"
+#define CPAE_VERSION_STRING "0.2.0"
 
 /** Runtime version, MAJOR*10000 + MINOR*100 + PATCH, of the linked library.
  *  Thread-safe. Since 0.1. */
@@ -927,6 +927,13 @@ typedef enum cpae_param {
     CPAE_P_SEED = 10,            /**< shuffling, noise and samplers */
     CPAE_P_PATIENCE = 11,        /**< early stopping epochs (0: off) */
     CPAE_P_GENERATOR_LR = 12,    /**< generator learning-rate factor */
+    CPAE_P_STEPS = 13,           /**< budget in optimiser steps (0: use
+                                      CPAE_P_EPOCHS); when > 0 training takes
+                                      exactly this many steps, the last
+                                      epoch possibly part-way. Since 0.2 */
+    CPAE_P_VALIDATE_EVERY = 14,  /**< validate every N steps (0: at the end
+                                      of every epoch); CPAE_P_PATIENCE
+                                      counts validations. Since 0.2 */
     CPAE_P_W_RECONSTRUCTION = 20,
     CPAE_P_NOISE_SIGMA = 21,     /**< denoising: Gaussian std */
     CPAE_P_NOISE_MASK = 22,      /**< denoising: masking probability */
@@ -991,10 +998,14 @@ CPAE_API int32_t cpae_trainer_get_param(const cpae_trainer *trainer,
 CPAE_API int32_t cpae_trainer_set_data(cpae_trainer *trainer, const float *x,
     int64_t n, int64_t d);
 
-/** Optional validation data (copied). With it, each epoch ends with the
- *  validation reconstruction error; the best weights are restored at the
- *  end, and CPAE_P_PATIENCE > 0 stops after that many epochs without
- *  improvement. @return as cpae_trainer_set_data. Since 0.1. */
+/** Optional validation data (copied). With it, cpae_trainer_fit measures
+ *  the validation reconstruction error (1/n_v) sum ||D(E(x)) - x||^2 of the
+ *  starting weights (step 0), at the end of every epoch (or every
+ *  CPAE_P_VALIDATE_EVERY steps) and after the last step; the weights with
+ *  the lowest error (the earliest on ties, possibly the starting ones) are
+ *  restored at the end, and CPAE_P_PATIENCE > 0 stops after that many
+ *  validations without improvement. @return as cpae_trainer_set_data.
+ *  Since 0.1. */
 CPAE_API int32_t cpae_trainer_set_validation(cpae_trainer *trainer,
     const float *x, int64_t n, int64_t d);
 
@@ -1013,12 +1024,21 @@ typedef int32_t (*cpae_progress_fn)(void *user_data, int64_t epoch,
 CPAE_API int32_t cpae_trainer_set_callback(cpae_trainer *trainer,
     cpae_progress_fn fn, void *user_data);
 
-/** Train for CPAE_P_EPOCHS epochs of seeded shuffled mini-batches.
+/** Train for CPAE_P_STEPS optimiser steps (or, if 0, CPAE_P_EPOCHS
+ *  epochs) of seeded shuffled mini-batches.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (no data), CPAE_E_CANCELLED,
  *          CPAE_E_DIVERGED (a non-finite loss or weight: the model and
  *          generators are left at their last finite state),
  *          CPAE_E_NUMERIC, CPAE_E_NOMEM. Since 0.1. */
 CPAE_API int32_t cpae_trainer_fit(cpae_trainer *trainer);
+
+/** What the last cpae_trainer_fit did: *steps, the optimiser steps taken;
+ *  *best_step, the step whose weights were restored by early stopping (0:
+ *  the starting weights; -1: no validation data, or the fit was cancelled
+ *  or diverged); *best_validation, their validation error (NaN if none).
+ *  Any output may be NULL. @return CPAE_OK, CPAE_E_NULL. Since 0.2. */
+CPAE_API int32_t cpae_trainer_fit_info(const cpae_trainer *trainer,
+    int64_t *steps, int64_t *best_step, double *best_validation);
 
 /** Number of trainable values: model weights and biases, then the
  *  generators (k*d*d, unless fixed or absent).
@@ -1185,6 +1205,244 @@ CPAE_API int32_t cpae_normalizer_apply(const cpae_normalizer *norm,
  *          CPAE_E_NOMEM. Thread-safe. Since 0.1. */
 CPAE_API int32_t cpae_model_evaluate(const cpae_model *model, const float *x,
     int64_t n, int64_t d, double *mse, double *rel);
+/** @} */
+
+/* ======================================================================
+ * Linear baselines
+ * ====================================================================== */
+
+/** @defgroup pca Linear baselines: PCA and the training mean
+ * The references every comparison needs (docs/math.md section 6): PCA with
+ * k components fitted on the training data, centred on the training mean
+ * (the optimum of a linear autoencoder with bottleneck k), and the
+ * training-mean predictor (k = 0). A fitted cpae_pca is a handle of
+ * statistics; cpae_model_from_pca turns it into an ordinary model with
+ * identity activations, so encode, reconstruct, cpae_model_evaluate, save
+ * and every other model call work on the baselines unchanged.
+ * cpae_model_init_pca starts a nonlinear autoencoder exactly at the PCA
+ * solution (docs/training.md).
+ * THREAD SAFETY: a fitted cpae_pca is immutable; its functions are
+ * thread-safe.
+ * @{ */
+
+/** Opaque handle of a fitted PCA. */
+typedef struct cpae_pca cpae_pca;
+
+/** Fit PCA with k components to n samples x (n x d): the mean mu, and the
+ *  first k right singular vectors of the centred data (LAPACK dgesvd, in
+ *  double). Sign convention: the entry of largest magnitude of each
+ *  component is positive (the first such entry on ties). k = 0 fits the
+ *  mean only (the training-mean predictor).
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (n or d < 1, n d > 2^34),
+ *          CPAE_E_INVALID (k < 0 or k > min(n, d)), CPAE_E_NONFINITE,
+ *          CPAE_E_LIMIT, CPAE_E_NUMERIC (the SVD did not converge),
+ *          CPAE_E_NOMEM. Thread-safe. Since 0.2. */
+CPAE_API CPAE_NODISCARD int32_t cpae_pca_fit(const float *x, int64_t n,
+    int64_t d, int64_t k, cpae_pca **out);
+
+/** Destroy a fitted PCA (NULL is a no-op). Since 0.2. */
+CPAE_API void cpae_pca_destroy(cpae_pca *pca);
+
+/** Dimension d, number of components k and the total variance of the
+ *  fitted data (sum over the d features of the unbiased variances, so the
+ *  explained fraction of component j is variances[j] / total). Any output
+ *  may be NULL. @return CPAE_OK, CPAE_E_NULL. Since 0.2. */
+CPAE_API int32_t cpae_pca_info(const cpae_pca *pca, int64_t *d, int64_t *k,
+    double *total_variance);
+
+/** Copy the mean (d values, capacity cap) out.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.2. */
+CPAE_API int32_t cpae_pca_mean(const cpae_pca *pca, float *mean, int64_t cap);
+
+/** Copy the components out: k x d row-major, orthonormal rows, in order of
+ *  decreasing explained variance (capacity cap >= k d; k = 0 copies
+ *  nothing). @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL.
+ *  Since 0.2. */
+CPAE_API int32_t cpae_pca_components(const cpae_pca *pca, float *components,
+    int64_t cap);
+
+/** Copy the explained variances out: s_j^2 / (n - 1) for the singular
+ *  values s_j of the centred data, decreasing (k values, capacity cap).
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.2. */
+CPAE_API int32_t cpae_pca_variances(const cpae_pca *pca, float *variances,
+    int64_t cap);
+
+/** A model holding the PCA map: encoder d -> max(k, 1) with z = V (x - mu),
+ *  decoder x^ = V^T z + mu, identity activations (one region). For k = 0
+ *  the latent has one unit with zero weights and x^ = mu: the
+ *  training-mean predictor. @return CPAE_OK, CPAE_E_NULL, CPAE_E_NOMEM.
+ *  Since 0.2. */
+CPAE_API CPAE_NODISCARD int32_t cpae_model_from_pca(const cpae_pca *pca,
+    cpae_model **out);
+
+/** PCA-informed initialisation: rewrite the weights of `model` so that
+ *  D(E(x)) is the PCA reconstruction V^T V (x - mu) + mu on the data x
+ *  (n x d) and on every point whose PCA coordinates stay within the
+ *  margin. The first k units of every layer carry the k PCA coordinates,
+ *  shifted on each nonlinear layer by off_j = max(0, -min c_j) + margin
+ *  (max c_j - min c_j) (c_j: coordinate j over x) so that ReLU, leaky ReLU
+ *  and abs act as the identity on them; a bottleneck with identity
+ *  activation holds the PCA coordinates themselves. The other units keep
+ *  their incoming weights, and their weights into carry units and into the
+ *  output are zero, so training can grow nonlinear structure from the
+ *  linear optimum. Needs every layer to have at least k units, activations
+ *  among identity / ReLU / leaky ReLU / abs, and an identity output layer.
+ *  Nothing changes on failure.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (n < 1, d wrong, a layer
+ *          narrower than k), CPAE_E_MISMATCH (the PCA's d), CPAE_E_INVALID
+ *          (k = 0, margin < 0 or not finite, an activation or output layer
+ *          that cannot hold the map), CPAE_E_NONFINITE, CPAE_E_NOMEM.
+ *          Since 0.2. */
+CPAE_API int32_t cpae_model_init_pca(cpae_model *model, const cpae_pca *pca,
+    const float *x, int64_t n, int64_t d, double margin);
+/** @} */
+
+/* ======================================================================
+ * Model selection: the training protocol
+ * ====================================================================== */
+
+/** @defgroup selection Model selection (the training protocol)
+ * The protocol of docs/training.md, in the library so that every program
+ * gets it: from the TRAINING data alone, a validation split is drawn by
+ * seed; every candidate of a small hyperparameter grid is trained from the
+ * same initial weights with a budget counted in optimiser steps
+ * (CPAE_P_STEPS) and early stopping on that split (best weights restored,
+ * the starting weights included); the candidate with the lowest
+ * validation error wins (the earliest in grid order on ties); by default
+ * it is then refitted on all the training data for exactly the number of
+ * steps at which it was best. The function never sees test data, so a
+ * test split cannot influence any choice; read it once, afterwards, with
+ * cpae_model_evaluate.
+ *
+ * Each method starts with the grid fixed once for all data sets
+ * (docs/training.md): learning rate {1e-4, 1e-3} times the method's own
+ * strength (AE: weight decay {0, 1e-4, 1e-3}; denoising: sigma {0.05, 0.1,
+ * 0.2}; contractive: lambda_J and HOC: lambda_H {1e-3, 1e-2, 1e-1}; Lie
+ * local and exact: lambda_lie {0.01, 0.1, 1}), and the fixed keys
+ * CPAE_P_STEPS 2000, CPAE_P_VALIDATE_EVERY 10, CPAE_P_PATIENCE 20,
+ * CPAE_P_BATCH_SIZE 32. Every other trainer key keeps the method's default
+ * unless set here.
+ * THREAD SAFETY: a selection needs exclusive access; different selections
+ * may run on different threads.
+ * @{ */
+
+/** Opaque handle of a model selection. */
+typedef struct cpae_selection cpae_selection;
+
+/** Initialisations of the candidates' models. */
+typedef enum cpae_init {
+    CPAE_INIT_RANDOM = 0, /**< He-uniform, as cpae_model_create */
+    CPAE_INIT_PCA = 1     /**< cpae_model_init_pca on the run's training
+                               data (k = the bottleneck width) */
+} cpae_init;
+
+/** Options of the protocol itself (values passed as double). */
+typedef enum cpae_selection_option {
+    CPAE_SEL_VALID_FRACTION = 1,    /**< fraction of the training data held
+                                         out for validation (default 0.2) */
+    CPAE_SEL_SEED = 2,              /**< seeds the split, the initial
+                                         weights, the generators and the
+                                         trainer (default 1) */
+    CPAE_SEL_INIT = 3,              /**< a cpae_init (default PCA) */
+    CPAE_SEL_INIT_MARGIN = 4,       /**< margin of cpae_model_init_pca
+                                         (default 0.5) */
+    CPAE_SEL_REFIT = 5,             /**< 1 (default): refit the winner on
+                                         all the data for its best step
+                                         count; 0: return the winner as
+                                         trained on the training part */
+    CPAE_SEL_GENERATORS = 6,        /**< Lie methods: k (default 1) */
+    CPAE_SEL_GENERATOR_KIND = 7,    /**< a cpae_lie_param (default skew) */
+    CPAE_SEL_HIDDEN_ACTIVATION = 8  /**< ReLU (default), leaky ReLU or abs */
+} cpae_selection_option;
+
+/** Called after each candidate (index 0..n_candidates-1) with its best
+ *  validation error (NaN if its fit failed) and the step it was reached
+ *  at, and once more after the refit with index == n_candidates and the
+ *  winner's figures. Return non-zero to stop (CPAE_E_CANCELLED). */
+typedef int32_t (*cpae_selection_fn)(void *user_data, int64_t candidate,
+    int64_t n_candidates, double validation, int64_t best_step);
+
+/** Create a selection for `method` (a cpae_method) on the mirrored
+ *  architecture widths = d, h1, ..., h (as cpae_model_create_mirrored),
+ *  with the method's fixed grid and the default options.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (method), CPAE_E_SIZE
+ *          (widths), CPAE_E_NOMEM. Since 0.2. */
+CPAE_API CPAE_NODISCARD int32_t cpae_selection_create(int32_t method,
+    const int64_t *widths, int64_t n_widths, cpae_selection **out);
+
+/** Destroy a selection (NULL is a no-op). Since 0.2. */
+CPAE_API void cpae_selection_destroy(cpae_selection *selection);
+
+/** Set an option (cpae_selection_option).
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (unknown option, out of
+ *          range, not an integer where one is needed), CPAE_E_NONFINITE.
+ *          Since 0.2. */
+CPAE_API int32_t cpae_selection_set_option(cpae_selection *selection,
+    int32_t key, double value);
+
+/** Read an option. @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID.
+ *  Since 0.2. */
+CPAE_API int32_t cpae_selection_get_option(const cpae_selection *selection,
+    int32_t key, double *value);
+
+/** Fix a trainer key (cpae_param, not CPAE_P_SEED) for every candidate;
+ *  removes a grid axis on that key. Previous results are forgotten.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (unknown key, value out of
+ *          the key's bounds), CPAE_E_NONFINITE, CPAE_E_LIMIT. Since 0.2. */
+CPAE_API int32_t cpae_selection_set_param(cpae_selection *selection,
+    int32_t key, double value);
+
+/** Replace the grid axis of a trainer key with n values (n = 0 removes the
+ *  axis and the key takes its fixed or default value; at most 16 values,
+ *  8 axes). Candidates are the product of the axes, the first axis
+ *  varying slowest. Previous results are forgotten.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID, CPAE_E_NONFINITE,
+ *          CPAE_E_LIMIT. Since 0.2. */
+CPAE_API int32_t cpae_selection_set_grid(cpae_selection *selection,
+    int32_t key, const double *values, int64_t n);
+
+/** Install (or with fn NULL remove) the progress callback.
+ *  @return CPAE_OK, CPAE_E_NULL. Since 0.2. */
+CPAE_API int32_t cpae_selection_set_callback(cpae_selection *selection,
+    cpae_selection_fn fn, void *user_data);
+
+/** Number of candidates (the product of the grid axes' sizes).
+ *  @return CPAE_OK, CPAE_E_NULL. Since 0.2. */
+CPAE_API int32_t cpae_selection_n_candidates(const cpae_selection *selection,
+    int64_t *n);
+
+/** The keys of the grid axes, in order (capacity cap; keys NULL with cap
+ *  0 only sets *n_keys). @return CPAE_OK, CPAE_E_NULL,
+ *  CPAE_E_BUFFER_TOO_SMALL. Since 0.2. */
+CPAE_API int32_t cpae_selection_grid_keys(const cpae_selection *selection,
+    int32_t *keys, int64_t cap, int64_t *n_keys);
+
+/** Run the protocol on the training data x (n x d, n >= 3, borrowed for
+ *  the call) and return a new model (and, for the Lie methods, its new
+ *  generators in *lie; lie may be NULL for the other methods, and *lie is
+ *  set to NULL for them). Same options, grid and data give bit-identical
+ *  results. A candidate whose fit fails (e.g. CPAE_E_DIVERGED) is left
+ *  out; if all fail the call fails.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (d differs from widths[0],
+ *          n < 3), CPAE_E_NONFINITE, CPAE_E_DIVERGED (no candidate
+ *          trained), CPAE_E_CANCELLED, CPAE_E_NUMERIC, CPAE_E_NOMEM, or a
+ *          status of the refit. Since 0.2. */
+CPAE_API CPAE_NODISCARD int32_t cpae_selection_fit(cpae_selection *selection,
+    const float *x, int64_t n, int64_t d, cpae_model **model, cpae_lie **lie);
+
+/** Candidate `index`: its grid values (one per axis, capacity cap; values
+ *  may be NULL), and after a fit its best validation error (NaN before a
+ *  fit or if it failed) and best step (-1 then). Either of validation,
+ *  best_step may be NULL. @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID
+ *  (index), CPAE_E_BUFFER_TOO_SMALL. Since 0.2. */
+CPAE_API int32_t cpae_selection_candidate(const cpae_selection *selection,
+    int64_t index, double *values, int64_t cap, double *validation,
+    int64_t *best_step);
+
+/** Index of the selected candidate of the last fit.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (no fit yet). Since 0.2. */
+CPAE_API int32_t cpae_selection_best(const cpae_selection *selection,
+    int64_t *index);
 /** @} */
 
 #ifdef __cplusplus

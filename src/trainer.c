@@ -33,6 +33,8 @@ static const param_info PARAMS[] = {
     {CPAE_P_SEED, 0, 9007199254740992.0, 0, true},
     {CPAE_P_PATIENCE, 0, 1e9, 0, true},
     {CPAE_P_GENERATOR_LR, 0, 1e6, 1, false},
+    {CPAE_P_STEPS, 0, 1e12, 0, true},
+    {CPAE_P_VALIDATE_EVERY, 0, 1e12, 0, true},
     {CPAE_P_W_RECONSTRUCTION, 0, 1e9, 1, false},
     {CPAE_P_NOISE_SIGMA, 0, 1e6, 0, false},
     {CPAE_P_NOISE_MASK, 0, 0.999999, 0, false},
@@ -103,6 +105,9 @@ struct cpae_trainer {
     double *opt_m, *opt_v;   /* optimiser state, one per trainable value */
     int64_t opt_t;
     double theta_max;        /* exact form range in use */
+    int64_t fit_steps;       /* steps taken by the last fit */
+    int64_t fit_best_step;   /* step of the restored weights (-1: none) */
+    double fit_best_val;     /* their validation error (NaN: none) */
     cpae__pool pool;         /* scratch blocks reused across steps */
 };
 
@@ -155,6 +160,8 @@ int32_t cpae_trainer_create(cpae_model *model, cpae_lie *lie, int32_t method,
     default: break;
     }
     cpae__rng_seed(&t->rng, 0);
+    t->fit_best_step = -1;
+    t->fit_best_val = NAN;
     *out = t;
     return CPAE_OK;
 }
@@ -638,6 +645,41 @@ static double now_seconds(void)
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
+/* Best-so-far bookkeeping of early stopping: the weights (and trainable
+ * generators) with the lowest validation error, and when they were seen. */
+typedef struct best_state {
+    double *params; /* n_train values */
+    double err;
+    int64_t step;   /* -1: nothing recorded */
+    int64_t since;  /* validations without improvement */
+} best_state;
+
+static void save_best(const cpae_trainer *t, best_state *b, double err, int64_t step)
+{
+    b->err = err;
+    b->step = step;
+    b->since = 0;
+    memcpy(b->params, t->model->params, (size_t)t->model->n_params * sizeof(double));
+    if (n_gen(t))
+        memcpy(b->params + t->model->n_params, t->lie->g, (size_t)n_gen(t) * sizeof(double));
+}
+
+/* Validate now; record an improvement. *stop is set when the patience is
+ * used up. */
+static int32_t validate(cpae_trainer *t, best_state *b, int64_t step, double *val, bool *stop,
+                        const char *fn)
+{
+    int32_t st = validation_error(t, val, fn);
+    if (st)
+        return st;
+    int64_t patience = (int64_t)P(t, CPAE_P_PATIENCE);
+    if (*val < b->err)
+        save_best(t, b, *val, step);
+    else if (patience > 0 && ++b->since >= patience)
+        *stop = true;
+    return CPAE_OK;
+}
+
 int32_t cpae_trainer_fit(cpae_trainer *t)
 {
     static const char fn[] = "cpae_trainer_fit";
@@ -654,29 +696,43 @@ int32_t cpae_trainer_fit(cpae_trainer *t)
     cpae__rng_seed(&t->rng, (uint64_t)P(t, CPAE_P_SEED));
     if (t->lie && c.w_lie_exact > 0 && (st = init_theta_range(t, &c, fn)))
         return st;
+    /* Budget: CPAE_P_STEPS optimiser steps exactly when set (the last
+     * epoch may end part-way), else CPAE_P_EPOCHS full epochs. */
     int64_t n = t->n, bs = (int64_t)P(t, CPAE_P_BATCH_SIZE), epochs = (int64_t)P(t, CPAE_P_EPOCHS);
-    int64_t patience = (int64_t)P(t, CPAE_P_PATIENCE), nt = n_train(t), step = 0, since = 0;
+    int64_t max_steps = (int64_t)P(t, CPAE_P_STEPS), every = (int64_t)P(t, CPAE_P_VALIDATE_EVERY);
+    int64_t nt = n_train(t), step = 0;
     if (bs > n)
         bs = n;
+    t->fit_steps = 0;
+    t->fit_best_step = -1;
+    t->fit_best_val = NAN;
     int64_t *perm = malloc((size_t)n * sizeof(int64_t));
-    double *best = t->xv ? malloc((size_t)(nt ? nt : 1) * sizeof(double)) : NULL;
-    if (!perm || (t->xv && !best)) {
+    best_state best = {t->xv ? malloc((size_t)(nt ? nt : 1) * sizeof(double)) : NULL, INFINITY,
+                       -1, 0};
+    if (!perm || (t->xv && !best.params)) {
         free(perm);
-        free(best);
+        free(best.params);
         return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
     }
     for (int64_t i = 0; i < n; i++)
         perm[i] = i;
-    double best_err = INFINITY, val = NAN, t0 = now_seconds();
-    bool have_best = false;
-    for (int64_t ep = 0; ep < epochs && !st; ep++) {
+    double val = NAN, t0 = now_seconds();
+    bool stop = false;
+    /* The starting weights are a candidate too (step 0): early stopping
+     * never returns a model worse on validation than the one it began with. */
+    if (t->xv)
+        st = validate(t, &best, 0, &val, &stop, fn);
+    for (int64_t ep = 0; !st && !stop && (max_steps > 0 ? step < max_steps : ep < epochs); ep++) {
         for (int64_t i = n - 1; i > 0; i--) { /* Fisher-Yates with the trainer's rng */
             int64_t j = (int64_t)(cpae__rng_next(&t->rng) % (uint64_t)(i + 1));
             int64_t tmp = perm[i];
             perm[i] = perm[j];
             perm[j] = tmp;
         }
-        for (int64_t s0 = 0; s0 + bs <= n && !st; s0 += bs) { /* full batches only */
+        int64_t validated = -1;
+        for (int64_t s0 = 0; s0 + bs <= n && !st && !stop; s0 += bs) { /* full batches only */
+            if (max_steps > 0 && step >= max_steps)
+                break;
             batch_buf bb = {0};
             cpae__batch b;
             double terms[CPAE__N_TERMS];
@@ -684,26 +740,26 @@ int32_t cpae_trainer_fit(cpae_trainer *t)
                 st = train_step(t, &b, &c, terms, fn);
             free(bb.x);
             free(bb.nbr);
+            if (st)
+                break;
             step++;
+            t->fit_steps = step;
+            if (t->xv && every > 0 && step % every == 0) {
+                st = validate(t, &best, step, &val, &stop, fn);
+                validated = step;
+            }
             if (!st && t->cb && t->cb(t->cb_user, ep, step, terms, val, now_seconds() - t0))
                 st = cpae__fail(CPAE_E_CANCELLED, fn, "the progress callback stopped training "
                                 "at epoch %lld, step %lld", (long long)ep, (long long)step);
         }
-        if (st)
+        if (st || stop)
             break;
-        if (t->xv) {
-            if ((st = validation_error(t, &val, fn)))
-                break;
-            if (val < best_err) {
-                best_err = val;
-                have_best = true;
-                since = 0;
-                memcpy(best, t->model->params, (size_t)t->model->n_params * sizeof(double));
-                if (n_gen(t))
-                    memcpy(best + t->model->n_params, t->lie->g, (size_t)n_gen(t) * sizeof(double));
-            } else if (patience > 0 && ++since >= patience)
-                break;
-        }
+        /* End of an epoch (or of the budget): validate unless this very
+         * step was just validated. */
+        bool last = max_steps > 0 && step >= max_steps;
+        if (t->xv && validated != step && (every == 0 || last) &&
+            (st = validate(t, &best, step, &val, &stop, fn)))
+            break;
         if (t->lie && c.w_lie_exact > 0 && P(t, CPAE_P_LIE_REANCHOR) == 1) {
             set_p(t, CPAE_P_LIE_ANCHOR, (double)(cpae__rng_next(&t->rng) % (uint64_t)n));
             if ((st = init_theta_range(t, &c, fn)))
@@ -712,14 +768,32 @@ int32_t cpae_trainer_fit(cpae_trainer *t)
     }
     /* Early stopping restores the best weights (not after a cancel or a
      * divergence, which keep the last finite state). */
-    if (!st && have_best) {
-        memcpy(t->model->params, best, (size_t)t->model->n_params * sizeof(double));
+    if (!st && best.step >= 0) {
+        memcpy(t->model->params, best.params, (size_t)t->model->n_params * sizeof(double));
         if (n_gen(t))
-            memcpy(t->lie->g, best + t->model->n_params, (size_t)n_gen(t) * sizeof(double));
+            memcpy(t->lie->g, best.params + t->model->n_params, (size_t)n_gen(t) * sizeof(double));
+        t->fit_best_step = best.step;
+        t->fit_best_val = best.err;
     }
     free(perm);
-    free(best);
+    free(best.params);
     return st;
+}
+
+int32_t cpae_trainer_fit_info(const cpae_trainer *t, int64_t *steps, int64_t *best_step,
+                              double *best_validation)
+{
+    cpae__clear_error();
+    int32_t st = cpae__check_ptr(t, "cpae_trainer_fit_info", "trainer");
+    if (st)
+        return st;
+    if (steps)
+        *steps = t->fit_steps;
+    if (best_step)
+        *best_step = t->fit_best_step;
+    if (best_validation)
+        *best_validation = t->fit_best_val;
+    return CPAE_OK;
 }
 
 /* ----------------------------------------------------- gradient API */

@@ -161,6 +161,7 @@ WRITE_FN = CFUNCTYPE(c_int32, c_void_p, _PU8, c_int64)
 #:     int64_t step, const double *terms, double validation, double seconds)
 PROGRESS_FN = CFUNCTYPE(c_int32, c_void_p, c_int64, c_int64, _PD, c_double,
                         c_double)
+SELECTION_FN = CFUNCTYPE(c_int32, c_void_p, c_int64, c_int64, c_double, c_int64)
 
 # name: (restype, argtypes). _S as restype means "raise CpaeError on != 0"
 # (except for the functions in _NO_ERRCHECK).
@@ -280,6 +281,7 @@ _SIGNATURES = {
     "cpae_trainer_set_validation": (_S, [_H, _PF, _I64, _I64]),
     "cpae_trainer_set_callback": (_S, [_H, PROGRESS_FN, c_void_p]),
     "cpae_trainer_fit": (_S, [_H]),
+    "cpae_trainer_fit_info": (_S, [_H, _PI64, _PI64, _PD]),
     "cpae_trainer_n_params": (_S, [_H, _PI64]),
     "cpae_trainer_get_params": (_S, [_H, _PF, _I64]),
     "cpae_trainer_set_params": (_S, [_H, _PF, _I64]),
@@ -299,6 +301,28 @@ _SIGNATURES = {
     "cpae_normalizer_destroy": (None, [_H]),
     "cpae_normalizer_apply": (_S, [_H, _H]),
     "cpae_model_evaluate": (_S, [_H, _PF, _I64, _I64, _PD, _PD]),
+    # linear baselines
+    "cpae_pca_fit": (_S, [_PF, _I64, _I64, _I64, _PH]),
+    "cpae_pca_destroy": (None, [_H]),
+    "cpae_pca_info": (_S, [_H, _PI64, _PI64, _PD]),
+    "cpae_pca_mean": (_S, [_H, _PF, _I64]),
+    "cpae_pca_components": (_S, [_H, _PF, _I64]),
+    "cpae_pca_variances": (_S, [_H, _PF, _I64]),
+    "cpae_model_from_pca": (_S, [_H, _PH]),
+    "cpae_model_init_pca": (_S, [_H, _H, _PF, _I64, _I64, _D]),
+    # model selection
+    "cpae_selection_create": (_S, [_I32, _PI64, _I64, _PH]),
+    "cpae_selection_destroy": (None, [_H]),
+    "cpae_selection_set_option": (_S, [_H, _I32, _D]),
+    "cpae_selection_get_option": (_S, [_H, _I32, _PD]),
+    "cpae_selection_set_param": (_S, [_H, _I32, _D]),
+    "cpae_selection_set_grid": (_S, [_H, _I32, _PD, _I64]),
+    "cpae_selection_set_callback": (_S, [_H, SELECTION_FN, c_void_p]),
+    "cpae_selection_n_candidates": (_S, [_H, _PI64]),
+    "cpae_selection_grid_keys": (_S, [_H, _PI32, _I64, _PI64]),
+    "cpae_selection_fit": (_S, [_H, _PF, _I64, _I64, _PH, _PH]),
+    "cpae_selection_candidate": (_S, [_H, _I64, _PD, _I64, _PD, _PI64]),
+    "cpae_selection_best": (_S, [_H, _PI64]),
 }
 
 BOUND_FUNCTIONS = tuple(sorted(_SIGNATURES))

@@ -340,6 +340,36 @@ def _():
     return "%d progress calls, loss %.4g -> %.4g" % (len(calls), calls[0][2], calls[-1][2])
 
 
+@check("PCA matches NumPy's SVD and evaluates like a model")
+def _():
+    from ctypes import c_void_p, byref, c_double
+    n, d, k = 30, 9, 3
+    data = (rng.standard_normal((n, 4)) @ rng.standard_normal((4, d))
+            + 0.01 * rng.standard_normal((n, d)) + 2.0).astype(np.float32)
+    p, m = c_void_p(), c_void_p()
+    L.cpae_pca_fit(cp._fp(data), n, d, k, byref(p))
+    try:
+        comp = np.zeros((k, d), np.float32)
+        var = np.zeros(k, np.float32)
+        L.cpae_pca_components(p, cp._fp(comp), comp.size)
+        L.cpae_pca_variances(p, cp._fp(var), k)
+        x64 = data.astype(np.float64)
+        mu = x64.mean(0)
+        _, sv, vt = np.linalg.svd(x64 - mu, full_matrices=False)
+        assert np.allclose(var, sv[:k] ** 2 / (n - 1), rtol=1e-4), (var, sv[:k] ** 2 / (n - 1))
+        assert np.allclose(np.abs(np.sum(comp * vt[:k], 1)), 1.0, atol=1e-5)
+        L.cpae_model_from_pca(p, byref(m))
+        mse, rel = c_double(), c_double()
+        L.cpae_model_evaluate(m, cp._fp(data), n, d, byref(mse), byref(rel))
+        rec = (x64 - mu) @ vt[:k].T @ vt[:k] + mu
+        ref = np.mean((rec - x64) ** 2)
+        assert abs(mse.value - ref) <= 1e-4 * ref + 1e-9, (mse.value, ref)
+    finally:
+        L.cpae_model_destroy(m)
+        L.cpae_pca_destroy(p)
+    return "variances %s, MSE %.3g" % (np.array2string(var, precision=3), mse.value)
+
+
 model.close()
 
 if failures:
