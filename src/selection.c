@@ -227,9 +227,12 @@ int32_t cpae_selection_set_param(cpae_selection *s, int32_t key, double value)
     int32_t st = cpae__check_ptr(s, fn, "selection");
     if (st || (st = check_value(key, value, fn)))
         return st;
-    drop_key(s, key);
-    if (s->n_fixed == MAX_FIXED)
+    bool fixed = false;
+    for (int64_t i = 0; i < s->n_fixed; i++)
+        fixed |= s->fixed_key[i] == key;
+    if (!fixed && s->n_fixed == MAX_FIXED) /* refuse before changing anything */
         return cpae__fail(CPAE_E_LIMIT, fn, "more than %d fixed keys", MAX_FIXED);
+    drop_key(s, key);
     s->fixed_key[s->n_fixed] = key;
     s->fixed_val[s->n_fixed++] = value;
     forget_results(s);

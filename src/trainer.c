@@ -756,7 +756,7 @@ int32_t cpae_trainer_fit(cpae_trainer *t)
             break;
         /* End of an epoch (or of the budget): validate unless this very
          * step was just validated. */
-        bool last = max_steps > 0 && step >= max_steps;
+        bool last = max_steps > 0 ? step >= max_steps : ep == epochs - 1;
         if (t->xv && validated != step && (every == 0 || last) &&
             (st = validate(t, &best, step, &val, &stop, fn)))
             break;
