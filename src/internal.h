@@ -219,4 +219,10 @@ void cpae__gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                 double alpha, const double *a, int64_t lda, const double *b,
                 int64_t ldb, double beta, double *c, int64_t ldc);
 
+/* ---------------------------------------------------------------- trainer */
+
+/* A trainer key's value against its range and integrality (trainer.c's
+ * parameter table); used by the trainer and by model selection. */
+int32_t cpae__param_check(int32_t key, double value, const char *fn);
+
 #endif /* CPAE_INTERNAL_H */

@@ -170,6 +170,18 @@ int32_t cpae_pca_variances(const cpae_pca *pca, float *variances, int64_t cap)
 
 /* ------------------------------------------------------ as a model */
 
+/* The mean's coordinates, (V mu)_j = v_j . mu: the offset both PCA maps
+ * subtract. */
+static double mean_coordinate(const cpae_pca *pca, int64_t j)
+{
+    double dot = 0;
+    for (int64_t e = 0; e < pca->d; e++)
+        dot += pca->comp[j * pca->d + e] * pca->mean[e];
+    return dot;
+}
+
+
+
 int32_t cpae_model_from_pca(const cpae_pca *pca, cpae_model **out)
 {
     static const char fn[] = "cpae_model_from_pca";
@@ -188,13 +200,11 @@ int32_t cpae_model_from_pca(const cpae_pca *pca, cpae_model **out)
         return st;
     struct cpae_layer *enc = &m->layers[0], *dec = &m->layers[1];
     for (int64_t c = 0; c < pca->k; c++) {
-        double dot = 0;
         for (int64_t j = 0; j < d; j++) {
             enc->w[c * d + j] = pca->comp[c * d + j];
             dec->w[j * h + c] = pca->comp[c * d + j];
-            dot += pca->comp[c * d + j] * pca->mean[j];
         }
-        enc->b[c] = -dot;
+        enc->b[c] = -mean_coordinate(pca, c);
     }
     memcpy(dec->b, pca->mean, (size_t)d * sizeof(double));
     *out = m;
@@ -259,22 +269,26 @@ int32_t cpae_model_init_pca(cpae_model *model, const cpae_pca *pca, const float 
     double *xd = NULL, *off = calloc((size_t)k, sizeof(double)), *zero = calloc((size_t)k,
                                                                                  sizeof(double));
     double *lo = malloc((size_t)k * sizeof(double)), *hi = malloc((size_t)k * sizeof(double));
-    if (!off || !zero || !lo || !hi) {
+    double *coord = malloc((size_t)(n * k) * sizeof(double));
+    if (!off || !zero || !lo || !hi || !coord) {
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto out;
     }
     if ((st = cpae__to_double(x, n * d, &xd, fn, "x")))
         goto out;
-    /* Range of each PCA coordinate c_j = v_j . (x - mu) over the data. */
+    /* Range of each PCA coordinate c_j = v_j . (x - mu) over the data:
+     * C = (X - 1 mu^T) V^T, one GEMM. */
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t e = 0; e < d; e++)
+            xd[i * d + e] -= pca->mean[e];
+    cpae__gemm(false, true, n, k, d, 1.0, xd, d, pca->comp, d, 0.0, coord, k);
     for (int64_t j = 0; j < k; j++) {
         lo[j] = INFINITY;
         hi[j] = -INFINITY;
     }
     for (int64_t i = 0; i < n; i++)
         for (int64_t j = 0; j < k; j++) {
-            double c = 0;
-            for (int64_t e = 0; e < d; e++)
-                c += pca->comp[j * d + e] * (xd[i * d + e] - pca->mean[e]);
+            double c = coord[i * k + j];
             lo[j] = c < lo[j] ? c : lo[j];
             hi[j] = c > hi[j] ? c : hi[j];
         }
@@ -293,11 +307,8 @@ int32_t cpae_model_init_pca(cpae_model *model, const cpae_pca *pca, const float 
         const double *cur = ly->act == CPAE_ACT_IDENTITY ? zero : off;
         if (l == 0) { /* c + off = V_k x - V_k mu + off */
             for (int64_t j = 0; j < k; j++) {
-                double dot = 0;
-                for (int64_t e = 0; e < d; e++)
-                    dot += pca->comp[j * d + e] * pca->mean[e];
                 memcpy(ly->w + j * d, pca->comp + j * d, (size_t)d * sizeof(double));
-                ly->b[j] = cur[j] - dot;
+                ly->b[j] = cur[j] - mean_coordinate(pca, j);
             }
         } else if (l == L - 1) { /* x^ = V_k^T (carry - off) + mu */
             for (int64_t e = 0; e < d; e++) {
@@ -318,6 +329,7 @@ int32_t cpae_model_init_pca(cpae_model *model, const cpae_pca *pca, const float 
     }
 out:
     free(xd);
+    free(coord);
     free(off);
     free(zero);
     free(lo);

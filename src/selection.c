@@ -43,15 +43,15 @@ struct cpae_selection {
     void *cb_user;
 };
 
-static const struct { int32_t key; double lo, hi, def; } OPTIONS[] = {
-    {CPAE_SEL_VALID_FRACTION, 1e-6, 1 - 1e-6, 0.2},
-    {CPAE_SEL_SEED, 0, 9007199254740992.0, 1},
-    {CPAE_SEL_INIT, 0, 1, CPAE_INIT_PCA},
-    {CPAE_SEL_INIT_MARGIN, 0, 1e6, 0.5},
-    {CPAE_SEL_REFIT, 0, 1, 1},
-    {CPAE_SEL_GENERATORS, 1, 64, 1},
-    {CPAE_SEL_GENERATOR_KIND, 0, 2, CPAE_LIE_SKEW},
-    {CPAE_SEL_HIDDEN_ACTIVATION, 1, 3, CPAE_ACT_RELU},
+static const struct { int32_t key; double lo, hi, def; bool integer; } OPTIONS[] = {
+    {CPAE_SEL_VALID_FRACTION, 1e-6, 1 - 1e-6, 0.2, false},
+    {CPAE_SEL_SEED, 0, 9007199254740992.0, 1, true},
+    {CPAE_SEL_INIT, 0, 1, CPAE_INIT_PCA, true},
+    {CPAE_SEL_INIT_MARGIN, 0, 1e6, 0.5, false},
+    {CPAE_SEL_REFIT, 0, 1, 1, true},
+    {CPAE_SEL_GENERATORS, 1, 64, 1, true},
+    {CPAE_SEL_GENERATOR_KIND, 0, 2, CPAE_LIE_SKEW, true},
+    {CPAE_SEL_HIDDEN_ACTIVATION, 1, 3, CPAE_ACT_RELU, true},
 };
 #define N_OPTIONS ((int)(sizeof OPTIONS / sizeof OPTIONS[0]))
 
@@ -156,7 +156,7 @@ int32_t cpae_selection_set_option(cpae_selection *s, int32_t key, double value)
     if (!isfinite(value))
         return cpae__fail(CPAE_E_NONFINITE, fn, "value for option %d is not finite", (int)key);
     if (value < OPTIONS[i].lo || value > OPTIONS[i].hi ||
-        (key != CPAE_SEL_VALID_FRACTION && key != CPAE_SEL_INIT_MARGIN && value != floor(value)))
+        (OPTIONS[i].integer && value != floor(value)))
         return cpae__fail(CPAE_E_INVALID, fn, "value %g for option %d is outside [%g, %g] or "
                           "not an integer where one is needed", value, (int)key, OPTIONS[i].lo,
                           OPTIONS[i].hi);
@@ -177,20 +177,13 @@ int32_t cpae_selection_get_option(const cpae_selection *s, int32_t key, double *
     return CPAE_OK;
 }
 
-/* A trainer key's value must pass the trainer's own bounds. */
+/* A trainer key's value must pass the trainer's own check; the seed is the
+ * selection's (it also seeds the split and the initial weights). */
 static int32_t check_value(int32_t key, double v, const char *fn)
 {
-    double lo, hi;
-    if (cpae_param_bounds(key, &lo, &hi, NULL))
-        return cpae__fail(CPAE_E_INVALID, fn, "unknown trainer key %d", (int)key);
-    if (!isfinite(v))
-        return cpae__fail(CPAE_E_NONFINITE, fn, "a value for key %d is not finite", (int)key);
-    if (v < lo || v > hi)
-        return cpae__fail(CPAE_E_INVALID, fn, "value %g for key %d outside [%g, %g]", v,
-                          (int)key, lo, hi);
     if (key == CPAE_P_SEED)
         return cpae__fail(CPAE_E_INVALID, fn, "the seed is CPAE_SEL_SEED, not a trainer key");
-    return CPAE_OK;
+    return cpae__param_check(key, v, fn);
 }
 
 static void drop_key(cpae_selection *s, int32_t key)
@@ -422,8 +415,8 @@ int32_t cpae_selection_fit(cpae_selection *s, const float *x, int64_t n, int64_t
     cpae_dataset *all = NULL, *tr = NULL, *va = NULL;
     const float *xtr, *xv;
     candidate_result *res = calloc((size_t)total, sizeof *res);
-    cpae_model *best_model = NULL;
-    cpae_lie *best_lie = NULL;
+    cpae_model *best_model = NULL, *start = NULL;
+    cpae_lie *best_lie = NULL, *start_lie = NULL;
     double cand[MAX_AXES], best_cand[MAX_AXES];
     if (!res) {
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
@@ -436,14 +429,21 @@ int32_t cpae_selection_fit(cpae_selection *s, const float *x, int64_t n, int64_t
     cpae_dataset_info(va, &nv, NULL, NULL);
     cpae_dataset_data(tr, &xtr);
     cpae_dataset_data(va, &xv);
+    /* Every candidate starts from the same weights: build them (and the
+     * PCA behind them) once, copy per candidate. */
+    if ((st = fresh_model(s, xtr, ntr, d, seed, &start, &start_lie)))
+        goto out;
     for (int64_t c = 0; c < total; c++) {
         cpae_model *m = NULL;
         cpae_lie *g = NULL;
         candidate_values(s, c, cand);
         res[c].validation = NAN;
         res[c].best_step = -1;
-        if ((st = fresh_model(s, xtr, ntr, d, seed, &m, &g)))
+        if ((st = cpae_model_clone(start, &m)) ||
+            (start_lie && (st = cpae_lie_clone(start_lie, &g)))) {
+            cpae_model_destroy(m);
             goto out;
+        }
         res[c].status = train_run(s, cand, seed, m, g, xtr, ntr, xv, nv, d, -1,
                                   &res[c].best_step, &res[c].validation);
         if (res[c].status == CPAE_E_NOMEM) { /* not a property of the candidate */
@@ -503,6 +503,8 @@ int32_t cpae_selection_fit(cpae_selection *s, const float *x, int64_t n, int64_t
     best_lie = NULL;
 out:
     free(res);
+    cpae_model_destroy(start);
+    cpae_lie_destroy(start_lie);
     cpae_model_destroy(best_model);
     cpae_lie_destroy(best_lie);
     cpae_dataset_destroy(all);

@@ -79,6 +79,22 @@ int32_t cpae_param_bounds(int32_t key, double *lo, double *hi, double *default_v
     return CPAE_OK;
 }
 
+int32_t cpae__param_check(int32_t key, double value, const char *fn)
+{
+    int i = param_index(key);
+    if (i < 0)
+        return cpae__fail(CPAE_E_INVALID, fn, "unknown key %d", (int)key);
+    if (!isfinite(value))
+        return cpae__fail(CPAE_E_NONFINITE, fn, "value for key %d is not finite", (int)key);
+    if (value < PARAMS[i].lo || value > PARAMS[i].hi)
+        return cpae__fail(CPAE_E_INVALID, fn, "value %g for key %d outside [%g, %g]", value,
+                          (int)key, PARAMS[i].lo, PARAMS[i].hi);
+    if (PARAMS[i].integer && value != floor(value))
+        return cpae__fail(CPAE_E_INVALID, fn, "key %d takes an integer, got %g", (int)key,
+                          value);
+    return CPAE_OK;
+}
+
 int64_t cpae_n_loss_terms(void) { return CPAE_N_LOSS_TERMS; }
 
 const char *cpae_loss_term_name(int32_t term)
@@ -120,6 +136,22 @@ static int64_t n_gen(const cpae_trainer *t)
     return t->lie && t->lie->param != CPAE_LIE_FIXED ? t->lie->k * t->lie->d * t->lie->d : 0;
 }
 static int64_t n_train(const cpae_trainer *t) { return t->model->n_params + n_gen(t); }
+
+/* Copy every trainable value (weights, then trainable generators) into
+ * buf, or back from it: the divergence undo and early stopping share it. */
+static void snapshot(const cpae_trainer *t, double *buf)
+{
+    memcpy(buf, t->model->params, (size_t)t->model->n_params * sizeof(double));
+    if (n_gen(t))
+        memcpy(buf + t->model->n_params, t->lie->g, (size_t)n_gen(t) * sizeof(double));
+}
+
+static void restore(cpae_trainer *t, const double *buf)
+{
+    memcpy(t->model->params, buf, (size_t)t->model->n_params * sizeof(double));
+    if (n_gen(t))
+        memcpy(t->lie->g, buf + t->model->n_params, (size_t)n_gen(t) * sizeof(double));
+}
 
 int32_t cpae_trainer_create(cpae_model *model, cpae_lie *lie, int32_t method,
                             cpae_trainer **out)
@@ -186,17 +218,9 @@ int32_t cpae_trainer_set_param(cpae_trainer *t, int32_t key, double value)
     int32_t st = cpae__check_ptr(t, fn, "trainer");
     if (st)
         return st;
+    if ((st = cpae__param_check(key, value, fn)))
+        return st;
     int i = param_index(key);
-    if (i < 0)
-        return cpae__fail(CPAE_E_INVALID, fn, "unknown key %d", (int)key);
-    if (!isfinite(value))
-        return cpae__fail(CPAE_E_NONFINITE, fn, "value for key %d is not finite", (int)key);
-    if (value < PARAMS[i].lo || value > PARAMS[i].hi)
-        return cpae__fail(CPAE_E_INVALID, fn, "value %g for key %d outside [%g, %g]", value,
-                          (int)key, PARAMS[i].lo, PARAMS[i].hi);
-    if (PARAMS[i].integer && value != floor(value))
-        return cpae__fail(CPAE_E_INVALID, fn, "key %d takes an integer, got %g", (int)key,
-                          value);
     if (key == CPAE_P_SEED)
         cpae__rng_seed(&t->rng, (uint64_t)value);
     t->value[i] = value;
@@ -566,9 +590,7 @@ static int32_t apply_update(cpae_trainer *t, const double *grad, const char *fn)
     double *save = malloc((size_t)(nt ? nt : 1) * sizeof(double));
     if (!save)
         return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
-    memcpy(save, t->model->params, (size_t)nm * sizeof(double));
-    if (ng)
-        memcpy(save + nm, t->lie->g, (size_t)ng * sizeof(double));
+    snapshot(t, save);
     double lr = P(t, CPAE_P_LEARNING_RATE), wd = P(t, CPAE_P_WEIGHT_DECAY);
     double glr = P(t, CPAE_P_GENERATOR_LR);
     t->opt_t++;
@@ -593,11 +615,8 @@ static int32_t apply_update(cpae_trainer *t, const double *grad, const char *fn)
     else if (ng && cpae__lie_normalize(t->lie, fn) != CPAE_OK)
         st = cpae__fail(CPAE_E_DIVERGED, fn, "a generator collapsed (zero or dependent) in "
                         "the update; weights kept at their last finite values");
-    if (st) {
-        memcpy(t->model->params, save, (size_t)nm * sizeof(double));
-        if (ng)
-            memcpy(t->lie->g, save + nm, (size_t)ng * sizeof(double));
-    }
+    if (st)
+        restore(t, save);
     free(save);
     return st;
 }
@@ -659,9 +678,7 @@ static void save_best(const cpae_trainer *t, best_state *b, double err, int64_t 
     b->err = err;
     b->step = step;
     b->since = 0;
-    memcpy(b->params, t->model->params, (size_t)t->model->n_params * sizeof(double));
-    if (n_gen(t))
-        memcpy(b->params + t->model->n_params, t->lie->g, (size_t)n_gen(t) * sizeof(double));
+    snapshot(t, b->params);
 }
 
 /* Validate now; record an improvement. *stop is set when the patience is
@@ -769,9 +786,7 @@ int32_t cpae_trainer_fit(cpae_trainer *t)
     /* Early stopping restores the best weights (not after a cancel or a
      * divergence, which keep the last finite state). */
     if (!st && best.step >= 0) {
-        memcpy(t->model->params, best.params, (size_t)t->model->n_params * sizeof(double));
-        if (n_gen(t))
-            memcpy(t->lie->g, best.params + t->model->n_params, (size_t)n_gen(t) * sizeof(double));
+        restore(t, best.params);
         t->fit_best_step = best.step;
         t->fit_best_val = best.err;
     }
