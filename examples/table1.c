@@ -554,7 +554,10 @@ static void write_tables(FILE *f, const options *o, const result *rs, int n_sets
                     t += rs[s].c[mi][k].secs;
                     n++;
                 }
-            fprintf(f, " %.2f |", n ? t / n : 0.0);
+            if (n)
+                fprintf(f, " %.2f |", t / n);
+            else
+                fprintf(f, " n/a |");
         }
         fprintf(f, "\n");
     }
