@@ -656,9 +656,22 @@ typedef struct cpae_path cpae_path;
 
 /** Exact ordered list of the regions of `stack` crossed by the segment
  *  p(t) = p + t (q - p), t in [0, 1]. Region k covers [t_k, t_{k+1}) with
- *  t_0 = 0; consecutive regions differ. Crossings are found analytically
- *  (each pre-activation is affine in t inside a region), not by sampling.
- *  Regions thinner than about 1e-12 in t may be merged into a neighbour.
+ *  t_0 = 0; consecutive regions differ. Crossings are found analytically,
+ *  not by sampling: [0, 1] is split layer by layer at the roots of each
+ *  unit's pre-activation (affine in t on each piece), and each piece takes
+ *  the code of its own midpoint, so code k is the code of the points
+ *  strictly between t_k and t_{k+1}, and the last code is the code of q
+ *  unless q lies exactly on a boundary (then it is the side the segment
+ *  arrives from). This holds with zero biases, through common vertices
+ *  and through the origin.
+ *  Resolution: a computed crossing carries a rounding uncertainty of
+ *  8 (l + 1) sqrt(n_in + 1) DBL_EPSILON M / |dz/dt| in t (layer l, fan-in
+ *  n_in, M the magnitude of the terms of the pre-activation z; about 1e-14
+ *  for unit-scale data). Crossings closer than that are taken as one
+ *  (units meeting at one point cross there together), so only regions
+ *  thinner than it can be missed; every wider region is reported. A
+ *  segment lying inside a boundary hyperplane (z == 0 all along) takes the
+ *  tie rule's side, "off".
  *  @param max_regions stop with CPAE_E_LIMIT if more regions than this are
  *         crossed (guards against runaway walks); must be >= 1.
  *  @param out receives the path; free with cpae_path_destroy.
