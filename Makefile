@@ -120,12 +120,17 @@ asan: deps-check $(ASAN_BINS)
 	    NO_PYTHON=1 sh test/run.sh $(ASAN_BINS)
 
 # ------------------------------------------------------------------ bench
-# A benchmark, not a test: steps/s and GFLOP/s of every method.
+# A benchmark, not a test: steps/s and GFLOP/s of every method; exact
+# slices and rasters (bench_geometry).
 build/bench: test/bench.c $(SHLIB) | build/test
 	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $< -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib -lm
 
-bench: deps all build/bench
+build/bench_geometry: test/bench_geometry.c $(SHLIB) | build/test
+	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $< -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib -lm
+
+bench: deps all build/bench build/bench_geometry
 	./build/bench $(BENCH_SECONDS)
+	./build/bench_geometry
 
 # --------------------------------------------------------------- examples
 build/examples/%: examples/%.c $(SHLIB) | build/examples

@@ -716,6 +716,101 @@ CPAE_API int32_t cpae_path_codes(const cpae_path *path, uint8_t *codes,
 CPAE_API int32_t cpae_model_count_regions_in_ball(const cpae_model *model,
     int32_t stack, const float *center, int64_t dim, double rho,
     int64_t n_samples, uint64_t seed, int64_t *n_regions);
+
+/** The exact partition of a plane, as an immutable result handle. */
+typedef struct cpae_slice cpae_slice;
+
+/** Exact 2-D slice of the regions of `stack` on the plane
+ *  x(u, v) = origin + u e1 + v e2 (points of the stack's input space: x for
+ *  CPAE_ENCODER / CPAE_AUTOENCODER, z for CPAE_DECODER) over the rectangle
+ *  [u0, u1] x [v0, v1]: its partition into convex polygons, each the
+ *  intersection of one region with the rectangle, with the region's code
+ *  and the stack's affine map restricted to the plane.
+ *  Method (SplineCam's, for dense ReLU / leaky / abs / identity stacks):
+ *  the rectangle is cut layer by layer by every unit's line z(u, v) = 0,
+ *  z being affine in (u, v) on each piece, and each piece takes the signs
+ *  at its centroid. Vertices closer to a line than the rounding uncertainty
+ *  of z (8 (l + 1) sqrt(n_in + 1) DBL_EPSILON times the magnitude of z's
+ *  terms, as in cpae_model_segment) count as on it, so lines through one
+ *  point (zero biases) meet there without slivers; polygons of zero area
+ *  are dropped. e1 and e2 need not be orthonormal (or even independent).
+ *  @param max_polygons stop with CPAE_E_LIMIT past this many polygons
+ *         (>= 1).
+ *  @param out receives the slice; free with cpae_slice_destroy.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (stack, empty rectangle,
+ *          max_polygons < 1), CPAE_E_SIZE (dim), CPAE_E_NONFINITE,
+ *          CPAE_E_LIMIT, CPAE_E_NOMEM. Since 0.3. */
+CPAE_API CPAE_NODISCARD int32_t cpae_model_slice(const cpae_model *model,
+    int32_t stack, const float *origin, const float *e1, const float *e2,
+    int64_t dim, double u0, double u1, double v0, double v1,
+    int64_t max_polygons, cpae_slice **out);
+
+/** Destroy a slice (NULL is a no-op). Since 0.3. */
+CPAE_API void cpae_slice_destroy(cpae_slice *slice);
+
+/** Number of polygons (>= 1). @return CPAE_OK, CPAE_E_NULL. Since 0.3. */
+CPAE_API int32_t cpae_slice_n_polygons(const cpae_slice *slice,
+    int64_t *n_polygons);
+
+/** Number of vertices of polygon k (>= 3), the size for cpae_slice_polygon.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (k out of range).
+ *  Since 0.3. */
+CPAE_API int32_t cpae_slice_polygon_size(const cpae_slice *slice, int64_t k,
+    int64_t *n_vertices);
+
+/** Vertices of polygon k as (u, v) pairs, counter-clockwise, into uv
+ *  (capacity uv_cap >= 2 n_vertices doubles).
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID, CPAE_E_BUFFER_TOO_SMALL.
+ *  Since 0.3. */
+CPAE_API int32_t cpae_slice_polygon(const cpae_slice *slice, int64_t k,
+    double *uv, int64_t uv_cap);
+
+/** Area of polygon k in (u, v) units (> 0; the areas sum to the
+ *  rectangle's). @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID. Since 0.3. */
+CPAE_API int32_t cpae_slice_area(const cpae_slice *slice, int64_t k,
+    double *area);
+
+/** Code of polygon k's region into `code` (created for the slice's stack
+ *  and model shape). @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID,
+ *  CPAE_E_MISMATCH. Since 0.3. */
+CPAE_API int32_t cpae_slice_code(const cpae_slice *slice, int64_t k,
+    cpae_code *code);
+
+/** All polygon codes packed, n_polygons x n_bytes (cpae_model_code_bytes),
+ *  into codes (capacity codes_cap bytes).
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.3. */
+CPAE_API int32_t cpae_slice_codes(const cpae_slice *slice, uint8_t *codes,
+    int64_t codes_cap);
+
+/** The stack's map on polygon k restricted to the plane:
+ *  f(x(u, v)) = a [u v]^T + b, with a (out x 2, row-major, capacity a_cap
+ *  >= 2 out) and b (out, capacity b_cap >= out), out the stack's output
+ *  width. Either of a / b may be NULL to skip it.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID, CPAE_E_BUFFER_TOO_SMALL.
+ *  Since 0.3. */
+CPAE_API int32_t cpae_slice_map(const cpae_slice *slice, int64_t k,
+    double *a, int64_t a_cap, double *b, int64_t b_cap);
+
+/** The cheap form of a slice: a width x height label image of the regions
+ *  at pixel centres, u = u0 + (i + 1/2) (u1 - u0) / width for column i and
+ *  v = v0 + (j + 1/2) (v1 - v0) / height for row j (row 0 at v0), labels
+ *  row-major. Equal codes get equal labels, numbered 0, 1, ... in order of
+ *  first appearance; *n_labels receives their number. If codes is not
+ *  NULL, the labels' codes (n_labels x n_bytes) are written there; when
+ *  codes_cap is too small the call fails with CPAE_E_BUFFER_TOO_SMALL,
+ *  writes nothing else and sets *n_labels to the count needed.
+ *  Each pixel's code is read by the forward pass in double precision, so
+ *  pixels whose centre lies within rounding of a boundary may take either
+ *  side (cpae_model_slice is the exact form).
+ *  @param labels capacity labels_cap >= width height.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID, CPAE_E_SIZE (width or
+ *          height < 1, or 2^31 pixels or more), CPAE_E_NONFINITE,
+ *          CPAE_E_BUFFER_TOO_SMALL, CPAE_E_NOMEM. Since 0.3. */
+CPAE_API int32_t cpae_model_raster(const cpae_model *model, int32_t stack,
+    const float *origin, const float *e1, const float *e2, int64_t dim,
+    double u0, double u1, double v0, double v1, int64_t width,
+    int64_t height, int32_t *labels, int64_t labels_cap, uint8_t *codes,
+    int64_t codes_cap, int64_t *n_labels);
 /** @} */
 
 /* ======================================================================

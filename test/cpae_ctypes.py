@@ -251,6 +251,18 @@ _SIGNATURES = {
     "cpae_path_codes": (_S, [_H, _PU8, _I64]),
     "cpae_model_count_regions_in_ball": (_S, [_H, _I32, _PF, _I64, _D, _I64,
                                               _U64, _PI64]),
+    "cpae_model_slice": (_S, [_H, _I32, _PF, _PF, _PF, _I64, _D, _D, _D, _D,
+                              _I64, _PH]),
+    "cpae_slice_destroy": (None, [_H]),
+    "cpae_slice_n_polygons": (_S, [_H, _PI64]),
+    "cpae_slice_polygon_size": (_S, [_H, _I64, _PI64]),
+    "cpae_slice_polygon": (_S, [_H, _I64, _PD, _I64]),
+    "cpae_slice_area": (_S, [_H, _I64, _PD]),
+    "cpae_slice_code": (_S, [_H, _I64, _H]),
+    "cpae_slice_codes": (_S, [_H, _PU8, _I64]),
+    "cpae_slice_map": (_S, [_H, _I64, _PD, _I64, _PD, _I64]),
+    "cpae_model_raster": (_S, [_H, _I32, _PF, _PF, _PF, _I64, _D, _D, _D, _D,
+                               _I64, _I64, _PI32, _I64, _PU8, _I64, _PI64]),
     # persistence
     "cpae_model_save": (_S, [_H, c_char_p]),
     "cpae_model_save_size": (_S, [_H, _PI64]),
@@ -696,6 +708,50 @@ class Model(_Handle):
                                                float(rho), n_samples, seed,
                                                ctypes.byref(n))
         return n.value
+
+    def slice(self, origin, e1, e2, rect, stack=ENCODER, max_polygons=1 << 22):
+        """Exact 2-D slice over rect = (u0, u1, v0, v1): a list of
+        (vertices (k x 2, float64), packed code, a (out x 2), b (out))."""
+        o, a1, a2 = _f32(origin, 1), _f32(e1, 1), _f32(e2, 1)
+        out = c_void_p()
+        L = lib()
+        L.cpae_model_slice(self.handle, stack, _fp(o), _fp(a1), _fp(a2), o.size,
+                           *[float(r) for r in rect], max_polygons, ctypes.byref(out))
+        sl = out.value
+        try:
+            n = _i64()
+            L.cpae_slice_n_polygons(sl, ctypes.byref(n))
+            cb = self.code_bytes(stack)
+            codes = np.zeros((n.value, cb), np.uint8)
+            L.cpae_slice_codes(sl, _u8p(codes), codes.size)
+            width = self.dims()[1] if stack == ENCODER else self.dims()[0]
+            polys = []
+            for k in range(n.value):
+                nv = _i64()
+                L.cpae_slice_polygon_size(sl, k, ctypes.byref(nv))
+                uv = np.empty((nv.value, 2), np.float64)
+                L.cpae_slice_polygon(sl, k, _dp(uv), uv.size)
+                a = np.empty((width, 2), np.float64)
+                b = np.empty(width, np.float64)
+                L.cpae_slice_map(sl, k, _dp(a), a.size, _dp(b), b.size)
+                polys.append((uv, codes[k], a, b))
+        finally:
+            L.cpae_slice_destroy(sl)
+        return polys
+
+    def raster(self, origin, e1, e2, rect, width, height, stack=ENCODER):
+        """(labels (height x width, int32, row 0 at v0), codes of the labels)."""
+        o, a1, a2 = _f32(origin, 1), _f32(e1, 1), _f32(e2, 1)
+        labels = np.empty((height, width), np.int32)
+        n = _i64()
+        L = lib()
+        args = [self.handle, stack, _fp(o), _fp(a1), _fp(a2), o.size,
+                *[float(r) for r in rect], width, height,
+                labels.ctypes.data_as(_PI32), labels.size]
+        L.cpae_model_raster(*args, None, 0, ctypes.byref(n))
+        codes = np.zeros((n.value, self.code_bytes(stack)), np.uint8)
+        L.cpae_model_raster(*args, _u8p(codes), codes.size, ctypes.byref(n))
+        return labels, codes
 
     def segment(self, p, q, stack=AUTOENCODER, max_regions=1 << 20):
         """(t, codes): start parameters and packed codes of the regions of

@@ -230,6 +230,26 @@ def _():
     return "%d regions on the segment, %d in a ball (256 samples)" % (len(t), n_ball)
 
 
+@check("exact 2-D slice tiles the rectangle and agrees with the raster")
+def _():
+    rng = np.random.default_rng(5)
+    o = X[0]
+    e1, e2 = rng.standard_normal(D), rng.standard_normal(D)
+    polys = model.slice(o, e1, e2, (-1, 1, -1, 1), cp.ENCODER)
+    area = sum(0.5 * np.sum(uv[:, 0] * np.roll(uv[:, 1], -1) - np.roll(uv[:, 0], -1) * uv[:, 1])
+               for uv, _, _, _ in polys)
+    assert abs(area - 4.0) < 1e-9, area
+    uv, code, a, b = max(polys, key=lambda p: len(p[0]))
+    c = uv.mean(axis=0)
+    x = (o + c[0] * e1 + c[1] * e2).astype(np.float32)
+    assert code.tobytes() == model.code(x, cp.ENCODER).to_bytes()
+    z = model.encode(x[None, :])[0]
+    assert np.allclose(a @ c + b, z, rtol=1e-4, atol=1e-4), (a @ c + b, z)
+    labels, codes = model.raster(o, e1, e2, (-1, 1, -1, 1), 64, 48, cp.ENCODER)
+    assert labels.shape == (48, 64) and labels.max() + 1 == len(codes) <= len(polys)
+    return "%d polygons, %d raster labels" % (len(polys), len(codes))
+
+
 @check("save/load round trip through a buffer is bit-exact")
 def _():
     blob = model.to_bytes()
