@@ -27,7 +27,7 @@ PYTHON ?= $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo pytho
 DEPS := sh .ci/ensure-deps.sh
 
 # Private requirements of the library (also written to cpae.pc).
-PC_DEPS := openblas lapacke zlib
+PC_DEPS := openblas lapacke zlib jansson
 DEP_CFLAGS = $(shell pkg-config --cflags $(PC_DEPS) 2>/dev/null)
 DEP_LIBS = $(shell pkg-config --libs $(PC_DEPS) 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)

@@ -18,6 +18,7 @@ need_pc lapacke liblapacke-dev
 need_pc zlib zlib1g-dev
 need_pc libpng libpng-dev
 need_pc gsl libgsl-dev
+need_pc jansson libjansson-dev
 case "$what" in
 check|all)
     need_pc check check

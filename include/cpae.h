@@ -977,6 +977,131 @@ CPAE_API int32_t cpae_shift_generator(int64_t d, float *g, int64_t cap);
 /** @} */
 
 /* ======================================================================
+ * Region statistics and the generalization report
+ * ====================================================================== */
+
+/** @defgroup statistics Region statistics and the generalization report
+ * How many regions a model puts along an orbit, in balls around the data,
+ * and under a data set (docs/math.md sections 2 and 5). Segments are in
+ * the Geometry section: their regions are all distinct (a region is
+ * convex, so a segment cannot re-enter it), so cpae_path_n_regions is the
+ * exact count of distinct regions along a segment.
+ * @{ */
+
+/** Regions met along the orbit x(theta) = exp(theta G_j) x0 of generator j
+ *  of `lie`, theta in [theta0, theta1], for a stack whose input width is
+ *  the generators' d (CPAE_ENCODER or CPAE_AUTOENCODER, or CPAE_DECODER
+ *  when d = h). Codes are read at n_samples equally spaced thetas; then,
+ *  `refine` times, every gap whose end codes differ is bisected (a region
+ *  between them shows up at the midpoint). *n_distinct is the number of
+ *  distinct codes seen and *n_changes the number of code changes between
+ *  consecutive thetas: both are LOWER BOUNDS on the orbit's true counts
+ *  (an orbit, unlike a segment, may leave and re-enter a region, and a
+ *  region narrower than the final spacing can be missed); report them
+ *  with n_samples and refine. Orbit points are computed in double
+ *  (cpae_lie_orbit) and rounded to float, as a user would pass them.
+ *  @param n_samples in [2, 2^24]. @param refine in [0, 40].
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (stack, j, thetas,
+ *          n_samples, refine), CPAE_E_SIZE (dim), CPAE_E_NONFINITE,
+ *          CPAE_E_NUMERIC, CPAE_E_NOMEM. Since 0.3. */
+CPAE_API int32_t cpae_model_orbit_regions(const cpae_model *model,
+    int32_t stack, const cpae_lie *lie, int64_t j, const float *x0,
+    int64_t dim, double theta0, double theta1, int64_t n_samples,
+    int64_t refine, int64_t *n_distinct, int64_t *n_changes);
+
+/** Regions in balls of growing radius against data points in the same
+ *  balls (the poster's "far more regions in any ball than data points"):
+ *  for each radii[k], regions[k] is cpae_model_count_regions_in_ball(model,
+ *  stack, center, dim, radii[k], n_samples, seed) (a lower bound, with
+ *  n_samples) and points[k] the number of rows of data (n x dim, the
+ *  stack's input space) within distance radii[k] of center.
+ *  @param cap capacity of regions and points, >= n_radii.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (a radius not finite or
+ *          < 0), CPAE_E_SIZE, CPAE_E_NONFINITE, CPAE_E_BUFFER_TOO_SMALL,
+ *          CPAE_E_LIMIT, CPAE_E_NOMEM. Since 0.3. */
+CPAE_API int32_t cpae_model_ball_profile(const cpae_model *model,
+    int32_t stack, const float *data, int64_t n, int64_t dim,
+    const float *center, const double *radii, int64_t n_radii,
+    int64_t n_samples, uint64_t seed, int64_t *regions, int64_t *points,
+    int64_t cap);
+
+/** The generalization report of a model on a data set, an immutable
+ *  handle (cpae_report_create, cpae_report_destroy). */
+typedef struct cpae_report cpae_report;
+
+/** Quantities of a report (cpae_report_get). Values that do not apply
+ *  (the Lie keys without generators, alignment when no pair has nonzero
+ *  maps) are NaN. */
+typedef enum cpae_report_key {
+    CPAE_REPORT_N_SAMPLES = 0,       /**< n */
+    CPAE_REPORT_DECODER_REGIONS = 1, /**< distinct decoder regions of E(x) */
+    CPAE_REPORT_INPUT_REGIONS = 2,   /**< distinct autoencoder regions of x */
+    CPAE_REPORT_DISTANCE_MIN = 3,    /**< latent boundary distance r(E(x)) */
+    CPAE_REPORT_DISTANCE_MEDIAN = 4, /**< (decoder stack, docs/math.md s. 2) */
+    CPAE_REPORT_DISTANCE_MAX = 5,
+    CPAE_REPORT_DISTANCE_SUM = 6,    /**< the theorem's sum of radii */
+    CPAE_REPORT_INPUT_DISTANCE_MIN = 7, /**< input-space r(x), AE stack */
+    CPAE_REPORT_INPUT_DISTANCE_MEDIAN = 8,
+    CPAE_REPORT_INPUT_DISTANCE_MAX = 9,
+    CPAE_REPORT_INPUT_DISTANCE_SUM = 10,
+    CPAE_REPORT_N_PAIRS = 11,        /**< nearest-neighbour pairs (i, nn(i))
+                                          in different decoder regions */
+    CPAE_REPORT_LIE_RESIDUAL = 12,   /**< sum over those pairs of
+        min_theta ||A - (I + sum_j theta_j G_j) A'||_F^2, A = A^D(E(x_i)),
+        A' = A^D(E(x_nn(i))) (docs/math.md section 3, plain local form) */
+    CPAE_REPORT_LIE_RESIDUAL_FRACTION = 13, /**< residual sum / sum
+        ||A - A'||_F^2: the part of the slope change G does not explain */
+    CPAE_REPORT_ALIGNMENT = 14,      /**< mean over the pairs of
+        ||U^T V||_F^2 / max(rank U, rank V), U, V orthonormal bases of the
+        column spaces of A and (I + sum theta_j G_j) A' (1: the tangent
+        spaces agree under G) */
+    CPAE_REPORT_ALIGNMENT_WITHOUT_G = 15, /**< the same with theta = 0 */
+    CPAE_REPORT_N_KEYS = 16
+} cpae_report_key;
+
+/** Build the report of docs/math.md section 5 for `model` on the data x
+ *  (n x d): decoder regions occupied by the encodings, every sample's
+ *  boundary distance in latent space (decoder stack at E(x), exactly
+ *  cpae_model_boundary_distances on cpae_model_encode's output) and in
+ *  input space (autoencoder stack), their min / median / max / sum; and,
+ *  over each sample and its nearest other sample in input space lying in
+ *  another decoder region, the Lie residual under the generators of `lie`
+ *  (may be NULL: the Lie keys are then NaN) and the tangent alignment with
+ *  and without G. Cost: O(n^2 d) for the neighbours, one d x h SVD per map.
+ *  @param out receives the report; free with cpae_report_destroy.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (d, or generators of another
+ *          size), CPAE_E_NONFINITE, CPAE_E_NUMERIC, CPAE_E_NOMEM.
+ *          Since 0.3. */
+CPAE_API CPAE_NODISCARD int32_t cpae_report_create(const cpae_model *model,
+    const cpae_lie *lie, const float *x, int64_t n, int64_t d,
+    cpae_report **out);
+
+/** Destroy a report (NULL is a no-op). Since 0.3. */
+CPAE_API void cpae_report_destroy(cpae_report *report);
+
+/** One quantity of the report (a cpae_report_key).
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (unknown key). Since 0.3. */
+CPAE_API int32_t cpae_report_get(const cpae_report *report, int32_t key,
+    double *value);
+
+/** Per-sample boundary distances (n values, capacity r_cap): stack
+ *  CPAE_DECODER for the latent ones, CPAE_AUTOENCODER for the input ones.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID, CPAE_E_BUFFER_TOO_SMALL.
+ *  Since 0.3. */
+CPAE_API int32_t cpae_report_distances(const cpae_report *report,
+    int32_t stack, double *r, int64_t r_cap);
+
+/** The report as a JSON text (UTF-8, NUL-terminated, written by jansson;
+ *  non-finite values are null). *len receives the size in bytes including
+ *  the NUL. With buf NULL this is a size query; otherwise cap must be
+ *  >= *len (else CPAE_E_BUFFER_TOO_SMALL, buf untouched).
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL, CPAE_E_NOMEM.
+ *  Since 0.3. */
+CPAE_API int32_t cpae_report_json(const cpae_report *report, char *buf,
+    int64_t cap, int64_t *len);
+/** @} */
+
+/* ======================================================================
  * Training
  * ====================================================================== */
 

@@ -254,6 +254,15 @@ _SIGNATURES = {
     "cpae_model_slice": (_S, [_H, _I32, _PF, _PF, _PF, _I64, _D, _D, _D, _D,
                               _I64, _PH]),
     "cpae_slice_destroy": (None, [_H]),
+    "cpae_model_orbit_regions": (_S, [_H, _I32, _H, _I64, _PF, _I64, _D, _D,
+                                      _I64, _I64, _PI64, _PI64]),
+    "cpae_model_ball_profile": (_S, [_H, _I32, _PF, _I64, _I64, _PF, _PD,
+                                     _I64, _I64, _U64, _PI64, _PI64, _I64]),
+    "cpae_report_create": (_S, [_H, _H, _PF, _I64, _I64, _PH]),
+    "cpae_report_destroy": (None, [_H]),
+    "cpae_report_get": (_S, [_H, _I32, _PD]),
+    "cpae_report_distances": (_S, [_H, _I32, _PD, _I64]),
+    "cpae_report_json": (_S, [_H, c_char_p, _I64, _PI64]),
     "cpae_slice_n_polygons": (_S, [_H, _PI64]),
     "cpae_slice_polygon_size": (_S, [_H, _I64, _PI64]),
     "cpae_slice_polygon": (_S, [_H, _I64, _PD, _I64]),
@@ -700,6 +709,14 @@ class Model(_Handle):
                                            _fp(normal), normal.size)
         return r.value, unit.value, normal
 
+    def count_regions(self, points, stack=AUTOENCODER):
+        """Distinct regions of `stack` among the rows of points."""
+        p = _f32(points, 2)
+        n = _i64()
+        lib().cpae_model_count_regions(self.handle, stack, _fp(p), p.shape[0],
+                                       p.shape[1], ctypes.byref(n))
+        return n.value
+
     def count_regions_in_ball(self, center, rho, n_samples, seed=0,
                               stack=AUTOENCODER):
         c = _f32(center, 1)
@@ -752,6 +769,23 @@ class Model(_Handle):
         codes = np.zeros((n.value, self.code_bytes(stack)), np.uint8)
         L.cpae_model_raster(*args, _u8p(codes), codes.size, ctypes.byref(n))
         return labels, codes
+
+    def report_json(self, x, lie=None):
+        """The generalization report (docs/math.md section 5) as a dict."""
+        import json
+        x = _f32(x, 2)
+        out = c_void_p()
+        L = lib()
+        L.cpae_report_create(self.handle, lie.handle if lie is not None else None,
+                             _fp(x), x.shape[0], x.shape[1], ctypes.byref(out))
+        try:
+            n = _i64()
+            L.cpae_report_json(out.value, None, 0, ctypes.byref(n))
+            buf = ctypes.create_string_buffer(n.value)
+            L.cpae_report_json(out.value, buf, n.value, ctypes.byref(n))
+        finally:
+            L.cpae_report_destroy(out.value)
+        return json.loads(buf.value.decode("utf-8"))
 
     def segment(self, p, q, stack=AUTOENCODER, max_regions=1 << 20):
         """(t, codes): start parameters and packed codes of the regions of

@@ -250,6 +250,19 @@ def _():
     return "%d polygons, %d raster labels" % (len(polys), len(codes))
 
 
+@check("generalization report as JSON agrees with the core API")
+def _():
+    rep = model.report_json(X)
+    z = model.encode(X)
+    assert rep["n_samples"] == len(X)
+    assert rep["decoder_regions"] == model.count_regions(z, cp.DECODER)
+    assert rep["neighbours"]["residual_sum"] is None  # no generators given
+    lo = rep["boundary_distance_latent"]
+    assert 0 <= lo["min"] <= lo["median"] <= lo["max"]
+    return "%d decoder regions, latent distance median %.3g" % (
+        rep["decoder_regions"], lo["median"])
+
+
 @check("save/load round trip through a buffer is bit-exact")
 def _():
     blob = model.to_bytes()
