@@ -4,6 +4,7 @@
 #   make check-abi  header, exported-symbol and version checks (part of check)
 #   make asan       the test suite under AddressSanitizer + UBSan
 #   make demo       the main demonstration
+#   make figures    the gallery's figures (docs/gallery.md) into FIGURES_DIR
 #   make examples   build the example programs
 #   make docs       API reference (doxygen) in docs/api/
 #   make install    PREFIX=/usr/local DESTDIR= LIBDIR= INCLUDEDIR= PKGCONFIGDIR=
@@ -56,7 +57,7 @@ SONAME := libcpae.so.$(MAJOR)
 SHLIB := lib/libcpae.so.$(VERSION)
 STLIB := lib/libcpae.a
 
-.PHONY: all deps check test asan examples demo docs install uninstall clean bench \
+.PHONY: all deps check test asan examples demo figures docs install uninstall clean bench \
         install-shared install-static install-includes install-pc check-abi abi-update
 
 all: deps $(SHLIB) $(STLIB) lib/cpae.pc
@@ -143,13 +144,24 @@ build/examples/table1: examples/table1.c $(SHLIB) | build/examples
 	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $(shell pkg-config --cflags gsl 2>/dev/null) $< \
 	    -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib $(shell pkg-config --libs gsl 2>/dev/null) -lm
 
-# The demo draws its figure with libpng.
-build/examples/demo: examples/demo.c $(SHLIB) | build/examples
-	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $(shell pkg-config --cflags libpng 2>/dev/null) $< \
-	    -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib $(shell pkg-config --libs libpng 2>/dev/null) -lm
+# The demo and the figures write JSON with jansson; examples/plots.py draws
+# it with matplotlib (Debian's /usr/bin/python3 sees python3-matplotlib).
+build/examples/demo build/examples/figures: build/examples/%: examples/%.c $(SHLIB) | build/examples
+	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $(shell pkg-config --cflags jansson 2>/dev/null) $< \
+	    -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib $(shell pkg-config --libs jansson 2>/dev/null) -lm
 
 demo: deps all build/examples/demo
-	./build/examples/demo examples/data/ucr demo.png
+	@$(DEPS) figures
+	./build/examples/demo examples/data/ucr demo.json
+	/usr/bin/python3 examples/plots.py demo demo.json demo.png
+
+# The gallery's figures (docs/gallery.md): FIGURES_DIR=DIR to write elsewhere.
+FIGURES_DIR ?= docs/figures
+figures: deps all build/examples/figures
+	@$(DEPS) figures
+	mkdir -p $(FIGURES_DIR)
+	./build/examples/figures $(FIGURES_DIR) examples/data/ucr
+	/usr/bin/python3 examples/plots.py figures $(FIGURES_DIR)
 
 # ------------------------------------------------------------------- docs
 docs: all

@@ -1,7 +1,7 @@
 #!/bin/sh
 # ensure-deps.sh -- make sure the Debian packages libcpae needs are present.
 # Installs what is missing with apt-get when run as root; otherwise prints the
-# exact command to run and exits 1. Usage: ensure-deps.sh [build|check|docs|all]
+# exact command to run and exits 1. Usage: ensure-deps.sh [build|check|docs|figures|all]
 set -u
 what=${1:-build}
 missing=""
@@ -16,7 +16,6 @@ command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 need_pc openblas libopenblas-dev
 need_pc lapacke liblapacke-dev
 need_pc zlib zlib1g-dev
-need_pc libpng libpng-dev
 need_pc gsl libgsl-dev
 need_pc jansson libjansson-dev
 case "$what" in
@@ -27,6 +26,15 @@ check|all)
     # The ABI checks compile the header as C++ and read symbols with nm.
     command -v g++ >/dev/null 2>&1 || missing="$missing g++"
     command -v nm >/dev/null 2>&1 || missing="$missing binutils"
+    ;;
+esac
+case "$what" in
+figures|all)
+    # make demo and make figures draw with matplotlib through Debian's Python.
+    [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 ||
+        missing="$missing python3-numpy"
+    [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1 ||
+        missing="$missing python3-matplotlib"
     ;;
 esac
 case "$what" in

@@ -9,14 +9,15 @@
  * (docs/math.md section 6), the learned generator's summary and the
  * generalization quantities of docs/math.md section 5 (decoder regions the
  * encodings occupy, distances to the region boundaries, the Lie residual);
- * writes a PNG of test reconstructions.
+ * writes the test reconstructions of seed 1 (with PCA's) as JSON for
+ * examples/plots.py, which `make demo` runs to draw demo.png.
  *
- * Usage: demo [DATA_DIR [PNG_PATH [STEPS [SEEDS]]]]
- *        (defaults examples/data/ucr, demo.png, 1000, 2)
+ * Usage: demo [DATA_DIR [JSON_PATH [STEPS [SEEDS]]]]
+ *        (defaults examples/data/ucr, demo.json, 1000, 2)
  */
 #define _POSIX_C_SOURCE 200809L
 #include <math.h>
-#include <png.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -47,75 +48,14 @@ static double now(void)
 
 /* ------------------------------------------------------------- figure */
 
-typedef struct image {
-    int w, h;
-    uint8_t *rgb;
-} image;
-
-static void plot(image *im, int x, int y, const uint8_t c[3])
+/* One series as a JSON array. */
+static json_t *series_json(const float *v, int64_t d)
 {
-    if (x < 0 || y < 0 || x >= im->w || y >= im->h)
-        return;
-    memcpy(im->rgb + 3 * ((size_t)y * (size_t)im->w + (size_t)x), c, 3);
+    json_t *a = json_array();
+    for (int64_t j = 0; j < d; j++)
+        json_array_append_new(a, json_real(v[j]));
+    return a;
 }
-
-static void line(image *im, int x0, int y0, int x1, int y1, const uint8_t c[3])
-{
-    int dx = abs(x1 - x0), dy = -abs(y1 - y0), sx = x0 < x1 ? 1 : -1, sy = y0 < y1 ? 1 : -1;
-    for (int err = dx + dy;;) {
-        plot(im, x0, y0, c);
-        plot(im, x0, y0 + 1, c); /* 2 px thick */
-        if (x0 == x1 && y0 == y1)
-            break;
-        int e2 = 2 * err;
-        if (e2 >= dy) {
-            err += dy;
-            x0 += sx;
-        }
-        if (e2 <= dx) {
-            err += dx;
-            y0 += sy;
-        }
-    }
-}
-
-/* One series in the panel at (px, py) of size pw x ph, y range [lo, hi]. */
-static void series(image *im, int px, int py, int pw, int ph, const float *v, int64_t d,
-                   double lo, double hi, const uint8_t c[3])
-{
-    for (int64_t j = 0; j + 1 < d; j++) {
-        int x0 = px + (int)((double)j * (pw - 1) / (double)(d - 1));
-        int x1 = px + (int)((double)(j + 1) * (pw - 1) / (double)(d - 1));
-        int y0 = py + ph - 1 - (int)((v[j] - lo) / (hi - lo) * (ph - 1));
-        int y1 = py + ph - 1 - (int)((v[j + 1] - lo) / (hi - lo) * (ph - 1));
-        line(im, x0, y0, x1, y1, c);
-    }
-}
-
-static int write_png(const char *path, const image *im)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f)
-        return -1;
-    png_structp png = png_create_write_struct(PNG_LIBPNG_VER_STRING, NULL, NULL, NULL);
-    png_infop info = png ? png_create_info_struct(png) : NULL;
-    if (!png || !info || setjmp(png_jmpbuf(png))) {
-        png_destroy_write_struct(&png, &info);
-        fclose(f);
-        return -1;
-    }
-    png_init_io(png, f);
-    png_set_IHDR(png, info, (png_uint_32)im->w, (png_uint_32)im->h, 8, PNG_COLOR_TYPE_RGB,
-                 PNG_INTERLACE_NONE, PNG_COMPRESSION_TYPE_DEFAULT, PNG_FILTER_TYPE_DEFAULT);
-    png_write_info(png, info);
-    for (int y = 0; y < im->h; y++)
-        png_write_row(png, im->rgb + 3 * (size_t)y * (size_t)im->w);
-    png_write_end(png, NULL);
-    png_destroy_write_struct(&png, &info);
-    return fclose(f) == 0 ? 0 : -1;
-}
-
-/* ------------------------------------------------------------ training */
 
 typedef struct run {
     double rel, mse, secs;
@@ -180,38 +120,29 @@ static void release(run *r)
     cpae_model_destroy(r->model);
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return x < y ? -1 : x > y;
-}
-
-/* docs/math.md section 5 on the training data: decoder regions of the
- * encodings, their boundary distances, and the Lie residual. */
+/* docs/math.md section 5 on the training data, from the library's
+ * generalization report (cpae_report_*): decoder regions of the encodings,
+ * their latent boundary distances, and over nearest-neighbour pairs in
+ * different regions the Lie residual fraction and tangent alignment. */
 static void quantities(const char *label, const run *r, const float *x, int64_t n, int64_t d)
 {
-    int64_t h, regions;
-    CHECK(cpae_model_dims(r->model, NULL, &h));
-    float *z = malloc(sizeof(float) * (size_t)(n * h));
-    double *rad = malloc(sizeof(double) * (size_t)n);
-    CHECK(cpae_model_encode(r->model, x, n, d, z, n * h));
-    CHECK(cpae_model_count_regions(r->model, CPAE_DECODER, z, n, h, &regions));
-    CHECK(cpae_model_boundary_distances(r->model, CPAE_DECODER, z, n, h, rad, n));
-    double sum = 0;
-    for (int64_t i = 0; i < n; i++)
-        sum += rad[i];
-    qsort(rad, (size_t)n, sizeof(double), cmp_double);
-    printf("  %-12s decoder regions occupied by %lld encodings: %lld; boundary distance "
-           "(latent) sum %.3g, median %.3g, 10%% %.3g, 90%% %.3g", label, (long long)n,
-           (long long)regions, sum, rad[n / 2], rad[n / 10], rad[(9 * n) / 10]);
-    if (r->lie) {
-        double terms[CPAE_N_LOSS_TERMS];
-        CHECK(cpae_trainer_gradient(r->trainer, x, n, d, terms, CPAE_N_LOSS_TERMS, NULL, 0));
-        printf("; Lie residual sum r = %.4g", terms[CPAE_TERM_LIE_LOCAL] * (double)n);
-    }
+    cpae_report *rep;
+    CHECK(cpae_report_create(r->model, r->lie, x, n, d, &rep));
+    double v[CPAE_REPORT_N_KEYS];
+    for (int32_t k = 0; k < CPAE_REPORT_N_KEYS; k++)
+        CHECK(cpae_report_get(rep, k, &v[k]));
+    printf("  %-12s decoder regions occupied by %lld encodings: %.0f; latent boundary "
+           "distance sum %.3g, median %.3g; %.0f neighbour pairs in different regions, "
+           "tangent alignment without G %.3f", label, (long long)n,
+           v[CPAE_REPORT_DECODER_REGIONS], v[CPAE_REPORT_DISTANCE_SUM],
+           v[CPAE_REPORT_DISTANCE_MEDIAN], v[CPAE_REPORT_N_PAIRS],
+           v[CPAE_REPORT_ALIGNMENT_WITHOUT_G]);
+    if (r->lie)
+        printf(", with G %.3f; Lie residual %.4g (%.1f%% of the slope change)",
+               v[CPAE_REPORT_ALIGNMENT], v[CPAE_REPORT_LIE_RESIDUAL],
+               100.0 * v[CPAE_REPORT_LIE_RESIDUAL_FRACTION]);
     printf("\n");
-    free(z);
-    free(rad);
+    cpae_report_destroy(rep);
 }
 
 static void generator_summary(const run *r, const float *x, int64_t n, int64_t d)
@@ -237,10 +168,10 @@ static void generator_summary(const run *r, const float *x, int64_t n, int64_t d
 int main(int argc, char **argv)
 {
     const char *dir = argc > 1 ? argv[1] : "examples/data/ucr";
-    const char *png_path = argc > 2 ? argv[2] : "demo.png";
+    const char *json_path = argc > 2 ? argv[2] : "demo.json";
     int64_t steps = argc > 3 ? atoll(argv[3]) : 1000, seeds = argc > 4 ? atoll(argv[4]) : 2;
     if (seeds < 1 || seeds > 16 || steps < 1) {
-        fprintf(stderr, "usage: demo [DATA_DIR [PNG_PATH [STEPS [SEEDS]]]]\n");
+        fprintf(stderr, "usage: demo [DATA_DIR [JSON_PATH [STEPS [SEEDS]]]]\n");
         return 2;
     }
     printf("libcpae %s demo: PCA-16 and the training mean vs AE and Lie-regularized AE (local "
@@ -248,12 +179,7 @@ int main(int argc, char **argv)
            "a 20%% validation split of TRAIN over the fixed grid (docs/training.md), budget "
            "%lld steps per candidate, refit on TRAIN, seeds 1..%lld\n\n",
            cpae_version_string(), (long long)steps, (long long)seeds);
-    const int pw = 360, ph = 160, pad = 12;
-    image im = {N_SHOW * (pw + pad) + pad, N_SETS * (ph + pad) + pad, NULL};
-    im.rgb = malloc((size_t)im.w * (size_t)im.h * 3);
-    memset(im.rgb, 255, (size_t)im.w * (size_t)im.h * 3);
-    const uint8_t black[3] = {0, 0, 0}, blue[3] = {30, 90, 220}, red[3] = {220, 40, 40},
-                  grey[3] = {200, 200, 200};
+    json_t *fig_sets = json_array();
     printf("| data set | method | test rel. error x10^-2 | test MSE x10^-2 | seconds/run | "
            "selected (seed 1) |\n|---|---|---:|---:|---:|---|\n");
     run keep[N_SETS][2];
@@ -308,25 +234,32 @@ int main(int argc, char **argv)
                    keep[s][lie].weight, (long long)keep[s][lie].best_step);
             fflush(stdout);
         }
-        /* Figure: test series and both reconstructions (seed 1). */
+        /* Figure data: test series, PCA-16's and both reconstructions (seed 1). */
         float *ya = malloc(sizeof(float) * (size_t)d), *yl = malloc(sizeof(float) * (size_t)d);
+        float *yp = malloc(sizeof(float) * (size_t)d);
+        cpae_pca *pca;
+        cpae_model *pm;
+        CHECK(cpae_pca_fit(x, n, d, 16, &pca));
+        CHECK(cpae_model_from_pca(pca, &pm));
+        json_t *panels = json_array();
         for (int c = 0; c < N_SHOW; c++) {
             int64_t i = (int64_t)c * (nt / N_SHOW);
             const float *xi = xt + i * d;
             CHECK(cpae_model_reconstruct(keep[s][0].model, xi, 1, d, ya, d));
             CHECK(cpae_model_reconstruct(keep[s][1].model, xi, 1, d, yl, d));
-            double lo = INFINITY, hi = -INFINITY;
-            for (int64_t j = 0; j < d; j++) {
-                lo = fmin(lo, fmin(xi[j], fmin(ya[j], yl[j])));
-                hi = fmax(hi, fmax(xi[j], fmax(ya[j], yl[j])));
-            }
-            int px = pad + c * (pw + pad), py = pad + s * (ph + pad);
-            line(&im, px, py, px + pw - 1, py, grey);
-            line(&im, px, py + ph - 1, px + pw - 1, py + ph - 1, grey);
-            series(&im, px, py, pw, ph, xi, d, lo, hi, black);
-            series(&im, px, py, pw, ph, ya, d, lo, hi, blue);
-            series(&im, px, py, pw, ph, yl, d, lo, hi, red);
+            CHECK(cpae_model_reconstruct(pm, xi, 1, d, yp, d));
+            json_array_append_new(panels, json_pack("{s:I, s:o, s:o, s:o, s:o}", "index",
+                                                    (json_int_t)i, "test series",
+                                                    series_json(xi, d), "PCA-16",
+                                                    series_json(yp, d), "AE",
+                                                    series_json(ya, d), "Lie (local)",
+                                                    series_json(yl, d)));
         }
+        json_array_append_new(fig_sets, json_pack("{s:s, s:o}", "name", sets[s], "panels",
+                                                  panels));
+        cpae_model_destroy(pm);
+        cpae_pca_destroy(pca);
+        free(yp);
         free(ya);
         free(yl);
         cpae_dataset_destroy(te);
@@ -343,12 +276,12 @@ int main(int argc, char **argv)
         release(&keep[s][1]);
         cpae_dataset_destroy(tr);
     }
-    if (write_png(png_path, &im)) {
-        fprintf(stderr, "demo: cannot write %s\n", png_path);
+    json_t *root = json_pack("{s:o}", "sets", fig_sets);
+    if (json_dump_file(root, json_path, JSON_COMPACT | JSON_REAL_PRECISION(7))) {
+        fprintf(stderr, "demo: cannot write %s\n", json_path);
         return 1;
     }
-    printf("figure: %s (test series in black, AE in blue, Lie-regularized AE in red; rows CBF, "
-           "SyntheticControl)\n", png_path);
-    free(im.rgb);
+    json_decref(root);
+    printf("figure data: %s (drawn by examples/plots.py demo)\n", json_path);
     return 0;
 }
