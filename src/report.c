@@ -290,6 +290,9 @@ int32_t cpae_report_create(const cpae_model *model, const cpae_lie *lie, const f
         (st = cpae__check_finite_f(x, n * d, fn, "x")) ||
         (st = cpae_model_dims(model, NULL, &h)))
         return st;
+    if (d * h > INT32_MAX / 4)
+        return cpae__fail(CPAE_E_LIMIT, fn, "d h = %lld is too large for the report's LAPACK "
+                          "calls", (long long)(d * h));
     if (lie && lie->d != d)
         return cpae__fail(CPAE_E_SIZE, fn, "the generators are %lld x %lld, the data have "
                           "d = %lld", (long long)lie->d, (long long)lie->d, (long long)d);

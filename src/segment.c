@@ -136,22 +136,30 @@ static int32_t walk_piece(walk *w, int64_t l, double t0, double t1, int64_t bit)
             in->roots[nr++] = (root){r, u};
     }
     qsort(in->roots, (size_t)nr, sizeof(root), cmp_root);
-    /* Roots closer than their uncertainty are one crossing. */
+    /* Roots within their uncertainty of the last cut are that crossing
+     * (compared with the cut, not the previous root, so a chain of close
+     * roots cannot stretch one cut over a wide region). */
     int64_t nc = 0;
+    double last_u = 0.0;
     in->cuts[nc++] = t0;
     for (int64_t k = 0; k < nr; k++) {
-        if (k > 0 && in->roots[k].t - in->roots[k - 1].t <=
-                         fmax(in->roots[k].u, in->roots[k - 1].u))
+        if (nc > 1 && in->roots[k].t - in->cuts[nc - 1] <= fmax(in->roots[k].u, last_u))
             continue;
         in->cuts[nc++] = in->roots[k].t;
+        last_u = in->roots[k].u;
     }
     in->cuts[nc] = t1;
     for (int64_t k = 0; k < nc; k++) {
         double lo = in->cuts[k], hi = in->cuts[k + 1], tm = 0.5 * (lo + hi);
         for (int64_t i = 0; i < L->n_out; i++) {
-            double q = cpae__state(L->act, L->alpha, in->za[i] + in->zb[i] * tm);
+            double z = in->za[i] + in->zb[i] * tm;
+            /* A unit constant along the segment at rounding level of zero is
+             * on its hyperplane all along: the tie rule's "off". */
+            if (in->zb[i] == 0.0 && fabs(z) <= root_uncertainty(in->zm[i], 1.0, l, L->n_in))
+                z = 0.0;
+            double q = cpae__state(L->act, L->alpha, z);
             int64_t b = bit + i;
-            if (q == 1.0)
+            if (z > 0.0) /* the bit is the sign (q alone is ambiguous at alpha = 1) */
                 w->code[b >> 3] |= (uint8_t)(1u << (b & 7));
             else
                 w->code[b >> 3] &= (uint8_t)~(1u << (b & 7));

@@ -90,12 +90,15 @@ static int32_t piece_add(pieces *ps, const double *src, int64_t k, const char *f
     return CPAE_OK;
 }
 
+/* Shoelace formula relative to the first vertex, so that polygons far from
+ * the origin do not lose their area to cancellation. */
 static double signed_area(const double *v, int64_t k)
 {
     double a = 0.0;
-    for (int64_t j = 0; j < k; j++) {
-        const double *p = v + 2 * j, *q = v + 2 * ((j + 1) % k);
-        a += p[0] * q[1] - q[0] * p[1];
+    for (int64_t j = 1; j + 1 < k; j++) {
+        double px = v[2 * j] - v[0], py = v[2 * j + 1] - v[1];
+        double qx = v[2 * j + 2] - v[0], qy = v[2 * j + 3] - v[1];
+        a += px * qy - qx * py;
     }
     return 0.5 * a;
 }
@@ -122,12 +125,13 @@ static int32_t cut_piece(pieces *ps, int64_t k, double a, double b, double c, do
     }
     if (!pos || !neg)
         return CPAE_OK;
-    /* Both halves have at most cnt + 1 vertices; build them after the pool. */
-    if ((st = grow((void **)&ps->v, &ps->capv, 2 * (ps->nv + 2 * cnt + 2), sizeof(double),
-                   fn)))
+    /* A convex piece gives halves of at most cnt + 1 vertices; room for 2 cnt
+     * each (every vertex plus every edge crossing), in case rounding left
+     * a piece slightly non-convex. Built after the pool's end. */
+    if ((st = grow((void **)&ps->v, &ps->capv, 2 * (ps->nv + 4 * cnt), sizeof(double), fn)))
         return st;
     v = ps->v + 2 * ps->off[k];
-    double *hp = ps->v + 2 * ps->nv, *hn = hp + 2 * (cnt + 1);
+    double *hp = ps->v + 2 * ps->nv, *hn = hp + 2 * (2 * cnt);
     int64_t np = 0, nn = 0;
     for (int64_t j = 0; j < cnt; j++) {
         int64_t j1 = (j + 1) % cnt;
@@ -269,9 +273,14 @@ static int32_t slice_poly(slicer *w, int64_t l, const double *v, int64_t k, int6
         cu /= (double)cnt;
         cv /= (double)cnt;
         for (int64_t i = 0; i < L->n_out; i++) {
-            double q = cpae__state(L->act, L->alpha, in->za[i] + in->zu[i] * cu + in->zv[i] * cv);
+            double z = in->za[i] + in->zu[i] * cu + in->zv[i] * cv;
+            /* Constant on the plane at rounding level of zero: on the
+             * hyperplane everywhere, the tie rule's "off". */
+            if (in->zu[i] == 0.0 && in->zv[i] == 0.0 && fabs(z) <= K * in->zm[i])
+                z = 0.0;
+            double q = cpae__state(L->act, L->alpha, z);
             int64_t b = bit + i;
-            if (q == 1.0)
+            if (z > 0.0) /* the bit is the sign (q alone is ambiguous at alpha = 1) */
                 w->code[b >> 3] |= (uint8_t)(1u << (b & 7));
             else
                 w->code[b >> 3] &= (uint8_t)~(1u << (b & 7));
@@ -303,6 +312,15 @@ static int32_t check_plane(const cpae_model *model, int32_t stack, const float *
     if (!(u0 < u1) || !(v0 < v1))
         return cpae__fail(CPAE_E_INVALID, fn, "empty rectangle [%g, %g] x [%g, %g]", u0, u1,
                           v0, v1);
+    /* The plane's points must stay finite over the whole rectangle. */
+    double ru = fmax(fabs(u0), fabs(u1)), rv = fmax(fabs(v0), fabs(v1));
+    if (!isfinite(u1 - u0) || !isfinite(v1 - v0))
+        return cpae__fail(CPAE_E_NONFINITE, fn, "the rectangle's extent overflows");
+    for (int64_t j = 0; j < dim; j++)
+        if (!isfinite(fabs((double)origin[j]) + fabs((double)e1[j]) * ru +
+                      fabs((double)e2[j]) * rv))
+            return cpae__fail(CPAE_E_NONFINITE, fn, "the plane's points overflow over the "
+                              "rectangle (coordinate %lld)", (long long)j);
     return CPAE_OK;
 }
 
@@ -583,7 +601,11 @@ int32_t cpae_model_raster(const cpae_model *model, int32_t stack, const float *o
     if ((st = cpae__check_cap(labels_cap, pixels, fn, "labels")))
         return st;
     int64_t cb = cpae__bytes_for_bits(cpae__chain_bits(&c)), out = cpae__chain_out(&c);
+    /* Blocks of at most RASTER_BLOCK pixels and about 2^22 input values. */
     int64_t block = pixels < RASTER_BLOCK ? pixels : RASTER_BLOCK;
+    int64_t wide = dim > out ? dim : out;
+    if (block * wide > (INT64_C(1) << 22))
+        block = (INT64_C(1) << 22) / wide > 0 ? (INT64_C(1) << 22) / wide : 1;
     double *x = malloc((size_t)(block * dim) * sizeof(double));
     double *y = malloc((size_t)(block * out) * sizeof(double));
     uint8_t *bc = malloc((size_t)(block * (cb ? cb : 1)));

@@ -66,8 +66,10 @@ int32_t cpae_model_orbit_regions(const cpae_model *model, int32_t stack, const c
     if (j < 0 || j >= lie->k)
         return cpae__fail(CPAE_E_INVALID, fn, "generator %lld outside [0, %lld)",
                           (long long)j, (long long)lie->k);
-    if (!isfinite(theta0) || !isfinite(theta1) || !(theta0 < theta1))
-        return cpae__fail(CPAE_E_INVALID, fn, "need finite theta0 < theta1");
+    if (!isfinite(theta0) || !isfinite(theta1) || !(theta0 < theta1) ||
+        !isfinite(theta1 - theta0))
+        return cpae__fail(CPAE_E_INVALID, fn, "need finite theta0 < theta1 (and a finite "
+                          "theta1 - theta0)");
     if (n_samples < 2 || n_samples > (INT64_C(1) << 24) || refine < 0 || refine > 40)
         return cpae__fail(CPAE_E_INVALID, fn, "n_samples must be in [2, 2^24] and refine in "
                           "[0, 40] (got %lld, %lld)", (long long)n_samples,

@@ -305,6 +305,39 @@ START_TEST(test_slice_errors)
 }
 END_TEST
 
+/* Far from the origin areas keep their precision; a leaky slope of 1 still
+ * gives sign bits; rectangles whose points overflow are refused. */
+START_TEST(test_far_and_degenerate)
+{
+    const int64_t ew[] = {2, 4, 1}, dw[] = {1, 2};
+    const int32_t ea[] = {CPAE_ACT_LEAKY_RELU, CPAE_ACT_IDENTITY}, da[] = {CPAE_ACT_IDENTITY};
+    const double alphas[] = {1.0, 0.0};
+    cpae_model *m = NULL;
+    CK_OK(cpae_model_create(ew, ea, alphas, 2, dw, da, NULL, 1, 3, &m));
+    plane pl = {.o = {0, 0}, .e1 = {1, 0}, .e2 = {0, 1}, .dim = 2, -1, 1, -1, 1};
+    ck_assert_int_ge(check_slice(m, CPAE_ENCODER, &pl, 64), 4);
+    cpae_slice *sl = NULL;
+    CK_OK(cpae_model_slice(m, CPAE_ENCODER, pl.o, pl.e1, pl.e2, 2, 1000.0, 1000.001, -1000.001,
+                           -1000.0, 10, &sl));
+    double area, total = 0.0;
+    int64_t n;
+    CK_OK(cpae_slice_n_polygons(sl, &n));
+    for (int64_t k = 0; k < n; k++) {
+        CK_OK(cpae_slice_area(sl, k, &area));
+        total += area;
+    }
+    ck_assert_msg(fabs(total - 1e-6) <= 1e-12, "area %.17g", total);
+    cpae_slice_destroy(sl);
+    CK_ERR(cpae_model_slice(m, CPAE_ENCODER, pl.o, pl.e1, pl.e2, 2, -1e308, 1e308, -1, 1, 10,
+                            &sl), CPAE_E_NONFINITE);
+    int32_t lab[4];
+    int64_t nl;
+    CK_ERR(cpae_model_raster(m, CPAE_ENCODER, pl.o, pl.e1, pl.e2, 2, -1e308, 1e308, -1, 1, 2,
+                             2, lab, 4, NULL, 0, &nl), CPAE_E_NONFINITE);
+    cpae_model_destroy(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("slice");
@@ -313,6 +346,7 @@ int main(void)
     tcase_add_loop_test(tc, test_random_slices, 0, 18);
     tcase_add_test(tc, test_known_partitions);
     tcase_add_test(tc, test_slice_errors);
+    tcase_add_test(tc, test_far_and_degenerate);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -276,6 +276,21 @@ START_TEST(test_scales)
 }
 END_TEST
 
+/* Leaky ReLU with slope 1: the unit's state is 1 on both sides, but its
+ * code bit is still the sign of z (the review's counter-example). */
+START_TEST(test_leaky_slope_one)
+{
+    const int64_t ew[] = {2, 3, 1}, dw[] = {1, 2};
+    const int32_t ea[] = {CPAE_ACT_LEAKY_RELU, CPAE_ACT_IDENTITY}, da[] = {CPAE_ACT_IDENTITY};
+    const double alphas[] = {1.0, 0.0};
+    cpae_model *m = NULL;
+    CK_OK(cpae_model_create(ew, ea, alphas, 2, dw, da, NULL, 1, 3, &m));
+    const float p[] = {1.0f, 1.0f}, q[] = {-1.0f, -0.75f};
+    ck_assert_int_ge(check_walk(m, CPAE_ENCODER, p, q, 2), 2);
+    cpae_model_destroy(m);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("walk");
@@ -286,6 +301,7 @@ int main(void)
     tcase_add_test(tc, test_thin_regions);
     tcase_add_loop_test(tc, test_common_vertex, 0, 3);
     tcase_add_test(tc, test_scales);
+    tcase_add_test(tc, test_leaky_slope_one);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }
