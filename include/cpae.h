@@ -157,7 +157,8 @@ typedef enum cpae_status {
     CPAE_E_CALLBACK = 13,          /**< a user callback reported failure */
     CPAE_E_INTERNAL = 14,          /**< internal error (please report) */
     CPAE_E_CANCELLED = 15,         /**< a progress callback stopped training */
-    CPAE_E_DIVERGED = 16           /**< training produced NaN or infinity */
+    CPAE_E_DIVERGED = 16           /**< training produced NaN or infinity, or
+                                        its loss grew without bound */
 } cpae_status;
 
 /** Static English text for a status code (never NULL; unknown codes give
@@ -711,8 +712,9 @@ CPAE_API int32_t cpae_path_codes(const cpae_path *path, uint8_t *codes,
  *  uniformly in the ball B(center, rho) with libcpae's generator seeded by
  *  seed (a lower bound on the true count; report it with n_samples).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (rho not finite or < 0),
- *          CPAE_E_SIZE, CPAE_E_NONFINITE, CPAE_E_LIMIT (n_samples times
- *          the code size above 2^36 bytes), CPAE_E_NOMEM. Since 0.1. */
+ *          CPAE_E_SIZE (dim, or n_samples < 1), CPAE_E_NONFINITE,
+ *          CPAE_E_LIMIT (n_samples times the code size above 2^30 bytes,
+ *          since 0.3; 2^36 before), CPAE_E_NOMEM. Since 0.1. */
 CPAE_API int32_t cpae_model_count_regions_in_ball(const cpae_model *model,
     int32_t stack, const float *center, int64_t dim, double rho,
     int64_t n_samples, uint64_t seed, int64_t *n_regions);
@@ -841,7 +843,10 @@ typedef int32_t (*cpae_write_fn)(void *user_data, const uint8_t *bytes,
  *  existing file is never left half-written and on failure the temporary
  *  file is removed. A replaced file keeps its permission bits; a new file
  *  is created with mode 0600. A symbolic link at `path` is replaced, not
- *  followed.
+ *  followed. A save holds an exclusive flock(2) on its temporary until
+ *  after the rename; after a successful save, temporaries of `path` left by
+ *  killed saves (at least 60 s old and not locked, i.e. no save is writing
+ *  them) are removed (since 0.3; best effort, never another file).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_IO, CPAE_E_NOMEM. Since 0.1. */
 CPAE_API int32_t cpae_model_save(const cpae_model *model, const char *path);
 
@@ -1064,14 +1069,15 @@ typedef enum cpae_report_key {
  *  boundary distance in latent space (decoder stack at E(x), exactly
  *  cpae_model_boundary_distances on cpae_model_encode's output) and in
  *  input space (autoencoder stack), their min / median / max / sum; and,
- *  over each sample and its nearest other sample in input space lying in
- *  another decoder region, the Lie residual under the generators of `lie`
- *  (may be NULL: the Lie keys are then NaN) and the tangent alignment with
- *  and without G. Cost: O(n^2 d) for the neighbours, one d x h SVD per map.
+ *  over the pairs of each sample with its nearest other sample in input
+ *  space, skipping pairs in the same decoder region (residual 0), the Lie
+ *  residual under the generators of `lie` (may be NULL: the Lie keys are
+ *  then NaN) and the tangent alignment with and without G. Cost: O(n^2 d)
+ *  for the neighbours and three d x h SVDs per pair.
  *  @param out receives the report; free with cpae_report_destroy.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (d, or generators of another
- *          size), CPAE_E_NONFINITE, CPAE_E_NUMERIC, CPAE_E_NOMEM.
- *          Since 0.3. */
+ *          size), CPAE_E_NONFINITE, CPAE_E_LIMIT (d h above 2^29),
+ *          CPAE_E_NUMERIC, CPAE_E_NOMEM. Since 0.3. */
 CPAE_API CPAE_NODISCARD int32_t cpae_report_create(const cpae_model *model,
     const cpae_lie *lie, const float *x, int64_t n, int64_t d,
     cpae_report **out);
@@ -1167,6 +1173,14 @@ typedef enum cpae_param {
     CPAE_P_VALIDATE_EVERY = 14,  /**< validate every N steps (0: at the end
                                       of every epoch); CPAE_P_PATIENCE
                                       counts validations. Since 0.2 */
+    CPAE_P_DIVERGENCE_FACTOR = 15, /**< cpae_trainer_fit stops with
+                                      CPAE_E_DIVERGED when the running mean
+                                      of the batch loss (exponential, weight
+                                      0.1) exceeds this factor times its
+                                      lowest value, after 10 steps, and
+                                      restores the weights it started
+                                      from (default 1e4; 0: only NaN / inf
+                                      count). Since 0.3 */
     CPAE_P_W_RECONSTRUCTION = 20,
     CPAE_P_NOISE_SIGMA = 21,     /**< denoising: Gaussian std */
     CPAE_P_NOISE_MASK = 22,      /**< denoising: masking probability */
@@ -1261,7 +1275,9 @@ CPAE_API int32_t cpae_trainer_set_callback(cpae_trainer *trainer,
  *  epochs) of seeded shuffled mini-batches.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (no data), CPAE_E_CANCELLED,
  *          CPAE_E_DIVERGED (a non-finite loss or weight: the model and
- *          generators are left at their last finite state),
+ *          generators are left at their last finite state; or a running
+ *          loss grown by CPAE_P_DIVERGENCE_FACTOR: they are restored to
+ *          their values before the fit),
  *          CPAE_E_NUMERIC, CPAE_E_NOMEM. Since 0.1. */
 CPAE_API int32_t cpae_trainer_fit(cpae_trainer *trainer);
 
@@ -1365,17 +1381,45 @@ typedef struct cpae_dataset cpae_dataset;
 /** Opaque handle of fitted normalisation statistics. */
 typedef struct cpae_normalizer cpae_normalizer;
 
-/** Load a data set from a file (gzip or plain).
+/** Default cap of cpae_dataset_load / cpae_dataset_load_idx: 1 GiB of
+ *  decompressed bytes read, and as many bytes of stored floats (2^28
+ *  values). Since 0.3. */
+#define CPAE_DATASET_DEFAULT_LIMIT (INT64_C(1) << 30)
+/** Largest cap a caller may set (64 GiB; the library's absolute limit of
+ *  2^34 values). Since 0.3. */
+#define CPAE_DATASET_MAX_LIMIT (INT64_C(1) << 36)
+
+/** Load a data set from a file (gzip or plain), with the default cap
+ *  CPAE_DATASET_DEFAULT_LIMIT (see cpae_dataset_load_limit).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (format), CPAE_E_IO,
  *          CPAE_E_FORMAT, CPAE_E_LIMIT, CPAE_E_NOMEM. Since 0.1. */
 CPAE_API CPAE_NODISCARD int32_t cpae_dataset_load(const char *path,
     int32_t format, cpae_dataset **out);
 
+/** cpae_dataset_load with a caller-set cap: the load stops with
+ *  CPAE_E_LIMIT as soon as more than max_bytes bytes have been read after
+ *  decompression (a gzip bomb is refused early, not after filling memory)
+ *  or the data would hold more than max_bytes / 4 values (an IDX header
+ *  that declares more is refused before anything is allocated).
+ *  @param max_bytes in [1, CPAE_DATASET_MAX_LIMIT].
+ *  @return as cpae_dataset_load; CPAE_E_INVALID also for max_bytes.
+ *  Since 0.3. */
+CPAE_API CPAE_NODISCARD int32_t cpae_dataset_load_limit(const char *path,
+    int32_t format, int64_t max_bytes, cpae_dataset **out);
+
 /** Load IDX images and (optionally, labels_path may be NULL) IDX labels;
- *  each image is flattened to one row. The counts must agree.
+ *  each image is flattened to one row. The counts must agree. Default cap
+ *  CPAE_DATASET_DEFAULT_LIMIT per file.
  *  @return as cpae_dataset_load. Since 0.1. */
 CPAE_API CPAE_NODISCARD int32_t cpae_dataset_load_idx(const char *images_path,
     const char *labels_path, cpae_dataset **out);
+
+/** cpae_dataset_load_idx with a caller-set cap per file (as in
+ *  cpae_dataset_load_limit). @return as cpae_dataset_load_limit.
+ *  Since 0.3. */
+CPAE_API CPAE_NODISCARD int32_t cpae_dataset_load_idx_limit(
+    const char *images_path, const char *labels_path, int64_t max_bytes,
+    cpae_dataset **out);
 
 /** Wrap caller memory without copying: x (n x d) and labels (n, may be
  *  NULL) are BORROWED and must outlive the data set; a normalisation

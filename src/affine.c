@@ -120,6 +120,8 @@ static int32_t fill_map(const cpae_chain *c, const double *x, cpae_affine *map, 
         return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
     int32_t st = cpae__chain_frozen(c, x, NULL, NULL, tmp, tmp + na, y, fn);
     if (!st)
+        st = cpae__check_output(tmp, (int64_t)na + map->n_out, fn, "map entry");
+    if (!st)
         memcpy(map->a, tmp, (na + (size_t)map->n_out) * sizeof(double));
     free(tmp);
     return st;
@@ -185,8 +187,11 @@ int32_t cpae_model_region_maps(const cpae_model *model, const float *x, int64_t 
      * autoencoder chain sees it. */
     if ((st = fill_map(&ce, xd, me, zd, fn)) || (st = fill_map(&cd, zd, md, NULL, fn)))
         goto done;
-    if (ae)
+    if (ae) {
         compose_into(md, me, tmp, tmp + d * d);
+        if ((st = cpae__check_output(tmp, d * d + d, fn, "composite map entry")))
+            goto done;
+    }
     if (enc)
         memcpy(enc->a, me->a, (size_t)(h * d + h) * sizeof(double));
     if (dec)
@@ -284,11 +289,12 @@ int32_t cpae_affine_apply(const cpae_affine *map, const float *p, int64_t n, int
         memcpy(yd + r * map->n_out, map->b, (size_t)map->n_out * sizeof(double));
     cpae__gemm(false, true, n, map->n_out, dim, 1.0, pd, dim, map->a, dim, 1.0, yd,
                map->n_out);
-    for (int64_t i = 0; i < need; i++)
+    st = cpae__check_output(yd, need, fn, "y");
+    for (int64_t i = 0; i < need && !st; i++)
         y[i] = (float)yd[i];
     free(pd);
     free(yd);
-    return CPAE_OK;
+    return st;
 }
 
 int32_t cpae_affine_compose(const cpae_affine *outer, const cpae_affine *inner,
@@ -312,7 +318,9 @@ int32_t cpae_affine_compose(const cpae_affine *outer, const cpae_affine *inner,
     if (!tmp)
         return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
     compose_into(outer, inner, tmp, tmp + out->n_out * out->n_in);
-    memcpy(out->a, tmp, n * sizeof(double));
+    st = cpae__check_output(tmp, (int64_t)n, fn, "composite map entry");
+    if (!st)
+        memcpy(out->a, tmp, n * sizeof(double));
     free(tmp);
-    return CPAE_OK;
+    return st;
 }

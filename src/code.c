@@ -1,6 +1,7 @@
 /* code.c -- region codes: one bit per non-identity unit (1 iff z > 0). */
 #include "internal.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -57,6 +58,13 @@ static int32_t chain_codes(const cpae_chain *c, const double *x, int64_t n,
     if (!y)
         return cpae__fail(CPAE_E_NOMEM, fn, "cannot allocate forward output");
     int32_t st = cpae__chain_forward(c, x, n, y, codes, code_bytes, fn);
+    /* An overflow to inf / NaN inside the network leaves signs that mean
+     * nothing; large but finite values still give exact codes. */
+    for (int64_t i = 0; !st && i < n * cpae__chain_out(c); i++)
+        if (!isfinite(y[i]))
+            st = cpae__fail(CPAE_E_NONFINITE, fn, "the network overflowed at point %lld "
+                            "(weights or inputs too large): no meaningful code",
+                            (long long)(i / cpae__chain_out(c)));
     free(y);
     return st;
 }

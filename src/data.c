@@ -122,14 +122,24 @@ struct src {
     const char *path;
     const char *fn;
     int64_t delivered; /* decompressed bytes handed out so far */
+    int64_t limit;     /* cap on decompressed bytes (and 4 x values) */
 };
 
-static int32_t src_open(struct src *s, const char *path, const char *fn)
+/* The most values a load may store: its byte cap as floats, within the
+ * library's absolute limit. */
+static int64_t max_values(const struct src *s)
+{
+    int64_t v = s->limit / (int64_t)sizeof(float);
+    return v < MAX_ELEMS ? v : MAX_ELEMS;
+}
+
+static int32_t src_open(struct src *s, const char *path, int64_t limit, const char *fn)
 {
     s->gz = NULL;
     s->path = path;
     s->fn = fn;
     s->delivered = 0;
+    s->limit = limit;
     /* O_NONBLOCK: opening a FIFO must not wait for a writer (fstat then
      * refuses it); it does not affect reads of regular files. */
     int fd;
@@ -201,6 +211,10 @@ static int32_t src_read(struct src *s, uint8_t *buf, size_t cap, size_t *got)
             break;
         total += (size_t)r;
         s->delivered += r;
+        if (s->delivered > s->limit) /* early: a decompression bomb stops here */
+            return cpae__fail(CPAE_E_LIMIT, s->fn, "'%s': more than %lld bytes of "
+                              "(decompressed) data, the load's limit", s->path,
+                              (long long)s->limit);
     }
     *got = total;
     if (total < cap) { /* the end: was it a real one? */
@@ -495,13 +509,13 @@ static int32_t rows_reserve(struct rows *w, bool with_labels,
 {
     if (w->n < w->cap)
         return CPAE_OK;
-    int64_t max_rows = MAX_ELEMS / w->d;
+    int64_t max_rows = max_values(&r->src) / w->d;
     if (w->n >= max_rows)
         return cpae__fail(CPAE_E_LIMIT, r->src.fn, "%s:%lld: more than %lld "
                           "values (%lld rows of %lld); the limit is %lld values",
                           r->src.path, (long long)r->lineno,
                           (long long)(max_rows * w->d), (long long)w->n,
-                          (long long)w->d, (long long)MAX_ELEMS);
+                          (long long)w->d, (long long)max_values(&r->src));
     int64_t c = w->cap < 16 ? 16 : w->cap * 2;
     if (c > max_rows)
         c = max_rows;
@@ -620,11 +634,11 @@ static int32_t parse_text(struct lines *r, int32_t format, struct rows *w)
                                   "fields, line %lld has %lld values", path,
                                   (long long)header_fields, (long long)r->lineno,
                                   (long long)values);
-            if (values > MAX_ELEMS)
+            if (values > max_values(&r->src))
                 return cpae__fail(CPAE_E_LIMIT, fn, "%s:%lld: %lld values in a "
                                   "row; the limit is %lld values", path,
                                   (long long)r->lineno, (long long)values,
-                                  (long long)MAX_ELEMS);
+                                  (long long)max_values(&r->src));
             w->d = values;
         } else if (values != w->d) {
             return cpae__fail(CPAE_E_FORMAT, fn, "%s:%lld: expected %lld values, "
@@ -648,14 +662,14 @@ static int32_t parse_text(struct lines *r, int32_t format, struct rows *w)
 
 /* UCR, CSV or CSV_HEADER file into a new data set. Numbers are read in the
  * C locale whatever the caller's locale is (this thread only). */
-static int32_t load_text(const char *path, int32_t format, cpae_dataset **out,
-                         const char *fn)
+static int32_t load_text(const char *path, int32_t format, int64_t limit,
+                         cpae_dataset **out, const char *fn)
 {
     struct lines r;
     memset(&r, 0, sizeof r);
     struct rows w = {NULL, NULL, 0, 0, 0};
     int32_t st;
-    if ((st = src_open(&r.src, path, fn)))
+    if ((st = src_open(&r.src, path, limit, fn)))
         return st;
     locale_t c_loc = newlocale(LC_ALL_MASK, "C", (locale_t)0);
     r.chunk = malloc(CHUNK);
@@ -767,11 +781,11 @@ static int32_t idx_header(struct src *s, struct idx_head *h)
         if (!over && !cpae__mul_ok(h->total, h->dims[i], &h->total))
             over = true;
     }
-    if (over || h->total > MAX_ELEMS) {
+    if (over || h->total > max_values(s)) {
         char dt[128];
         return cpae__fail(CPAE_E_LIMIT, s->fn, "'%s': the IDX header declares "
                           "%s values; the limit is %lld values", s->path,
-                          dims_text(h, dt, sizeof dt), (long long)MAX_ELEMS);
+                          dims_text(h, dt, sizeof dt), (long long)max_values(s));
     }
     return CPAE_OK;
 }
@@ -864,13 +878,13 @@ static void put_labels(void *ctx, int64_t at, const uint8_t *b, size_t k)
 }
 
 /* Images: one row per entry of the first dimension. */
-static int32_t idx_images(const char *path, uint8_t *chunk, float **x,
+static int32_t idx_images(const char *path, int64_t limit, uint8_t *chunk, float **x,
                           int64_t *n, int64_t *d, const char *fn)
 {
     struct src s;
     struct idx_head h;
     int32_t st;
-    if ((st = src_open(&s, path, fn)))
+    if ((st = src_open(&s, path, limit, fn)))
         return st;
     if (!(st = idx_header(&s, &h))) {
         *n = h.dims[0];
@@ -881,14 +895,14 @@ static int32_t idx_images(const char *path, uint8_t *chunk, float **x,
 }
 
 /* Labels: one dimension, n_images entries. */
-static int32_t idx_labels(const char *path, const char *images_path,
+static int32_t idx_labels(const char *path, const char *images_path, int64_t limit,
                           int64_t n_images, uint8_t *chunk, int32_t **labels,
                           const char *fn)
 {
     struct src s;
     struct idx_head h;
     int32_t st;
-    if ((st = src_open(&s, path, fn)))
+    if ((st = src_open(&s, path, limit, fn)))
         return st;
     if (!(st = idx_header(&s, &h))) {
         if (h.ndims != 1)
@@ -904,7 +918,7 @@ static int32_t idx_labels(const char *path, const char *images_path,
     return src_close(&s, st);
 }
 
-static int32_t load_idx(const char *images_path, const char *labels_path,
+static int32_t load_idx(const char *images_path, const char *labels_path, int64_t limit,
                         cpae_dataset **out, const char *fn)
 {
     float *x = NULL;
@@ -914,9 +928,9 @@ static int32_t load_idx(const char *images_path, const char *labels_path,
     uint8_t *chunk = malloc(CHUNK);
     if (!chunk)
         return cpae__fail(CPAE_E_NOMEM, fn, "cannot allocate a read buffer");
-    st = idx_images(images_path, chunk, &x, &n, &d, fn);
+    st = idx_images(images_path, limit, chunk, &x, &n, &d, fn);
     if (!st && labels_path)
-        st = idx_labels(labels_path, images_path, n, chunk, &labels, fn);
+        st = idx_labels(labels_path, images_path, limit, n, chunk, &labels, fn);
     free(chunk);
     if (st) {
         free(x);
@@ -955,32 +969,54 @@ static int32_t format_from_name(const char *path)
     return CPAE_FORMAT_UCR;
 }
 
-int32_t cpae_dataset_load(const char *path, int32_t format, cpae_dataset **out)
+static int32_t check_limit(int64_t max_bytes, const char *fn)
+{
+    if (max_bytes < 1 || max_bytes > CPAE_DATASET_MAX_LIMIT)
+        return cpae__fail(CPAE_E_INVALID, fn, "max_bytes is %lld; must be in [1, %lld]",
+                          (long long)max_bytes, (long long)CPAE_DATASET_MAX_LIMIT);
+    return CPAE_OK;
+}
+
+int32_t cpae_dataset_load_limit(const char *path, int32_t format, int64_t max_bytes,
+                                cpae_dataset **out)
 {
     static const char fn[] = "cpae_dataset_load";
     cpae__clear_error();
     int32_t st;
-    if ((st = cpae__check_ptr(path, fn, "path")) || (st = cpae__check_ptr(out, fn, "out")))
+    if ((st = cpae__check_ptr(path, fn, "path")) || (st = cpae__check_ptr(out, fn, "out")) ||
+        (st = check_limit(max_bytes, fn)))
         return st;
     if (format < CPAE_FORMAT_AUTO || format > CPAE_FORMAT_IDX)
         return cpae__fail(CPAE_E_INVALID, fn, "unknown format %d", (int)format);
     if (format == CPAE_FORMAT_AUTO)
         format = format_from_name(path);
     if (format == CPAE_FORMAT_IDX)
-        return load_idx(path, NULL, out, fn);
-    return load_text(path, format, out, fn);
+        return load_idx(path, NULL, max_bytes, out, fn);
+    return load_text(path, format, max_bytes, out, fn);
 }
 
-int32_t cpae_dataset_load_idx(const char *images_path, const char *labels_path,
-                              cpae_dataset **out)
+int32_t cpae_dataset_load(const char *path, int32_t format, cpae_dataset **out)
+{
+    return cpae_dataset_load_limit(path, format, CPAE_DATASET_DEFAULT_LIMIT, out);
+}
+
+int32_t cpae_dataset_load_idx_limit(const char *images_path, const char *labels_path,
+                                    int64_t max_bytes, cpae_dataset **out)
 {
     static const char fn[] = "cpae_dataset_load_idx";
     cpae__clear_error();
     int32_t st;
     if ((st = cpae__check_ptr(images_path, fn, "images_path")) ||
-        (st = cpae__check_ptr(out, fn, "out")))
+        (st = cpae__check_ptr(out, fn, "out")) || (st = check_limit(max_bytes, fn)))
         return st;
-    return load_idx(images_path, labels_path, out, fn);
+    return load_idx(images_path, labels_path, max_bytes, out, fn);
+}
+
+int32_t cpae_dataset_load_idx(const char *images_path, const char *labels_path,
+                              cpae_dataset **out)
+{
+    return cpae_dataset_load_idx_limit(images_path, labels_path, CPAE_DATASET_DEFAULT_LIMIT,
+                                       out);
 }
 
 /* -------------------------------------------------------- data set access */

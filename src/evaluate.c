@@ -20,7 +20,8 @@ int32_t cpae_model_evaluate(const cpae_model *model, const float *x, int64_t n, 
         free(xd);
         return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
     }
-    if (!(st = cpae__chain_forward(&c, xd, n, y, NULL, 0, fn))) {
+    if (!(st = cpae__chain_forward(&c, xd, n, y, NULL, 0, fn)) &&
+        !(st = cpae__check_output(y, n * d, fn, "reconstruction"))) {
         double se = 0.0, rsum = 0.0;
         int64_t rn = 0;
         for (int64_t i = 0; i < n; i++) {

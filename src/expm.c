@@ -18,6 +18,12 @@
 #include <complex.h>
 #include <lapacke.h>
 
+/* C11's CMPLX: glibc defines it for GCC only; clang gets the equivalent
+ * builtin (both keep a signed zero or an infinite part as given). */
+#if !defined(CMPLX) && defined(__clang__)
+#define CMPLX(x, y) __builtin_complex((double)(x), (double)(y))
+#endif
+
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>

@@ -128,16 +128,20 @@ int32_t cpae_model_count_regions_in_ball(const cpae_model *model, int32_t stack,
     cpae__clear_error();
     int32_t st;
     cpae_chain c;
-    if ((st = cpae__check_points(model, stack, center, n_samples, dim, &c, fn, "center")) ||
+    if ((st = cpae__check_points(model, stack, center, 1, dim, &c, fn, "center")) ||
         (st = cpae__check_ptr(n_regions, fn, "n_regions")) ||
         (st = cpae__check_finite_f(center, dim, fn, "center")))
         return st;
     if (!isfinite(rho) || rho < 0.0)
         return cpae__fail(CPAE_E_INVALID, fn, "rho must be finite and >= 0");
-    int64_t cb = cpae__bytes_for_bits(cpae__chain_bits(&c)), total;
-    if (!cpae__mul_ok(n_samples, cb, &total) || total > (INT64_C(1) << 36))
-        return cpae__fail(CPAE_E_LIMIT, fn, "n_samples = %lld is too large",
+    if (n_samples < 1)
+        return cpae__fail(CPAE_E_SIZE, fn, "n_samples is %lld; must be >= 1",
                           (long long)n_samples);
+    /* The codes of all samples are kept to count them: at most 2^30 bytes. */
+    int64_t cb = cpae__bytes_for_bits(cpae__chain_bits(&c)), total;
+    if (!cpae__mul_ok(n_samples, cb ? cb : 1, &total) || total > (INT64_C(1) << 30))
+        return cpae__fail(CPAE_E_LIMIT, fn, "n_samples = %lld codes of %lld bytes exceed "
+                          "the 1 GiB limit", (long long)n_samples, (long long)cb);
     int64_t block = n_samples < BALL_BLOCK ? n_samples : BALL_BLOCK;
     uint8_t *codes = malloc((size_t)(total ? total : 1));
     double *x = malloc((size_t)(block * dim) * sizeof(double));

@@ -33,6 +33,11 @@ int32_t cpae__check_finite_f(const float *x, int64_t n, const char *func,
                              const char *name);
 int32_t cpae__check_cap(int64_t cap, int64_t need, const char *func,
                         const char *name);
+/* Outputs the float API would return: every value finite and within
+ * +-FLT_MAX, else CPAE_E_NONFINITE naming `what` (an overflow inside the
+ * network, from huge weights or inputs). */
+int32_t cpae__check_output(const double *y, int64_t n, const char *func,
+                           const char *what);
 
 /* a * b with overflow detection (both >= 0). Returns false on overflow. */
 bool cpae__mul_ok(int64_t a, int64_t b, int64_t *out);

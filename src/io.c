@@ -9,11 +9,15 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
+#include <sys/file.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -341,6 +345,45 @@ static int32_t fill_temp(const cpae_model *model, int fd, const char *path,
     return st;
 }
 
+/* A temporary older than this, and not locked, belongs to a killed save. */
+#define STALE_SECONDS 60
+
+/* Remove temporaries "BASE.tmp.XXXXXX" of earlier saves of path that were
+ * killed before their rename: each live save holds an exclusive flock on
+ * its temporary until after the rename, so a temporary that is at least
+ * STALE_SECONDS old and can be locked has no writer (a brand-new one,
+ * between mkstemp and flock, is younger than that). Best effort: errors
+ * are ignored, nothing else is touched. */
+static void sweep_stale(const char *path, int dfd)
+{
+    const char *slash = strrchr(path, '/');
+    const char *base = slash ? slash + 1 : path;
+    size_t blen = strlen(base);
+    int dup_fd = dup(dfd);
+    DIR *dir = dup_fd >= 0 ? fdopendir(dup_fd) : NULL;
+    if (!dir) {
+        if (dup_fd >= 0)
+            close(dup_fd);
+        return;
+    }
+    time_t now = time(NULL);
+    for (struct dirent *e; (e = readdir(dir)) != NULL;) {
+        const char *name = e->d_name;
+        if (strlen(name) != blen + 11 || strncmp(name, base, blen) != 0 ||
+            strncmp(name + blen, ".tmp.", 5) != 0)
+            continue;
+        int fd = openat(dfd, name, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NONBLOCK);
+        if (fd < 0)
+            continue;
+        struct stat st;
+        if (fstat(fd, &st) == 0 && S_ISREG(st.st_mode) &&
+            difftime(now, st.st_mtime) >= STALE_SECONDS && flock(fd, LOCK_EX | LOCK_NB) == 0)
+            (void)unlinkat(dfd, name, 0);
+        close(fd); /* releases the lock */
+    }
+    closedir(dir);
+}
+
 /* Temp file beside the target, then rename: readers see old or new. */
 static int32_t save_atomic(const cpae_model *model, const char *path, int dfd,
                            const char *fn)
@@ -360,17 +403,21 @@ static int32_t save_atomic(const cpae_model *model, const char *path, int dfd,
         free(tmp);
         return st;
     }
+    /* Locked until after the rename: sweep_stale leaves a live save alone. */
+    (void)flock(fd, LOCK_EX);
     int32_t st = fill_temp(model, fd, path, fn);
-    if (close(fd) != 0 && st == CPAE_OK)
-        st = cpae__fail_errno(errno, fn, "cannot close the temporary file for", path);
     if (st == CPAE_OK && rename(tmp, path) != 0)
         st = cpae__fail_errno(errno, fn, "cannot rename the temporary file onto", path);
     if (st != CPAE_OK)
         (void)unlink(tmp);
+    if (close(fd) != 0 && st == CPAE_OK)
+        st = cpae__fail_errno(errno, fn, "cannot close the temporary file for", path);
     /* Make the rename itself durable. EINVAL: this file system cannot sync
      * directories; the data is already safe. */
     if (st == CPAE_OK && fsync(dfd) != 0 && errno != EINVAL)
         st = cpae__fail_errno(errno, fn, "cannot flush the directory of", path);
+    if (st == CPAE_OK)
+        sweep_stale(path, dfd);
     free(tmp);
     return st;
 }
@@ -456,9 +503,10 @@ static int32_t check_layer_kind(const uint8_t *p, int64_t l, struct shape *s,
     if (reserved != 0)
         return cpae__fail(CPAE_E_FORMAT, fn, "%s layer %lld: reserved field is "
                           "0x%08x, must be 0", stack, idx, reserved);
-    if (!isfinite(alpha))
+    if (!(fabs(alpha) <= FLT_MAX)) /* the float API's range, as for weights */
         return cpae__fail(CPAE_E_NONFINITE, fn, "%s layer %lld: alpha is %s", stack,
-                          idx, isnan(alpha) ? "NaN" : "infinite");
+                          idx, isnan(alpha) ? "NaN" : isinf(alpha) ? "infinite"
+                                                                   : "beyond FLT_MAX");
     if (act != CPAE_ACT_LEAKY_RELU && abits != 0)
         return cpae__fail(CPAE_E_FORMAT, fn, "%s layer %lld: alpha must be +0.0 "
                           "for a layer that is not leaky ReLU", stack, idx);
@@ -547,10 +595,12 @@ static int32_t read_doubles(const uint8_t *p, double *x, int64_t n, int64_t l,
 {
     for (int64_t i = 0; i < n; i++) {
         x[i] = bits_f64(get_le(p + 8 * i, 8));
-        if (!isfinite(x[i]))
+        /* Refused beyond +-FLT_MAX too: the float API could not return it. */
+        if (!(fabs(x[i]) <= FLT_MAX))
             return cpae__fail(CPAE_E_NONFINITE, fn, "%s layer %lld: %s %lld is %s",
                               stack_name(l, n_enc), stack_index(l, n_enc), what,
-                              (long long)i, isnan(x[i]) ? "NaN" : "infinite");
+                              (long long)i, isnan(x[i]) ? "NaN" : isinf(x[i]) ? "infinite"
+                                                                              : "beyond FLT_MAX");
     }
     return CPAE_OK;
 }

@@ -1,6 +1,7 @@
 /* layer.c -- standalone dense layers: a = s(W a_prev + b). */
 #include "internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -35,8 +36,8 @@ int32_t cpae_layer_create(int64_t n_in, int64_t n_out, int32_t activation,
                           CPAE_MAX_WIDTH);
     if (!cpae__valid_activation(activation))
         return cpae__fail(CPAE_E_INVALID, fn, "unknown activation %d", (int)activation);
-    if (activation == CPAE_ACT_LEAKY_RELU && !isfinite(alpha))
-        return cpae__fail(CPAE_E_NONFINITE, fn, "alpha is not finite");
+    if (activation == CPAE_ACT_LEAKY_RELU && !(fabs(alpha) <= FLT_MAX))
+        return cpae__fail(CPAE_E_NONFINITE, fn, "alpha is not finite (or beyond FLT_MAX)");
     int64_t nw;
     if (!cpae__mul_ok(n_in, n_out, &nw) || nw > CPAE_MAX_PARAMS)
         return cpae__fail(CPAE_E_LIMIT, fn, "n_in * n_out exceeds CPAE_MAX_PARAMS");

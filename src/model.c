@@ -1,6 +1,7 @@
 /* model.c -- autoencoder handles: creation, parameters, batch forward. */
 #include "internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -79,8 +80,9 @@ int32_t cpae__model_alloc(const int64_t *n_in, const int64_t *n_out,
         if (!cpae__valid_activation(acts[l]))
             return cpae__fail(CPAE_E_INVALID, func, "%s layer %lld: unknown activation %d",
                               stack, idx, (int)acts[l]);
-        if (alphas && !isfinite(alphas[l]))
-            return cpae__fail(CPAE_E_NONFINITE, func, "%s layer %lld: alpha not finite",
+        if (alphas && !(fabs(alphas[l]) <= FLT_MAX))
+            return cpae__fail(CPAE_E_NONFINITE, func, "%s layer %lld: alpha not finite "
+                              "(or beyond FLT_MAX)",
                               stack, idx);
         if (l > 0 && l != n_enc && n_in[l] != n_out[l - 1])
             return cpae__fail(CPAE_E_SIZE, func, "%s layer %lld takes %lld inputs but the "
@@ -567,6 +569,8 @@ static int32_t run_stack(const cpae_model *m, int32_t stack, const float *x, int
         return cpae__fail(CPAE_E_NOMEM, fn, "cannot allocate output scratch");
     }
     st = cpae__chain_forward(&c, xd, n, yd, NULL, 0, fn);
+    if (!st)
+        st = cpae__check_output(yd, n * d_out, fn, out_name);
     if (!st)
         for (int64_t i = 0; i < n * d_out; i++)
             y[i] = (float)yd[i];

@@ -1,6 +1,7 @@
 /* status.c -- status codes, thread-local error detail, version, limits. */
 #include "internal.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -49,6 +50,19 @@ int32_t cpae__check_finite_f(const float *x, int64_t n, const char *func,
             return cpae__fail(CPAE_E_NONFINITE, func,
                               "'%s'[%lld] is %s", name, (long long)i,
                               isnan(x[i]) ? "NaN" : "infinite");
+    return CPAE_OK;
+}
+
+int32_t cpae__check_output(const double *y, int64_t n, const char *func,
+                           const char *what)
+{
+    for (int64_t i = 0; i < n; i++)
+        if (!(fabs(y[i]) <= FLT_MAX))
+            return cpae__fail(CPAE_E_NONFINITE, func,
+                              "%s [%lld] is %s: the network overflowed (weights or "
+                              "inputs too large for float outputs)", what, (long long)i,
+                              isnan(y[i]) ? "NaN" : isinf(y[i]) ? "infinite"
+                                                               : "beyond FLT_MAX");
     return CPAE_OK;
 }
 

@@ -35,6 +35,7 @@ static const param_info PARAMS[] = {
     {CPAE_P_GENERATOR_LR, 0, 1e6, 1, false},
     {CPAE_P_STEPS, 0, 1e12, 0, true},
     {CPAE_P_VALIDATE_EVERY, 0, 1e12, 0, true},
+    {CPAE_P_DIVERGENCE_FACTOR, 0, 1e300, 1e4, false},
     {CPAE_P_W_RECONSTRUCTION, 0, 1e9, 1, false},
     {CPAE_P_NOISE_SIGMA, 0, 1e6, 0, false},
     {CPAE_P_NOISE_MASK, 0, 0.999999, 0, false},
@@ -726,14 +727,22 @@ int32_t cpae_trainer_fit(cpae_trainer *t)
     int64_t *perm = malloc((size_t)n * sizeof(int64_t));
     best_state best = {t->xv ? malloc((size_t)(nt ? nt : 1) * sizeof(double)) : NULL, INFINITY,
                        -1, 0};
-    if (!perm || (t->xv && !best.params)) {
+    /* The weights before the fit: a fit stopped by loss growth returns to
+     * them (growth leaves finite but useless weights behind). */
+    double *start = malloc((size_t)(nt ? nt : 1) * sizeof(double));
+    if (!perm || (t->xv && !best.params) || !start) {
         free(perm);
         free(best.params);
+        free(start);
         return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
     }
+    snapshot(t, start);
     for (int64_t i = 0; i < n; i++)
         perm[i] = i;
     double val = NAN, t0 = now_seconds();
+    /* Divergence by growth: a running mean of the batch loss against its
+     * lowest value (a single noisy batch does not trip it). */
+    double ema = NAN, ema_low = INFINITY, grow = P(t, CPAE_P_DIVERGENCE_FACTOR);
     bool stop = false;
     /* The starting weights are a candidate too (step 0): early stopping
      * never returns a model worse on validation than the one it began with. */
@@ -761,6 +770,15 @@ int32_t cpae_trainer_fit(cpae_trainer *t)
                 break;
             step++;
             t->fit_steps = step;
+            ema = step == 1 ? terms[CPAE__T_TOTAL] : 0.9 * ema + 0.1 * terms[CPAE__T_TOTAL];
+            ema_low = fmin(ema_low, ema);
+            if (grow > 0 && step > 10 && ema > grow * ema_low) {
+                st = cpae__fail(CPAE_E_DIVERGED, fn, "the loss grew by more than %g over its "
+                                "lowest running mean (%g -> %g) at step %lld; weights restored "
+                                "to those before the fit", grow, ema_low, ema, (long long)step);
+                restore(t, start);
+                break;
+            }
             if (t->xv && every > 0 && step % every == 0) {
                 st = validate(t, &best, step, &val, &stop, fn);
                 validated = step;
@@ -792,6 +810,7 @@ int32_t cpae_trainer_fit(cpae_trainer *t)
     }
     free(perm);
     free(best.params);
+    free(start);
     return st;
 }
 

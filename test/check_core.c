@@ -434,6 +434,55 @@ START_TEST(test_general_stacks)
 }
 END_TEST
 
+/* Outputs are never non-finite with CPAE_OK: finite float weights and
+ * inputs that overflow the float range (or double) inside the network are
+ * refused by every call that returns values. */
+START_TEST(test_overflow_refused)
+{
+    const int64_t widths[] = {4, 4, 4, 4, 2};
+    cpae_model *m = NULL;
+    CK_OK(cpae_model_create_mirrored(widths, 5, CPAE_ACT_ABS, 2, &m));
+    float w[16], x[4] = {3e38f, -3e38f, 1e38f, 2e38f}, y[4], z[2];
+    for (int i = 0; i < 16; i++)
+        w[i] = 1e30f;
+    CK_OK(cpae_model_set_layer_params(m, CPAE_ENCODER, 0, w, 16, NULL, 0));
+    CK_ERR(cpae_model_encode(m, x, 1, 4, z, 2), CPAE_E_NONFINITE);
+    CK_ERR(cpae_model_reconstruct(m, x, 1, 4, y, 4), CPAE_E_NONFINITE);
+    double mse, rel;
+    CK_ERR(cpae_model_evaluate(m, x, 1, 4, &mse, &rel), CPAE_E_NONFINITE);
+    cpae_affine *map = NULL, *enc = NULL;
+    CK_OK(cpae_affine_create(m, CPAE_AUTOENCODER, &map));
+    CK_OK(cpae_affine_create(m, CPAE_ENCODER, &enc));
+    const float small_x[4] = {1.0f, 0.5f, 0.25f, 2.0f};
+    CK_OK(cpae_model_affine(m, CPAE_AUTOENCODER, x, 4, map)); /* A itself is ~1e30 */
+    /* Large but finite in double: the code is still exact. */
+    uint8_t code[8];
+    int64_t nb;
+    CK_OK(cpae_model_code_bytes(m, CPAE_AUTOENCODER, &nb));
+    CK_OK(cpae_model_codes(m, CPAE_AUTOENCODER, x, 1, 4, code, nb));
+    /* Past double's range (about 1e39 per layer, eight layers): no code. */
+    for (int32_t st = 0; st < 2; st++)
+        for (int64_t l = 0; l < 4; l++) {
+            int64_t ni, no;
+            CK_OK(cpae_model_layer_info(m, st, l, &ni, &no, NULL, NULL));
+            for (int64_t i = 0; i < ni * no; i++)
+                w[i] = 3e38f;
+            CK_OK(cpae_model_set_layer_params(m, st, l, w, ni * no, NULL, 0));
+        }
+    CK_ERR(cpae_model_codes(m, CPAE_AUTOENCODER, x, 1, 4, code, nb), CPAE_E_NONFINITE);
+    CK_ERR(cpae_model_affine(m, CPAE_ENCODER, small_x, 4, enc), CPAE_E_NONFINITE);
+    /* Ordinary inputs still work on an ordinary model. */
+    cpae_model *ok = NULL;
+    CK_OK(cpae_model_create_mirrored(widths, 5, CPAE_ACT_ABS, 2, &ok));
+    const float small[4] = {0.1f, -0.2f, 0.3f, 0.4f};
+    CK_OK(cpae_model_reconstruct(ok, small, 1, 4, y, 4));
+    cpae_model_destroy(ok);
+    cpae_affine_destroy(map);
+    cpae_affine_destroy(enc);
+    cpae_model_destroy(m);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("core");
@@ -446,6 +495,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_deterministic_init);
     tcase_add_test(tc, test_layers_and_clone);
     tcase_add_test(tc, test_general_stacks);
+    tcase_add_test(tc, test_overflow_refused);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -890,15 +890,15 @@ START_TEST(test_idx_absurd_sizes)
     k = idx_header(b, 0x08, 3, big);
     p = write_gz("big.idx.gz", b, k + 4);
     idx_fails(p, NULL, CPAE_E_LIMIT, p, "200000 x 300 x 300", NULL);
-    /* Within the limit (2^33 values) but only 5 bytes present: refused as
-     * truncated without allocating 32 GiB (the buffer grows with the data
+    /* Within the default cap (2^28 values) but only 5 bytes present: refused
+     * as truncated without allocating 1 GiB (the buffer grows with the data
      * that arrives). */
-    uint32_t lie[3] = {65536, 65536, 2};
+    uint32_t lie[3] = {16384, 16384, 1};
     k = idx_header(b, 0x08, 3, lie);
     p = write_bytes("lie.idx", b, k + 5);
-    idx_fails(p, NULL, CPAE_E_FORMAT, p, "declares 8589934592 bytes", "5 are present");
+    idx_fails(p, NULL, CPAE_E_FORMAT, p, "declares 268435456 bytes", "5 are present");
     p = write_gz("lie.idx.gz", b, k + 5);
-    idx_fails(p, NULL, CPAE_E_FORMAT, p, "declares 8589934592 bytes", "5 are present");
+    idx_fails(p, NULL, CPAE_E_FORMAT, p, "declares 268435456 bytes", "5 are present");
     /* Truncated gzip in an IDX file. */
     uint8_t img[16 + 3000];
     uint32_t dims[3] = {30, 10, 10};
@@ -1442,6 +1442,54 @@ END_TEST
 
 /* ---------------------------------------------------------------- suite */
 
+/* Caller-set caps: a gzip bomb (64 MiB of "1\n" in about 64 KiB) stops at
+ * the cap on decompressed bytes, early; an IDX header declaring more values
+ * than the cap allows is refused before allocating; a bad cap is refused;
+ * within the cap the same files load. */
+START_TEST(test_load_limits)
+{
+    size_t n = (size_t)64 << 20;
+    char *text = malloc(n);
+    for (size_t i = 0; i < n; i += 2) {
+        text[i] = '1';
+        text[i + 1] = '\n';
+    }
+    const char *bomb = write_gz("bomb.csv.gz", text, n);
+    /* The same bytes as one line of comma-separated ones: no value is
+     * stored before the line ends, so the byte cap is what stops it. */
+    for (size_t i = 1; i < n; i += 2)
+        text[i] = ',';
+    text[n - 1] = '\n';
+    const char *line = write_gz("line.csv.gz", text, n);
+    free(text);
+    cpae_dataset *ds = SENTINEL();
+    expect_fail(cpae_dataset_load_limit(line, CPAE_FORMAT_CSV, 1 << 20, &ds), ds,
+                CPAE_E_LIMIT, line, "1048576 bytes", NULL);
+    /* Lines of one value: the value cap (max_bytes / 4) stops it. */
+    ds = SENTINEL();
+    expect_fail(cpae_dataset_load_limit(bomb, CPAE_FORMAT_CSV, 1 << 20, &ds), ds,
+                CPAE_E_LIMIT, bomb, "262144 values", NULL);
+    CK_OK(cpae_dataset_load_limit(bomb, CPAE_FORMAT_CSV, (int64_t)n * 2, &ds));
+    int64_t rows, d;
+    CK_OK(cpae_dataset_info(ds, &rows, &d, NULL));
+    ck_assert_int_eq(rows, (int64_t)(n / 2));
+    cpae_dataset_destroy(ds);
+    /* IDX: 1000 images of 100 x 100 declared, a 1 MiB cap holds 2^18 values. */
+    uint8_t b[64];
+    uint32_t dims[3] = {1000, 100, 100};
+    size_t k = idx_header(b, 0x08, 3, dims);
+    const char *idx = write_bytes("big-images-idx3-ubyte", b, k);
+    ds = SENTINEL();
+    expect_fail(cpae_dataset_load_idx_limit(idx, NULL, 1 << 20, &ds), ds, CPAE_E_LIMIT, idx,
+                "limit", NULL);
+    ds = SENTINEL();
+    expect_fail(cpae_dataset_load_limit(idx, CPAE_FORMAT_AUTO, 0, &ds), ds, CPAE_E_INVALID,
+                NULL, "max_bytes", NULL);
+    expect_fail(cpae_dataset_load_limit(idx, CPAE_FORMAT_AUTO, CPAE_DATASET_MAX_LIMIT + 1, &ds),
+                ds, CPAE_E_INVALID, NULL, "max_bytes", NULL);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("data");
@@ -1459,6 +1507,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_empty_and_blank);
     tcase_add_test(tc, test_io_errors);
     tcase_add_test(tc, test_truncated_gzip);
+    tcase_add_test(tc, test_load_limits);
     tcase_add_test(tc, test_auto_names);
     suite_add_tcase(s, tc);
 

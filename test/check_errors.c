@@ -2081,6 +2081,13 @@ START_TEST(test_ball_errors)
            CPAE_E_SIZE);
     EXPECT(cpae_model_count_regions_in_ball(m, CPAE_ENCODER, X0, D, 0.5, -5, 1, &nr),
            CPAE_E_SIZE);
+    /* More samples than the 1 GiB of codes the count may hold: the documented
+     * CPAE_E_LIMIT, before any allocation (it used to say CPAE_E_SIZE). */
+    EXPECT(cpae_model_count_regions_in_ball(m, CPAE_ENCODER, X0, D, 0.5, INT64_C(1) << 40, 1,
+                                            &nr),
+           CPAE_E_LIMIT);
+    EXPECT(cpae_model_count_regions_in_ball(m, CPAE_ENCODER, X0, D, 0.5, INT64_MAX, 1, &nr),
+           CPAE_E_LIMIT);
     float cb[D];
     for (int k = 0; k < 3; k++)
         for (int at = 0; at < D; at += D - 1) {
@@ -2111,9 +2118,10 @@ START_TEST(test_ball_huge_n_samples)
 {
     cpae_model *m = model_main();
     int64_t nr = -9;
-    /* n_samples * width beyond the batch bound: CPAE_E_SIZE. */
+    /* Any n_samples whose codes exceed 1 GiB: CPAE_E_LIMIT, as documented
+     * (INT64_MAX used to give CPAE_E_SIZE). */
     EXPECT(cpae_model_count_regions_in_ball(m, CPAE_ENCODER, X0, D, 0.5, INT64_MAX, 1, &nr),
-           CPAE_E_SIZE);
+           CPAE_E_LIMIT);
     ck_assert_int_eq(nr, -9);
     /* Inside the batch bound, too many code bytes to hold: CPAE_E_LIMIT. */
     int32_t st = cpae_model_count_regions_in_ball(m, CPAE_ENCODER, X0, D, 0.5,

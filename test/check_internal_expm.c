@@ -809,7 +809,7 @@ static void theta_exact_case(const double *G, int64_t n, int skew_path,
                              double truth, const char *label, double *worst)
 {
     const int64_t h = 3;
-    uint64_t seed = 606 + (uint64_t)(truth * 10);
+    uint64_t seed = 606 + (uint64_t)(int64_t)(truth * 10); /* truth may be < 0 */
     double *A0 = dnew(n * h), *A = dnew(n * h), *X = dnew(n * n), *E = dnew(n * n);
     random_fill(A0, n * h, &seed);
     for (int64_t i = 0; i < n * n; i++)

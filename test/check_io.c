@@ -6,6 +6,8 @@
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <time.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <unistd.h>
@@ -583,6 +585,33 @@ START_TEST(test_forged_fields)
 }
 END_TEST
 
+/* Values a float API could not return are refused even though they are
+ * finite doubles: a weight of 1e300, a leaky slope of 1e308. */
+START_TEST(test_out_of_float_range)
+{
+    cpae_model *m = make_model(23);
+    int64_t n;
+    uint8_t *b = save_bytes(m, &n);
+    put_le(b + LAYER0 + 32, f64_bits(1e300), 8); /* encoder layer 0, W[0][0] */
+    fix_crc(b, n);
+    expect_refused(b, n, CPAE_E_NONFINITE);
+    ck_assert_ptr_nonnull(strstr(cpae_last_error(), "beyond FLT_MAX"));
+    free(b);
+    b = save_bytes(m, &n);
+    /* Encoder layer 1 (leaky): after layer 0's header, 4 x 5 weights, 4 biases. */
+    int64_t layer1 = LAYER0 + 32 + 8 * (4 * 5 + 4);
+    ck_assert_uint_eq(get_le(b + layer1, 4), CPAE_ACT_LEAKY_RELU);
+    put_le(b + layer1 + 8, f64_bits(1e308), 8);
+    fix_crc(b, n);
+    expect_refused(b, n, CPAE_E_NONFINITE);
+    free(b);
+    cpae_layer *l = NULL;
+    CK_ERR(cpae_layer_create(3, 2, CPAE_ACT_LEAKY_RELU, 1e308, &l), CPAE_E_NONFINITE);
+    ck_assert_ptr_null(l);
+    cpae_model_destroy(m);
+}
+END_TEST
+
 START_TEST(test_wrong_magic)
 {
     cpae_model *m = make_model(20);
@@ -803,6 +832,43 @@ START_TEST(test_save_failure_cleanup)
 }
 END_TEST
 
+/* Temporaries of killed saves are swept by the next save of the same path:
+ * old and unlocked ones only; a fresh one, a locked one (a live save) and
+ * other files stay. */
+START_TEST(test_stale_temporaries)
+{
+    char *dir = make_tmpdir(), *target = join(dir, "m.cpae");
+    char *stale = join(dir, "m.cpae.tmp.AbC123"), *fresh = join(dir, "m.cpae.tmp.XyZ789");
+    char *locked = join(dir, "m.cpae.tmp.LoCk00"), *other = join(dir, "n.cpae.tmp.AbC123");
+    const char *olds[] = {stale, locked, other};
+    write_file(fresh, "partial", 7);
+    for (int i = 0; i < 3; i++) {
+        write_file(olds[i], "partial", 7);
+        struct timespec t[2] = {{time(NULL) - 3600, 0}, {time(NULL) - 3600, 0}};
+        ck_assert_int_eq(utimensat(AT_FDCWD, olds[i], t, 0), 0);
+    }
+    int lfd = open(locked, O_RDONLY);
+    ck_assert_int_ge(lfd, 0);
+    ck_assert_int_eq(flock(lfd, LOCK_EX), 0);
+    cpae_model *m = make_model(31);
+    CK_OK(cpae_model_save(m, target));
+    ck_assert_int_ne(access(stale, F_OK), 0);
+    ck_assert_int_eq(access(fresh, F_OK), 0);
+    ck_assert_int_eq(access(locked, F_OK), 0);
+    ck_assert_int_eq(access(other, F_OK), 0);
+    close(lfd); /* the "live save" ends without renaming: now it is stale */
+    CK_OK(cpae_model_save(m, target));
+    ck_assert_int_ne(access(locked, F_OK), 0);
+    cpae_model_destroy(m);
+    free(stale);
+    free(fresh);
+    free(locked);
+    free(other);
+    free(target);
+    remove_tree(dir);
+}
+END_TEST
+
 /* Saving is read-only on the model, and a failed load leaves nothing. */
 START_TEST(test_load_into_existing_handle)
 {
@@ -850,6 +916,8 @@ static Suite *io_suite(void)
     tcase_add_test(tc, test_save_relative_path);
     tcase_add_test(tc, test_save_failure_cleanup);
     tcase_add_test(tc, test_load_into_existing_handle);
+    tcase_add_test(tc, test_out_of_float_range);
+    tcase_add_test(tc, test_stale_temporaries);
     suite_add_tcase(s, tc);
     return s;
 }

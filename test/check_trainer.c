@@ -282,9 +282,34 @@ START_TEST(test_bad_data_and_divergence)
     params_of(t, &p, &np);
     for (int64_t i = 0; i < np; i++)
         ck_assert(isfinite(p[i]));
+    /* The kept weights are finite but may be huge: reconstructing either
+     * gives finite floats or is refused, never inf with CPAE_OK. */
     float y[16];
-    CK_OK(cpae_model_reconstruct(m, x, 1, d, y, d));
+    int32_t rst = cpae_model_reconstruct(m, x, 1, d, y, d);
+    ck_assert(rst == CPAE_OK || rst == CPAE_E_NONFINITE);
+    for (int64_t j = 0; j < d && rst == CPAE_OK; j++)
+        ck_assert(isfinite(y[j]));
     free(p);
+    /* Adam with a huge rate keeps the loss finite but lets it explode: the
+     * growth factor stops it (it used to return CPAE_OK at a loss of 1e25). */
+    cpae_model *m2 = small_model(d, 5);
+    cpae_trainer *t2 = NULL;
+    CK_OK(cpae_trainer_create(m2, NULL, CPAE_METHOD_AE, &t2));
+    CK_OK(cpae_trainer_set_data(t2, x, n, d));
+    CK_OK(cpae_trainer_set_param(t2, CPAE_P_LEARNING_RATE, 1e3));
+    CK_OK(cpae_trainer_set_param(t2, CPAE_P_EPOCHS, 50));
+    float *before, *after;
+    int64_t nb, na;
+    params_of(t2, &before, &nb);
+    CK_ERR(cpae_trainer_fit(t2), CPAE_E_DIVERGED);
+    ck_assert_ptr_nonnull(strstr(cpae_last_error(), "grew"));
+    params_of(t2, &after, &na); /* back at the weights it started from */
+    ck_assert_int_eq(na, nb);
+    ck_assert_mem_eq(before, after, sizeof(float) * (size_t)nb);
+    free(before);
+    free(after);
+    cpae_trainer_destroy(t2);
+    cpae_model_destroy(m2);
     /* Parameter checks. */
     CK_ERR(cpae_trainer_set_param(t, CPAE_P_BATCH_SIZE, 2.5), CPAE_E_INVALID);
     CK_ERR(cpae_trainer_set_param(t, CPAE_P_LEARNING_RATE, -1), CPAE_E_INVALID);

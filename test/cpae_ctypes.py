@@ -312,6 +312,8 @@ _SIGNATURES = {
     # data sets and evaluation
     "cpae_dataset_load": (_S, [c_char_p, _I32, _PH]),
     "cpae_dataset_load_idx": (_S, [c_char_p, c_char_p, _PH]),
+    "cpae_dataset_load_limit": (_S, [c_char_p, _I32, _I64, _PH]),
+    "cpae_dataset_load_idx_limit": (_S, [c_char_p, c_char_p, _I64, _PH]),
     "cpae_dataset_wrap": (_S, [_PF, _I64, _I64, _PI32, _PH]),
     "cpae_dataset_destroy": (None, [_H]),
     "cpae_dataset_info": (_S, [_H, _PI64, _PI64, _PI32]),
