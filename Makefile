@@ -3,6 +3,8 @@
 #   make check      build and run the test suite (installs missing packages)
 #   make check-abi  header, exported-symbol and version checks (part of check)
 #   make asan       the test suite under AddressSanitizer + UBSan
+#   make tsan       readers and trainers on threads under ThreadSanitizer
+#   make fuzz       libFuzzer on the model loader and the data parsers (FUZZ_RUNS)
 #   make demo       the main demonstration
 #   make figures    the gallery's figures (docs/gallery.md) into FIGURES_DIR
 #   make examples   build the example programs
@@ -57,7 +59,7 @@ SONAME := libcpae.so.$(MAJOR)
 SHLIB := lib/libcpae.so.$(VERSION)
 STLIB := lib/libcpae.a
 
-.PHONY: all deps check test asan examples demo figures docs install uninstall clean bench \
+.PHONY: all deps check test asan tsan fuzz examples demo figures docs install uninstall clean bench \
         install-shared install-static install-includes install-pc check-abi abi-update
 
 all: deps $(SHLIB) $(STLIB) lib/cpae.pc
@@ -120,6 +122,42 @@ asan: deps-check $(ASAN_BINS)
 	@CK_FORK=no ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	    NO_PYTHON=1 sh test/run.sh $(ASAN_BINS)
 
+# ThreadSanitizer: the library compiled with -fsanitize=thread and a test
+# with eight readers on one model and six concurrent trainers. OpenBLAS runs
+# single-threaded here (its own threads are not instrumented).
+TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
+TSAN_OBJS := $(patsubst src/%.c,build/tsan/%.o,$(SRCS))
+build/tsan:
+	mkdir -p $@
+build/tsan/%.o: src/%.c $(HDR) $(wildcard src/*.h) | build/tsan
+	$(CC) $(CFLAGS_LIB) $(TSAN_FLAGS) -O1 -c $< -o $@
+build/tsan/threads: test/tsan/threads.c $(TSAN_OBJS) | build/tsan
+	$(CC) $(CFLAGS_TEST) $(TSAN_FLAGS) -O1 $< $(TSAN_OBJS) -o $@ $(DEP_LIBS) -lm
+tsan: deps-check build/tsan/threads
+	OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+	    ./build/tsan/threads
+
+# libFuzzer (clang): the model loader and each data parser, with ASan and
+# UBSan; FUZZ_RUNS executions per harness (docs/reliability.md has long runs).
+FUZZ_CC ?= clang
+FUZZ_RUNS ?= 20000
+FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
+FUZZ_OBJS := $(patsubst src/%.c,build/fuzz/obj/%.o,$(SRCS))
+FUZZ_BINS := build/fuzz/fuzz_model build/fuzz/fuzz_ucr build/fuzz/fuzz_csv build/fuzz/fuzz_idx
+build/fuzz/obj:
+	mkdir -p $@
+build/fuzz/obj/%.o: src/%.c $(HDR) $(wildcard src/*.h) | build/fuzz/obj
+	$(FUZZ_CC) $(CFLAGS_LIB) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -O1 -g -c $< -o $@
+build/fuzz/fuzz_model: test/fuzz/fuzz_model.c $(FUZZ_OBJS)
+	$(FUZZ_CC) -std=c11 -Iinclude -fsanitize=fuzzer $(FUZZ_SAN) -O1 -g $< $(FUZZ_OBJS) -o $@ \
+	    $(DEP_LIBS) -lm
+build/fuzz/fuzz_%: test/fuzz/fuzz_data.c $(FUZZ_OBJS)
+	$(FUZZ_CC) -std=c11 -Iinclude -fsanitize=fuzzer $(FUZZ_SAN) -O1 -g \
+	    -DFUZZ_FORMAT=CPAE_FORMAT_$(shell echo $* | tr a-z A-Z) $< $(FUZZ_OBJS) -o $@ \
+	    $(DEP_LIBS) -lm
+fuzz: deps-check $(FUZZ_BINS)
+	@ASAN_OPTIONS=detect_leaks=1 sh test/fuzz/run.sh $(FUZZ_RUNS) $(FUZZ_BINS)
+
 # ------------------------------------------------------------------ bench
 # A benchmark, not a test: steps/s and GFLOP/s of every method; exact
 # slices and rasters (bench_geometry).
@@ -129,9 +167,15 @@ build/bench: test/bench.c $(SHLIB) | build/test
 build/bench_geometry: test/bench_geometry.c $(SHLIB) | build/test
 	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $< -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib -lm
 
-bench: deps all build/bench build/bench_geometry
+# The exact Lie form's batched kernels against per-sample loops (internal
+# API: linked with the objects, like the internal tests).
+build/bench_expm: test/bench_expm.c $(OBJS) | build/test
+	$(CC) $(CFLAGS_TEST) -Isrc $(DEP_CFLAGS) $< $(OBJS) -o $@ $(DEP_LIBS) -lm
+
+bench: deps all build/bench build/bench_geometry build/bench_expm
 	./build/bench $(BENCH_SECONDS)
 	./build/bench_geometry
+	./build/bench_expm
 
 # --------------------------------------------------------------- examples
 build/examples/%: examples/%.c $(SHLIB) | build/examples

@@ -26,6 +26,8 @@ check|all)
     # The ABI checks compile the header as C++ and read symbols with nm.
     command -v g++ >/dev/null 2>&1 || missing="$missing g++"
     command -v nm >/dev/null 2>&1 || missing="$missing binutils"
+    # make CC=clang check and make fuzz (libFuzzer ships with clang).
+    command -v clang >/dev/null 2>&1 || missing="$missing clang"
     ;;
 esac
 case "$what" in
