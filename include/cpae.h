@@ -115,14 +115,14 @@ extern "C" {
 /** Major version; the soname is libcpae.so.CPAE_VERSION_MAJOR. */
 #define CPAE_VERSION_MAJOR 0
 /** Minor version (functions and enum values are only ever added). */
-#define CPAE_VERSION_MINOR 3
+#define CPAE_VERSION_MINOR 4
 /** Patch version. */
 #define CPAE_VERSION_PATCH 0
 /** MAJOR*10000 + MINOR*100 + PATCH; compare with cpae_version_number(). */
 #define CPAE_VERSION_NUMBER \
     (CPAE_VERSION_MAJOR * 10000 + CPAE_VERSION_MINOR * 100 + CPAE_VERSION_PATCH)
 /** "MAJOR.MINOR.PATCH"; equals cpae_version_string() of a matching library. */
-#define CPAE_VERSION_STRING "0.3.0"
+#define CPAE_VERSION_STRING "0.4.0"
 
 /** Runtime version, MAJOR*10000 + MINOR*100 + PATCH, of the linked library.
  *  Thread-safe. Since 0.1. */
@@ -714,7 +714,7 @@ CPAE_API int32_t cpae_path_codes(const cpae_path *path, uint8_t *codes,
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (rho not finite or < 0),
  *          CPAE_E_SIZE (dim, or n_samples < 1), CPAE_E_NONFINITE,
  *          CPAE_E_LIMIT (n_samples times the code size above 2^30 bytes,
- *          since 0.3; 2^36 before), CPAE_E_NOMEM. Since 0.1. */
+ *          since 0.4; 2^36 before), CPAE_E_NOMEM. Since 0.1. */
 CPAE_API int32_t cpae_model_count_regions_in_ball(const cpae_model *model,
     int32_t stack, const float *center, int64_t dim, double rho,
     int64_t n_samples, uint64_t seed, int64_t *n_regions);
@@ -846,7 +846,7 @@ typedef int32_t (*cpae_write_fn)(void *user_data, const uint8_t *bytes,
  *  followed. A save holds an exclusive flock(2) on its temporary until
  *  after the rename; after a successful save, temporaries of `path` left by
  *  killed saves (at least 60 s old and not locked, i.e. no save is writing
- *  them) are removed (since 0.3; best effort, never another file).
+ *  them) are removed (since 0.4; best effort, never another file).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_IO, CPAE_E_NOMEM. Since 0.1. */
 CPAE_API int32_t cpae_model_save(const cpae_model *model, const char *path);
 
@@ -1143,7 +1143,14 @@ typedef enum cpae_loss_term {
     CPAE_TERM_LIE_EXACT = 4,      /**< (1/m) sum r_i */
     CPAE_TERM_TOTAL = 5           /**< weighted sum (the objective) */
 } cpae_loss_term;
-/** Number of loss terms (cpae_loss_term values); also cpae_n_loss_terms(). */
+/** Number of loss terms (cpae_loss_term values); also cpae_n_loss_terms().
+ *  Compatibility rule (since 0.4): CPAE_TERM_TOTAL stays 5 and new terms
+ *  are appended after it, so this count only grows. Functions that fill a
+ *  terms array accept any capacity >= CPAE_TERM_TOTAL + 1 and write
+ *  min(capacity, cpae_n_loss_terms()) values: a program built against an
+ *  older header keeps working and simply does not see the newer terms. The
+ *  progress callback's terms array holds cpae_n_loss_terms() values; read
+ *  only the indices your header knows. */
 #define CPAE_N_LOSS_TERMS 6
 /** Returns CPAE_N_LOSS_TERMS. Thread-safe. Since 0.1. */
 CPAE_API int64_t cpae_n_loss_terms(void);
@@ -1154,7 +1161,7 @@ CPAE_API const char *cpae_loss_term_name(int32_t term);
 /** Hyperparameter keys. Values are passed as double (integers and enums
  *  too). Numbers are fixed forever; 1000 and above are experimental. */
 typedef enum cpae_param {
-    CPAE_P_OPTIMIZER = 1,        /**< 0 SGD with momentum, 1 Adam */
+    CPAE_P_OPTIMIZER = 1,        /**< a cpae_optimizer (default Adam) */
     CPAE_P_LEARNING_RATE = 2,
     CPAE_P_MOMENTUM = 3,         /**< SGD momentum */
     CPAE_P_ADAM_BETA1 = 4,
@@ -1180,7 +1187,7 @@ typedef enum cpae_param {
                                       lowest value, after 10 steps, and
                                       restores the weights it started
                                       from (default 1e4; 0: only NaN / inf
-                                      count). Since 0.3 */
+                                      count). Since 0.4 */
     CPAE_P_W_RECONSTRUCTION = 20,
     CPAE_P_NOISE_SIGMA = 21,     /**< denoising: Gaussian std */
     CPAE_P_NOISE_MASK = 22,      /**< denoising: masking probability */
@@ -1189,19 +1196,39 @@ typedef enum cpae_param {
     CPAE_P_HOC_SIGMA = 25,       /**< std of the HOC corruptions */
     CPAE_P_HOC_COPIES = 26,      /**< corruptions per sample n_c */
     CPAE_P_W_LIE_LOCAL = 30,     /**< lambda_lie, local form */
-    CPAE_P_LIE_SAMPLER = 31,     /**< 0 data neighbours, 1 ball, 2 facet */
+    CPAE_P_LIE_SAMPLER = 31,     /**< a cpae_lie_sampler (default data) */
     CPAE_P_LIE_NEIGHBOURS = 32,  /**< K */
     CPAE_P_LIE_DELTA = 33,       /**< ball radius in latent space */
     CPAE_P_LIE_FACET_EPS = 34,   /**< step (1 + eps) r past a facet */
-    CPAE_P_LIE_FORM = 35,        /**< 0 plain, 1 tangent-space (gauge
-                                      invariant; for the exact form it
-                                      needs a CPAE_LIE_SKEW generator) */
+    CPAE_P_LIE_FORM = 35,        /**< a cpae_lie_form (default plain; the
+                                      tangent form of the exact term needs
+                                      a CPAE_LIE_SKEW generator) */
     CPAE_P_W_LIE_EXACT = 40,     /**< lambda_lie, exact form */
     CPAE_P_LIE_THETA_MAX = 41,   /**< exact form theta range (0: from data) */
     CPAE_P_LIE_THETA_GRID = 42,  /**< exact form grid points (k > 1: total over the k axes) */
     CPAE_P_LIE_REANCHOR = 43,    /**< 1: new anchor every epoch */
     CPAE_P_LIE_ANCHOR = 44       /**< index of the anchor training sample */
 } cpae_param;
+
+/** Values of CPAE_P_OPTIMIZER (set as doubles). Since 0.4. */
+typedef enum cpae_optimizer {
+    CPAE_OPT_SGD = 0,  /**< SGD with momentum CPAE_P_MOMENTUM */
+    CPAE_OPT_ADAM = 1  /**< Adam (CPAE_P_ADAM_BETA1/2, CPAE_P_ADAM_EPS) */
+} cpae_optimizer;
+
+/** Values of CPAE_P_LIE_SAMPLER: where the local form's neighbours come
+ *  from (docs/math.md section 3). Since 0.4. */
+typedef enum cpae_lie_sampler {
+    CPAE_SAMPLER_DATA = 0,  /**< the K nearest training samples */
+    CPAE_SAMPLER_BALL = 1,  /**< latent points at distance CPAE_P_LIE_DELTA */
+    CPAE_SAMPLER_FACET = 2  /**< just past the K nearest decoder facets */
+} cpae_lie_sampler;
+
+/** Values of CPAE_P_LIE_FORM. Since 0.4. */
+typedef enum cpae_lie_form {
+    CPAE_FORM_PLAIN = 0,   /**< ||A - (I + theta G) A'||^2 */
+    CPAE_FORM_TANGENT = 1  /**< the part normal to A''s column space */
+} cpae_lie_form;
 
 /** Range [*lo, *hi] and default of a key (the default for
  *  CPAE_METHOD_AE; methods change the weights' defaults). Any output may
@@ -1383,10 +1410,10 @@ typedef struct cpae_normalizer cpae_normalizer;
 
 /** Default cap of cpae_dataset_load / cpae_dataset_load_idx: 1 GiB of
  *  decompressed bytes read, and as many bytes of stored floats (2^28
- *  values). Since 0.3. */
+ *  values). Since 0.4. */
 #define CPAE_DATASET_DEFAULT_LIMIT (INT64_C(1) << 30)
 /** Largest cap a caller may set (64 GiB; the library's absolute limit of
- *  2^34 values). Since 0.3. */
+ *  2^34 values). Since 0.4. */
 #define CPAE_DATASET_MAX_LIMIT (INT64_C(1) << 36)
 
 /** Load a data set from a file (gzip or plain), with the default cap
@@ -1403,7 +1430,7 @@ CPAE_API CPAE_NODISCARD int32_t cpae_dataset_load(const char *path,
  *  that declares more is refused before anything is allocated).
  *  @param max_bytes in [1, CPAE_DATASET_MAX_LIMIT].
  *  @return as cpae_dataset_load; CPAE_E_INVALID also for max_bytes.
- *  Since 0.3. */
+ *  Since 0.4. */
 CPAE_API CPAE_NODISCARD int32_t cpae_dataset_load_limit(const char *path,
     int32_t format, int64_t max_bytes, cpae_dataset **out);
 
@@ -1416,7 +1443,7 @@ CPAE_API CPAE_NODISCARD int32_t cpae_dataset_load_idx(const char *images_path,
 
 /** cpae_dataset_load_idx with a caller-set cap per file (as in
  *  cpae_dataset_load_limit). @return as cpae_dataset_load_limit.
- *  Since 0.3. */
+ *  Since 0.4. */
 CPAE_API CPAE_NODISCARD int32_t cpae_dataset_load_idx_limit(
     const char *images_path, const char *labels_path, int64_t max_bytes,
     cpae_dataset **out);

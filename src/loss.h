@@ -28,7 +28,8 @@ enum {
 };
 
 /* Values of CPAE_P_LIE_SAMPLER and CPAE_P_LIE_FORM (documented in cpae.h). */
-enum { CPAE__SAMPLER_DATA = 0, CPAE__SAMPLER_BALL = 1, CPAE__SAMPLER_FACET = 2 };
+enum { CPAE__SAMPLER_DATA = CPAE_SAMPLER_DATA, CPAE__SAMPLER_BALL = CPAE_SAMPLER_BALL,
+       CPAE__SAMPLER_FACET = CPAE_SAMPLER_FACET };
 enum { CPAE__FORM_PLAIN = 0, CPAE__FORM_TANGENT = 1 };
 
 typedef struct cpae__loss_cfg {

@@ -96,6 +96,9 @@ int32_t cpae__param_check(int32_t key, double value, const char *fn)
     return CPAE_OK;
 }
 
+/* The fewest terms a caller may ask for: the 0.1 set, up to the total. */
+#define CPAE__MIN_TERMS (CPAE_TERM_TOTAL + 1)
+
 int64_t cpae_n_loss_terms(void) { return CPAE_N_LOSS_TERMS; }
 
 const char *cpae_loss_term_name(int32_t term)
@@ -933,9 +936,12 @@ static int32_t copy_terms(const double *terms, double *out, int64_t n_terms, con
 {
     int32_t st;
     if ((st = cpae__check_ptr(out, fn, "terms")) ||
-        (st = cpae__check_cap(n_terms, CPAE_N_LOSS_TERMS, fn, "terms")))
+        (st = cpae__check_cap(n_terms, CPAE__MIN_TERMS, fn, "terms")))
         return st;
-    memcpy(out, terms, CPAE_N_LOSS_TERMS * sizeof(double));
+    /* A caller built against an older header passes its own count: it gets
+     * the terms it knows (new terms are only ever appended). */
+    memcpy(out, terms, (size_t)(n_terms < CPAE_N_LOSS_TERMS ? n_terms : CPAE_N_LOSS_TERMS) *
+                           sizeof(double));
     return CPAE_OK;
 }
 
@@ -946,7 +952,7 @@ int32_t cpae_trainer_gradient(cpae_trainer *t, const float *x, int64_t m, int64_
     cpae__clear_error();
     int32_t st;
     if ((st = cpae__check_ptr(t, fn, "trainer")) || (st = cpae__check_ptr(terms, fn, "terms")) ||
-        (st = cpae__check_cap(n_terms, CPAE_N_LOSS_TERMS, fn, "terms")) ||
+        (st = cpae__check_cap(n_terms, CPAE__MIN_TERMS, fn, "terms")) ||
         (grad && (st = cpae__check_cap(cap, n_train(t), fn, "grad"))))
         return st;
     cpae__loss_cfg c;
@@ -997,7 +1003,7 @@ int32_t cpae_trainer_step(cpae_trainer *t, const float *x, int64_t m, int64_t d,
     cpae__clear_error();
     int32_t st;
     if ((st = cpae__check_ptr(t, fn, "trainer")) || (st = cpae__check_ptr(terms, fn, "terms")) ||
-        (st = cpae__check_cap(n_terms, CPAE_N_LOSS_TERMS, fn, "terms")))
+        (st = cpae__check_cap(n_terms, CPAE__MIN_TERMS, fn, "terms")))
         return st;
     cpae__loss_cfg c;
     fill_cfg(t, &c);

@@ -322,6 +322,18 @@ START_TEST(test_bad_data_and_divergence)
     ck_assert(v == 1e3);
     CK_ERR(cpae_param_bounds(9999, &lo, &hi, &def), CPAE_E_INVALID);
     ck_assert_str_eq(cpae_loss_term_name(CPAE_TERM_LIE_LOCAL), "lie_local");
+    /* Enum-valued keys take the public enums. */
+    CK_OK(cpae_trainer_set_param(t, CPAE_P_OPTIMIZER, CPAE_OPT_SGD));
+    CK_OK(cpae_trainer_set_param(t, CPAE_P_LIE_SAMPLER, CPAE_SAMPLER_FACET));
+    CK_OK(cpae_trainer_set_param(t, CPAE_P_LIE_FORM, CPAE_FORM_TANGENT));
+    CK_ERR(cpae_trainer_set_param(t, CPAE_P_LIE_SAMPLER, CPAE_SAMPLER_FACET + 1), CPAE_E_INVALID);
+    /* A terms array sized by an older header (up to the total) is filled as
+     * far as it goes; a shorter one is refused. */
+    double few[CPAE_TERM_TOTAL + 1];
+    CK_OK(cpae_trainer_gradient(t, x, 4, d, few, CPAE_TERM_TOTAL + 1, NULL, 0));
+    ck_assert(isfinite(few[CPAE_TERM_TOTAL]));
+    CK_ERR(cpae_trainer_gradient(t, x, 4, d, few, CPAE_TERM_TOTAL, NULL, 0),
+           CPAE_E_BUFFER_TOO_SMALL);
     ck_assert_int_eq(cpae_n_loss_terms(), CPAE_N_LOSS_TERMS);
     cpae_trainer_destroy(t);
     cpae_model_destroy(m);
