@@ -23,6 +23,10 @@ int32_t cpae__fail(int32_t status, const char *func, const char *fmt, ...)
 int32_t cpae__fail_errno(int e, const char *func, const char *what,
                          const char *path);
 
+/* Re-issue the failure of an inner public call under the outer function's
+ * name: "func: what: <inner message>" (what may be NULL). Returns st. */
+int32_t cpae__pass_on(int32_t st, const char *func, const char *what);
+
 /* Clear this thread's message at the start of a public call. */
 void cpae__clear_error(void);
 

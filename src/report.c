@@ -64,13 +64,6 @@ static int32_t summarise(const double *v, int64_t n, double *out, const char *fn
     return CPAE_OK;
 }
 
-static int32_t pass_on(int32_t st, const char *fn)
-{
-    char msg[512];
-    snprintf(msg, sizeof msg, "%s", cpae_last_error());
-    return cpae__fail(st, fn, "%s", msg);
-}
-
 /* Nearest other sample of each row of x (n x d, double), by blocked GEMM of
  * ||a||^2 + ||b||^2 - 2 a.b. nn[i] = -1 when n == 1. */
 static int32_t nearest_neighbours(const double *x, int64_t n, int64_t d, int64_t *nn,
@@ -298,7 +291,7 @@ int32_t cpae_report_create(const cpae_model *model, const cpae_lie *lie, const f
                           "d = %lld", (long long)lie->d, (long long)lie->d, (long long)d);
     int64_t cb;
     if ((st = cpae_model_code_bytes(model, CPAE_DECODER, &cb)))
-        return pass_on(st, fn);
+        return cpae__pass_on(st, fn, NULL);
     cpae_report *r = calloc(1, sizeof *r);
     float *z = malloc((size_t)(n * h) * sizeof(float));
     uint8_t *codes = malloc((size_t)(n * (cb ? cb : 1)));
@@ -322,7 +315,7 @@ int32_t cpae_report_create(const cpae_model *model, const cpae_lie *lie, const f
         (st = cpae_model_boundary_distances(model, CPAE_DECODER, z, n, h, r->dist_latent, n)) ||
         (st = cpae_model_boundary_distances(model, CPAE_AUTOENCODER, x, n, d, r->dist_input,
                                             n))) {
-        st = pass_on(st, fn);
+        st = cpae__pass_on(st, fn, NULL);
         goto fail;
     }
     r->value[CPAE_REPORT_N_SAMPLES] = (double)n;

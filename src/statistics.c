@@ -22,15 +22,6 @@ static int cmp_sample(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* Re-issue the failure of an inner public call under this function's name
- * (the message is copied first: it lives in the buffer being rewritten). */
-static int32_t pass_on(int32_t st, const char *fn, const char *what)
-{
-    char msg[512];
-    snprintf(msg, sizeof msg, "%s", cpae_last_error());
-    return cpae__fail(st, fn, "%s: %s", what, msg);
-}
-
 /* Codes of the orbit points exp(thetas[t] G_j) x0 into codes (rows). */
 static int32_t orbit_codes(const cpae_chain *c, const cpae_lie *lie, int64_t j,
                            const float *x0, int64_t dim, const double *thetas, int64_t n,
@@ -39,7 +30,7 @@ static int32_t orbit_codes(const cpae_chain *c, const cpae_lie *lie, int64_t j,
 {
     int32_t st = cpae_lie_orbit(lie, j, x0, dim, thetas, n, pf, n * dim);
     if (st)
-        return pass_on(st, fn, "orbit");
+        return cpae__pass_on(st, fn, "orbit");
     for (int64_t i = 0; i < n * dim; i++)
         pd[i] = pf[i];
     return cpae__chain_forward(c, pd, n, y, codes, cb, fn);
@@ -192,7 +183,7 @@ int32_t cpae_model_ball_profile(const cpae_model *model, int32_t stack, const fl
     for (int64_t k = 0; k < n_radii && !st; k++)
         if ((st = cpae_model_count_regions_in_ball(model, stack, center, dim, radii[k],
                                                    n_samples, seed, &reg[k])))
-            st = pass_on(st, fn, "ball");
+            st = cpae__pass_on(st, fn, "ball");
     if (!st) {
         for (int64_t k = 0; k < n_radii; k++) {
             int64_t inside = 0;

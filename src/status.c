@@ -53,6 +53,13 @@ int32_t cpae__check_finite_f(const float *x, int64_t n, const char *func,
     return CPAE_OK;
 }
 
+int32_t cpae__pass_on(int32_t st, const char *func, const char *what)
+{
+    char msg[512]; /* copied first: it lives in the buffer being rewritten */
+    snprintf(msg, sizeof msg, "%s", cpae_last_error());
+    return what ? cpae__fail(st, func, "%s: %s", what, msg) : cpae__fail(st, func, "%s", msg);
+}
+
 int32_t cpae__check_output(const double *y, int64_t n, const char *func,
                            const char *what)
 {
