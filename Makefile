@@ -44,7 +44,9 @@ CFLAGS_LIB = -std=c11 $(OPT) $(WARN) -fPIC -fvisibility=hidden -D_POSIX_C_SOURCE
 CFLAGS_TEST = -std=c11 $(OPT) -Wall -Wextra -Wpedantic -Werror -D_POSIX_C_SOURCE=200809L \
               -Iinclude -Itest $(CHECK_CFLAGS) $(EXTRA_CFLAGS)
 
-SRCS := $(sort $(wildcard src/*.c))
+# One folder per concept (docs/design.md); objects mirror the folders.
+SRCS := $(sort $(wildcard src/*/*.c))
+SRC_HDRS := $(wildcard src/*/*.h)
 OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
 # check_internal_*.c test internal modules: linked with the objects, not the
 # shared library (whose internal symbols are hidden).
@@ -67,7 +69,8 @@ all: deps $(SHLIB) $(STLIB) lib/cpae.pc
 deps:
 	@$(DEPS) build
 
-build/obj/%.o: src/%.c $(HDR) $(wildcard src/*.h) | build/obj
+build/obj/%.o: src/%.c $(HDR) $(SRC_HDRS) | build/obj
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_LIB) -c $< -o $@
 
 build/obj build/test build/examples build/asan lib:
@@ -114,7 +117,8 @@ deps-check:
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_OBJS := $(patsubst src/%.c,build/asan/%.o,$(SRCS))
 ASAN_BINS := $(patsubst test/%.c,build/asan/%,$(TESTS) $(INTERNAL_TESTS))
-build/asan/%.o: src/%.c $(HDR) $(wildcard src/*.h) | build/asan
+build/asan/%.o: src/%.c $(HDR) $(SRC_HDRS) | build/asan
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_LIB) $(ASAN_FLAGS) -O1 -c $< -o $@
 build/asan/check_%: test/check_%.c test/testutil.h $(ASAN_OBJS) | build/asan
 	$(CC) $(CFLAGS_TEST) -Isrc $(DEP_CFLAGS) $(ASAN_FLAGS) -O1 $< $(ASAN_OBJS) -o $@ $(DEP_LIBS) $(CHECK_LIBS) -lm
@@ -129,7 +133,8 @@ TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 TSAN_OBJS := $(patsubst src/%.c,build/tsan/%.o,$(SRCS))
 build/tsan:
 	mkdir -p $@
-build/tsan/%.o: src/%.c $(HDR) $(wildcard src/*.h) | build/tsan
+build/tsan/%.o: src/%.c $(HDR) $(SRC_HDRS) | build/tsan
+	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_LIB) $(TSAN_FLAGS) -O1 -c $< -o $@
 build/tsan/threads: test/tsan/threads.c $(TSAN_OBJS) | build/tsan
 	$(CC) $(CFLAGS_TEST) $(TSAN_FLAGS) -O1 $< $(TSAN_OBJS) -o $@ $(DEP_LIBS) -lm
@@ -146,7 +151,8 @@ FUZZ_OBJS := $(patsubst src/%.c,build/fuzz/obj/%.o,$(SRCS))
 FUZZ_BINS := build/fuzz/fuzz_model build/fuzz/fuzz_ucr build/fuzz/fuzz_csv build/fuzz/fuzz_idx
 build/fuzz/obj:
 	mkdir -p $@
-build/fuzz/obj/%.o: src/%.c $(HDR) $(wildcard src/*.h) | build/fuzz/obj
+build/fuzz/obj/%.o: src/%.c $(HDR) $(SRC_HDRS) | build/fuzz/obj
+	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CFLAGS_LIB) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -O1 -g -c $< -o $@
 build/fuzz/fuzz_model: test/fuzz/fuzz_model.c $(FUZZ_OBJS)
 	$(FUZZ_CC) -std=c11 -Iinclude -fsanitize=fuzzer $(FUZZ_SAN) -O1 -g $< $(FUZZ_OBJS) -o $@ \

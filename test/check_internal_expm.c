@@ -4,8 +4,8 @@
  * Measured errors are printed so they can be quoted. */
 #include "testutil.h"
 
-#include "expm.h"
-#include "internal.h"
+#include "lie/expm.h"
+#include "net/net.h"
 
 #include <time.h>
 

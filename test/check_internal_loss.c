@@ -3,8 +3,8 @@
  * from region boundaries. The noise and samplers replay the same draws in
  * every evaluation (the generator state is copied). */
 #include "testutil.h"
-#include "loss.h"
-#include "pool.h"
+#include "train/loss.h"
+#include "core/pool.h"
 
 #include <float.h>
 

@@ -4,7 +4,7 @@
  * away from boundaries; with and without biases, planes through the origin
  * of zero-bias nets. Codes and values are read in double precision through
  * the chain's forward pass. */
-#include "internal.h"
+#include "net/net.h"
 #include "testutil.h"
 
 static void forward_at(const cpae_model *m, int32_t stack, const double *x, double *y,

@@ -2,7 +2,7 @@
  * Jacobians agree with per-point frozen maps, and the weight gradients of
  * losses of Jacobians / outputs agree with finite differences. */
 #include "testutil.h"
-#include "tangent.h"
+#include "net/tangent.h"
 
 static cpae_model *make_model(int act_i, int variant)
 {

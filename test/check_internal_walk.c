@@ -3,7 +3,7 @@
  * through that point, nearly coincident crossings (docs/math.md section 2).
  * Codes are read in double precision through the chain's forward pass, so
  * regions far thinner than a float can resolve are checked too. */
-#include "internal.h"
+#include "net/net.h"
 #include "testutil.h"
 
 /* Code of the chain at a double point. */
