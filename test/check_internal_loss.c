@@ -106,21 +106,21 @@ START_TEST(test_fd)
     for (int e = 0; e < d; e++)
         xa[e] = 1.5 * tu_uniform(&s);
     cpae__loss_cfg cfg = {0};
-    cfg.w_rec = fc->term == W_REC || fc->term == W_DENOISE ? 1.0 : 0.0;
-    cfg.noise_sigma = fc->noise;
-    cfg.w_contract = fc->term == W_CONTRACT || fc->term == W_HOC ? 0.7 : 0.0;
-    cfg.w_hoc = fc->term == W_HOC ? 1.3 : 0.0;
-    cfg.hoc_sigma = 0.3;
-    cfg.hoc_nc = 2;
-    cfg.w_lie_local = fc->term == W_LOCAL ? 1.0 : 0.0;
-    cfg.lie_sampler = fc->sampler;
-    cfg.lie_k = K;
-    cfg.lie_delta = 0.5;
-    cfg.facet_eps = 0.05;
-    cfg.lie_form = fc->form;
-    cfg.w_lie_exact = fc->term == W_EXACT ? 1.0 : 0.0;
+    cfg.v[CPAE_P_W_RECONSTRUCTION] = fc->term == W_REC || fc->term == W_DENOISE ? 1.0 : 0.0;
+    cfg.v[CPAE_P_NOISE_SIGMA] = fc->noise;
+    cfg.v[CPAE_P_W_CONTRACTIVE] = fc->term == W_CONTRACT || fc->term == W_HOC ? 0.7 : 0.0;
+    cfg.v[CPAE_P_W_HIGHER_ORDER] = fc->term == W_HOC ? 1.3 : 0.0;
+    cfg.v[CPAE_P_HOC_SIGMA] = 0.3;
+    cfg.v[CPAE_P_HOC_COPIES] = 2;
+    cfg.v[CPAE_P_W_LIE_LOCAL] = fc->term == W_LOCAL ? 1.0 : 0.0;
+    cfg.v[CPAE_P_LIE_SAMPLER] = fc->sampler;
+    cfg.v[CPAE_P_LIE_NEIGHBOURS] = K;
+    cfg.v[CPAE_P_LIE_DELTA] = 0.5;
+    cfg.v[CPAE_P_LIE_FACET_EPS] = 0.05;
+    cfg.v[CPAE_P_LIE_FORM] = fc->form;
+    cfg.v[CPAE_P_W_LIE_EXACT] = fc->term == W_EXACT ? 1.0 : 0.0;
     cfg.theta_max = 4.0;
-    cfg.theta_grid = 81;
+    cfg.v[CPAE_P_LIE_THETA_GRID] = 81;
     cpae__pool pool = {{0}, 0}; /* reused, dirty blocks in every evaluation */
     cpae__batch b = {x, mb, xn, xa, &pool};
     cpae_rng rng;

@@ -1,0 +1,487 @@
+/* term_lie_exact.c -- the Lie regularizer, exact form (docs/math.md
+ * section 3): with A_0 the decoder map at the anchor's encoding,
+ *   r_i = min_theta ||exp(sum_j theta_j G_j) A_0 - A_i||_F^2
+ * (tangent form: min over theta and M of ||exp(theta G) A_0 M - A_i||^2),
+ * averaged over the batch. The anchor joins the batch in one stacked
+ * tangent pass; a skew G with k = 1 takes the eigen fast path (one
+ * factorisation for every sample), the rest one Pade expm and one Frechet
+ * derivative per sample. */
+#include "train/terms.h"
+
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lie/expm.h"
+
+/* Tangent-space exact form, skew G (exp(theta G) orthogonal):
+ * f(theta) = ||(I - P_{exp(theta G) A_0}) A_i||^2
+ *           = ||A_i||^2 - ||Q_0^T exp(-theta G) A_i||^2,
+ * Q_0 an orthonormal basis of A_0. Grid over [-theta_max, theta_max], then
+ * golden-section search in the grid cell around the best point (the
+ * envelope-theorem gradients need the minimiser, not a grid point). */
+static int32_t theta_tangent(const cpae__skew_eig *sk, const double *Q0, const double *Ai,
+                             int64_t d, int64_t h, double theta_max, int64_t n_grid,
+                             double *w, double *W, double *theta, const char *fn)
+{
+    int32_t st = CPAE_OK;
+#define F_AT(t, out)                                                               \
+    do {                                                                           \
+        if ((st = cpae__skew_apply(sk, -(t), Ai, h, w, fn)))                       \
+            return st;                                                             \
+        cpae__gemm(true, false, h, h, d, 1.0, Q0, h, w, h, 0.0, W, h);             \
+        double acc_ = 0.0;                                                         \
+        for (int64_t e_ = 0; e_ < h * h; e_++)                                     \
+            acc_ += W[e_] * W[e_];                                                 \
+        (out) = -acc_;                                                             \
+    } while (0)
+    double step = 2.0 * theta_max / (double)(n_grid - 1), best = INFINITY, tb = 0.0;
+    for (int64_t k = 0; k < n_grid; k++) {
+        double t = -theta_max + (double)k * step, f;
+        F_AT(t, f);
+        if (f < best || (f == best && fabs(t) < fabs(tb))) {
+            best = f;
+            tb = t;
+        }
+    }
+    double a = fmax(tb - step, -theta_max), b = fmin(tb + step, theta_max);
+    const double g = 0.6180339887498949;
+    double x1 = b - g * (b - a), x2 = a + g * (b - a), f1, f2;
+    F_AT(x1, f1);
+    F_AT(x2, f2);
+    for (int it = 0; it < 100 && b - a > 1e-13 * (1.0 + theta_max); it++) {
+        if (f1 <= f2) {
+            b = x2;
+            x2 = x1;
+            f2 = f1;
+            x1 = b - g * (b - a);
+            F_AT(x1, f1);
+        } else {
+            a = x1;
+            x1 = x2;
+            f1 = f2;
+            x2 = a + g * (b - a);
+            F_AT(x2, f2);
+        }
+    }
+    double tg = f1 <= f2 ? x1 : x2, fg = f1 <= f2 ? f1 : f2;
+    *theta = fg <= best ? tg : tb;
+#undef F_AT
+    return st;
+}
+
+/* Several generators (k > 1): X(theta) = sum_j theta_j G_j and
+ * f(theta) = ||exp(X) A_0 - A_i||^2 over the box [-theta_max, theta_max]^k.
+ * Grid of n_per points per axis (n_per^k <= about n_grid evaluations), then
+ * Gauss-Newton: Jacobian column j is vec(L(X, G_j) A_0) (block Frechet
+ * identity), the step a k-column least-squares solve (dgels), halved until
+ * f decreases, clamped to the box. No eigen fast path: X changes per
+ * sample, so every evaluation is one Pade expm (O(d^3)).
+ * w: scratch of 2 d^2 + (k + 2) d h + 2 k + max(d h, k) doubles (the
+ * least-squares right-hand side needs max(rows, columns)). */
+static int32_t theta_exact_multi(const double *G, int64_t k, int64_t d, const double *A0,
+                                 const double *Ai, int64_t h, double theta_max,
+                                 int64_t n_grid, double *w, double *theta, const char *fn)
+{
+    const int64_t dd = d * d, len = d * h;
+    double *X = w, *E = X + dd, *Rr = E + dd, *Jc = Rr + len, *tr = Jc + k * len,
+           *cand = tr + len, *step = cand + k, *rhs = step + k;
+    const int64_t ldb = len > k ? len : k;
+    int32_t st = CPAE_OK;
+    /* f at t (length k); leaves exp(X) in E and the residual in Rr. */
+#define F_MULTI(t, out)                                                            \
+    do {                                                                           \
+        for (int64_t e_ = 0; e_ < dd; e_++) {                                      \
+            double v_ = 0.0;                                                       \
+            for (int64_t j_ = 0; j_ < k; j_++)                                     \
+                v_ += (t)[j_] * G[j_ * dd + e_];                                   \
+            X[e_] = v_;                                                            \
+        }                                                                          \
+        if ((st = cpae__expm(X, d, E, fn)))                                        \
+            return st;                                                             \
+        cpae__gemm(false, false, d, h, d, 1.0, E, d, A0, h, 0.0, Rr, h);           \
+        double acc_ = 0.0;                                                         \
+        for (int64_t e_ = 0; e_ < len; e_++) {                                     \
+            Rr[e_] -= Ai[e_];                                                      \
+            acc_ += Rr[e_] * Rr[e_];                                               \
+        }                                                                          \
+        (out) = acc_;                                                              \
+    } while (0)
+    /* n_per^k <= n_grid; odd, so theta = 0 is on the grid (n_per = 1: only
+     * theta = 0, and Gauss-Newton does the rest). */
+    int64_t n_per = (int64_t)floor(pow((double)n_grid, 1.0 / (double)k) + 1e-9);
+    if (n_per % 2 == 0)
+        n_per--;
+    if (n_per < 1)
+        n_per = 1;
+    int64_t total = 1;
+    for (int64_t j = 0; j < k; j++)
+        total *= n_per;
+    double spacing = n_per > 1 ? 2.0 * theta_max / (double)(n_per - 1) : 0.0,
+           best = INFINITY;
+    for (int64_t j = 0; j < k; j++)
+        theta[j] = 0.0;
+    for (int64_t idx = 0; idx < total; idx++) {
+        double f, nrm = 0.0, nb = 0.0;
+        for (int64_t j = 0, r = idx; j < k; j++, r /= n_per)
+            cand[j] = n_per > 1 ? -theta_max + (double)(r % n_per) * spacing : 0.0;
+        F_MULTI(cand, f);
+        for (int64_t j = 0; j < k; j++) {
+            nrm += fabs(cand[j]);
+            nb += fabs(theta[j]);
+        }
+        if (f < best || (f == best && nrm < nb)) { /* ties: smallest |theta| */
+            best = f;
+            memcpy(theta, cand, (size_t)k * sizeof(double));
+        }
+    }
+    for (int it = 0; it < 200; it++) {
+        double f0;
+        F_MULTI(theta, f0);
+        memcpy(tr, Rr, (size_t)len * sizeof(double));
+        for (int64_t j = 0; j < k; j++) { /* Jacobian column j: L(X, G_j) A_0 */
+            double *Lj = E; /* E is free again until the next F_MULTI */
+            if ((st = cpae__expm_frechet(X, G + j * dd, d, NULL, Lj, fn)))
+                return st;
+            /* column-major len x k for dgels */
+            double *col = Jc + j * len;
+            double *tmp = Rr;
+            cpae__gemm(false, false, d, h, d, 1.0, Lj, d, A0, h, 0.0, tmp, h);
+            memcpy(col, tmp, (size_t)len * sizeof(double));
+        }
+        /* least squares J s = -r (minimum norm if k > d h) */
+        for (int64_t e = 0; e < len; e++)
+            rhs[e] = -tr[e];
+        lapack_int info = LAPACKE_dgels(LAPACK_COL_MAJOR, 'N', (lapack_int)len, (lapack_int)k,
+                                        1, Jc, (lapack_int)len, rhs, (lapack_int)ldb);
+        if (info != 0)
+            break; /* rank-deficient Jacobian: keep the best point so far */
+        double smax = 0.0;
+        for (int64_t j = 0; j < k; j++) {
+            step[j] = rhs[j];
+            smax = fmax(smax, fabs(rhs[j]));
+        }
+        if (!(smax > 1e-13 * (1.0 + theta_max)))
+            break;
+        double f1 = f0;
+        for (int half = 0; half < 30 && !(f1 < f0); half++) {
+            double *tt = cand;
+            for (int64_t j = 0; j < k; j++)
+                tt[j] = fmin(theta_max, fmax(-theta_max, theta[j] + step[j]));
+            F_MULTI(tt, f1);
+            if (f1 < f0)
+                memcpy(theta, tt, (size_t)k * sizeof(double));
+            else
+                for (int64_t j = 0; j < k; j++)
+                    step[j] *= 0.5;
+        }
+        /* no decrease, or one at rounding level: converged */
+        if (!(f1 < f0) || f0 - f1 <= 1e-15 * f0)
+            break;
+    }
+#undef F_MULTI
+    return st;
+}
+
+/* The exact form's general path (plain form; any k, any parametrisation;
+ * the skew k = 1 case has its own fast path): per sample theta_i (k = 1:
+ * cpae__theta_exact; k > 1: theta_exact_multi), X_i = sum_j theta_ij G_j,
+ * R_i = exp(X_i) A_0 - A_i, dA_i = -2R, dA_0 = 2 exp(X_i)^T R,
+ * dG_j = 2 theta_ij L(X_i^T, R A_0^T): one Pade expm and one Frechet
+ * derivative per sample. */
+static int32_t lie_exact_general(const struct cpae_lie *lie, const cpae__loss_cfg *cfg,
+                               int64_t m, int64_t d, int64_t h, const double *J, double *dJ,
+                               double *gG, double *total, const char *fn)
+{
+    const int64_t k = lie->k, dd = d * d, len = d * h;
+    const double *A0 = J + m * len;
+    double *dA0 = dJ ? dJ + m * len : NULL, c = 2.0 * cfg->v[CPAE_P_W_LIE_EXACT] / (double)m;
+    const int64_t sw = 2 * dd + (k + 2) * len + 2 * k + (len > k ? len : k);
+    int64_t nw = sw + 3 * dd + len + k;
+    double *w = malloc((size_t)nw * sizeof(double));
+    if (!w)
+        return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+    double *X = w + sw, *E = X + dd, *L = E + dd, *R = L + dd,
+           *theta = R + len;
+    int32_t st = CPAE_OK;
+    *total = 0.0;
+    for (int64_t i = 0; i < m && !st; i++) {
+        const double *Ai = J + i * len;
+        st = k == 1 ? cpae__theta_exact(lie->g, NULL, d, A0, Ai, h, cfg->theta_max,
+                                        (int64_t)cfg->v[CPAE_P_LIE_THETA_GRID], theta, NULL, fn)
+                    : theta_exact_multi(lie->g, k, d, A0, Ai, h, cfg->theta_max,
+                                        (int64_t)cfg->v[CPAE_P_LIE_THETA_GRID], w, theta, fn);
+        if (st)
+            break;
+        for (int64_t e = 0; e < dd; e++) {
+            double v = 0.0;
+            for (int64_t j = 0; j < k; j++)
+                v += theta[j] * lie->g[j * dd + e];
+            X[e] = v;
+        }
+        if ((st = cpae__expm(X, d, E, fn)))
+            break;
+        cpae__gemm(false, false, d, h, d, 1.0, E, d, A0, h, 0.0, R, h);
+        double rr = 0.0;
+        for (int64_t e = 0; e < len; e++) {
+            R[e] -= Ai[e];
+            rr += R[e] * R[e];
+        }
+        *total += rr;
+        if (!dJ)
+            continue;
+        for (int64_t e = 0; e < len; e++)
+            dJ[i * len + e] -= c * R[e];
+        cpae__gemm(true, false, d, h, d, c, E, d, R, h, 1.0, dA0, h); /* exp(X)^T R */
+        bool moved = false;
+        for (int64_t j = 0; j < k; j++)
+            moved |= theta[j] != 0.0;
+        if (!gG || !moved) /* theta = 0 contributes 0 theta_j L */
+            continue;
+        /* L(X^T, R A_0^T), shared by every generator, scaled by theta_j */
+        double *Xt = E, *RA = w; /* E and theta_exact_multi's scratch are free now */
+        for (int64_t r = 0; r < d; r++)
+            for (int64_t s2 = 0; s2 < d; s2++)
+                Xt[r * d + s2] = X[s2 * d + r];
+        cpae__gemm(false, true, d, d, h, 1.0, R, h, A0, h, 0.0, RA, d);
+        if ((st = cpae__expm_frechet(Xt, RA, d, NULL, L, fn)))
+            break;
+        for (int64_t j = 0; j < k; j++)
+            for (int64_t e = 0; e < dd; e++)
+                gG[j * dd + e] += c * theta[j] * L[e];
+    }
+    free(w);
+    return st;
+}
+
+/* The one rule of the tangent form: one skew-symmetric generator (the
+ * eigen path it runs on). Checked by the plan and by every evaluation. */
+static int32_t form_rule(const struct cpae_lie *lie, int32_t form, const char *fn)
+{
+    if (form != CPAE__FORM_TANGENT)
+        return CPAE_OK;
+    if (lie->k != 1)
+        return cpae__fail(CPAE_E_INVALID, fn, "the tangent-space exact form takes one "
+                          "generator (k = %lld)", (long long)lie->k);
+    if (lie->param != CPAE_LIE_SKEW)
+        return cpae__fail(CPAE_E_INVALID, fn, "the tangent-space exact form needs a "
+                          "skew-symmetric generator (CPAE_LIE_SKEW)");
+    return CPAE_OK;
+}
+
+/* r_i = min_theta ||exp(theta G) A_0 - A_i||^2 with A_0 the decoder map at
+ * the anchor's encoding (docs/math.md section 3, one generator). Gradients with
+ * R = exp(theta G) A_0 - A_i: dA_i = -2R, dA_0 = 2 exp(theta G)^T R,
+ * dG = 2 theta L(theta G^T, R A_0^T). */
+static int32_t evaluate(const cpae__term_args *args)
+{
+    const cpae_model *model = args->model;
+    const struct cpae_lie *lie = args->lie;
+    const cpae__loss_cfg *cfg = args->cfg;
+    const cpae__batch *b = args->batch;
+    const cpae__trace *tr = args->tr;
+    double *terms = args->terms, *grad = args->grad;
+    const char *fn = args->fn;
+    cpae_chain enc, dec;
+    (void)cpae__chain(model, CPAE_ENCODER, &enc, fn);
+    (void)cpae__chain(model, CPAE_DECODER, &dec, fn);
+    int64_t m = b->m, h = cpae__chain_in(&dec), d = cpae__chain_out(&dec), len = d * h;
+    const double *G = lie->g;
+    double *z0 = NULL, *qbuf = NULL, **q = NULL, *J = NULL, *dJ = NULL, *R = NULL, *E = NULL,
+           *L = NULL;
+    cpae__trace ta = {0};
+    cpae__tangent tg = {0};
+    cpae__skew_eig *sk = NULL;
+    int32_t st = CPAE_OK;
+    if (!b->x_anchor)
+        return cpae__fail(CPAE_E_INVALID, fn, "the exact Lie form needs an anchor sample");
+    bool skew = lie->param == CPAE_LIE_SKEW;
+    if ((st = form_rule(lie, (int32_t)cfg->v[CPAE_P_LIE_FORM], fn)))
+        return st;
+    if (!(z0 = malloc((size_t)h * sizeof(double))) ||
+        !(J = cpae__pool_alloc(tr->pool, (size_t)((m + 1) * len) * sizeof(double))) ||
+        !(dJ = cpae__pool_calloc(tr->pool, (size_t)((m + 1) * len) * sizeof(double))) ||
+        !(R = malloc((size_t)len * sizeof(double))) ||
+        !(E = malloc((size_t)len * sizeof(double)))) {
+        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        goto done;
+    }
+    /* The anchor joins the batch as sample m of one stacked tangent pass. */
+    if ((st = cpae__chain_forward(&enc, b->x_anchor, 1, z0, NULL, 0, fn)) ||
+        (st = cpae__trace_run(&dec, z0, 1, &ta, tr->pool, fn)))
+        goto done;
+    if (!(q = cpae__stack_states(&dec, tr->q + model->n_enc, m, ta.q, NULL, 1, &qbuf))) {
+        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        goto done;
+    }
+    if ((st = cpae__tangent_forward(&dec, (const double *const *)q, m + 1, &tg, J, tr->pool, fn)))
+        goto done;
+    if (lie->k > 1 || !skew) { /* plain form (form_rule) */
+        double tot = 0.0;
+        bool want_gk = grad && lie->param != CPAE_LIE_FIXED;
+        if ((st = lie_exact_general(lie, cfg, m, d, h, J, grad ? dJ : NULL,
+                                    want_gk ? grad + model->n_params : NULL, &tot, fn)))
+            goto done;
+        terms[CPAE__T_LIE_EXACT] = tot / (double)m;
+        if (grad)
+            st = cpae__tangent_backward(&dec, &tg, dJ, model->params, grad, NULL, fn);
+        goto done;
+    }
+    if ((st = cpae__skew_eig_create(G, d, &sk, fn)))
+        goto done;
+    const double *A0 = J + m * len;
+    double *dA0 = dJ + m * len, total = 0.0, c = 2.0 * cfg->v[CPAE_P_W_LIE_EXACT] / (double)m;
+    bool want_g = grad && lie->param != CPAE_LIE_FIXED;
+    if (want_g && !(L = malloc((size_t)(d * d) * sizeof(double)))) {
+        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        goto done;
+    }
+    {
+        /* Skew G, k = 1 (the rest went to lie_exact_general above).
+         * One factorisation of G serves every sample: the theta solves share
+         * the anchor's transform, and the generator gradient is one
+         * Daleckii-Krein sum, sum_i c theta_i L(-theta_i G, R_i A_0^T). */
+        double *th = malloc((size_t)(3 * m) * sizeof(double)), *Rall = NULL;
+        if (!th || !(Rall = malloc((size_t)(m * len) * sizeof(double)))) {
+            free(th);
+            st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+            goto done;
+        }
+        double *negt = th + m, *coef = th + 2 * m;
+        /* Tangent-space variant: min over theta and M of
+         * ||exp(theta G) A_0 M - A_i||^2. With Q_0 R_0 = A_0 (thin QR),
+         * M = R_0^{-1} Q_0^T exp(-theta G) A_i; by the envelope theorem the
+         * gradients are the plain ones with R M^T on the A_0 / G side. */
+        bool tangent = (int32_t)cfg->v[CPAE_P_LIE_FORM] == CPAE__FORM_TANGENT;
+        double *Q0 = NULL, *R0 = NULL, *tw = NULL;
+        if (tangent) {
+            Q0 = malloc((size_t)(len + h * h + h + len + h * h + len) * sizeof(double));
+            if (!Q0) {
+                free(th);
+                free(Rall);
+                st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+                goto done;
+            }
+            R0 = Q0 + len;
+            double *tau = R0 + h * h;
+            tw = tau + h; /* tw: len, then h x h, then len */
+            memcpy(Q0, A0, (size_t)len * sizeof(double));
+            lapack_int info = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)d, (lapack_int)h, Q0,
+                                             (lapack_int)h, tau);
+            for (int64_t a = 0; a < h && !info; a++)
+                for (int64_t b2 = 0; b2 < h; b2++)
+                    R0[a * h + b2] = b2 >= a ? Q0[a * h + b2] : 0.0;
+            if (!info)
+                info = LAPACKE_dorgqr(LAPACK_ROW_MAJOR, (lapack_int)d, (lapack_int)h,
+                                      (lapack_int)h, Q0, (lapack_int)h, tau);
+            if (info)
+                st = cpae__fail(CPAE_E_NUMERIC, fn, "QR of the anchor map failed (%d)",
+                                (int)info);
+            for (int64_t i = 0; i < m && !st; i++)
+                st = theta_tangent(sk, Q0, J + i * len, d, h, cfg->theta_max, (int64_t)cfg->v[CPAE_P_LIE_THETA_GRID],
+                                   tw, tw + len, th + i, fn);
+        } else
+            st = cpae__theta_exact_many(sk, d, A0, J, m, h, cfg->theta_max, (int64_t)cfg->v[CPAE_P_LIE_THETA_GRID],
+                                        th, NULL, fn);
+        for (int64_t i = 0; i < m && !st; i++) {
+            const double *Ai = J + i * len;
+            double *Rg = Rall + i * len, *Ri = R, rr = 0.0;
+            if ((st = cpae__skew_apply(sk, th[i], A0, h, Ri, fn)))
+                break;
+            if (tangent) {
+                double *w = tw, *Mh = tw + len;
+                if ((st = cpae__skew_apply(sk, -th[i], Ai, h, w, fn)))
+                    break;
+                cpae__gemm(true, false, h, h, d, 1.0, Q0, h, w, h, 0.0, Mh, h);
+                lapack_int info = LAPACKE_dtrtrs(LAPACK_ROW_MAJOR, 'U', 'N', 'N', (lapack_int)h,
+                                                 (lapack_int)h, R0, (lapack_int)h, Mh,
+                                                 (lapack_int)h);
+                if (info) {
+                    st = cpae__fail(CPAE_E_NUMERIC, fn, "the anchor map is rank deficient; "
+                                    "the tangent-space exact form needs full column rank");
+                    break;
+                }
+                /* R = (exp(theta G) A_0) M - A_i, and R M^T for the A_0 / G side */
+                memcpy(w, Ri, (size_t)len * sizeof(double));
+                cpae__gemm(false, false, d, h, h, 1.0, w, h, Mh, h, 0.0, Ri, h);
+            }
+            for (int64_t e = 0; e < len; e++) {
+                Ri[e] -= Ai[e];
+                rr += Ri[e] * Ri[e];
+            }
+            if (tangent)
+                cpae__gemm(false, true, d, h, h, 1.0, Ri, h, tw + len, h, 0.0, Rg, h);
+            else
+                memcpy(Rg, Ri, (size_t)len * sizeof(double));
+            total += rr;
+            negt[i] = -th[i];
+            coef[i] = c * th[i];
+            if (!grad)
+                continue;
+            if ((st = cpae__skew_apply(sk, -th[i], Rg, h, E, fn)))
+                break;
+            for (int64_t e = 0; e < len; e++) {
+                dJ[i * len + e] -= c * Ri[e];
+                dA0[e] += c * E[e];
+            }
+        }
+        free(Q0);
+        if (!st && want_g &&
+            !(st = cpae__skew_frechet_sum(sk, m, negt, coef, Rall, A0, h, L, fn))) {
+            double *gG = grad + model->n_params;
+            for (int64_t e = 0; e < d * d; e++)
+                gG[e] += L[e];
+        }
+        free(th);
+        free(Rall);
+    }
+    if (st)
+        goto done;
+    terms[CPAE__T_LIE_EXACT] = total / (double)m;
+    if (grad)
+        st = cpae__tangent_backward(&dec, &tg, dJ, model->params, grad, NULL, fn);
+done:
+    cpae__skew_eig_destroy(sk);
+    cpae__tangent_free(&tg);
+    cpae__trace_free(&ta);
+    free(z0);
+    free(q);
+    free(qbuf);
+    cpae__pool_free(tr->pool, J);
+    cpae__pool_free(tr->pool, dJ);
+    free(R);
+    free(E);
+    free(L);
+    return st;
+}
+
+/* What the exact form needs from the trainer: an anchor among the training
+ * samples, and for the tangent form one skew generator. */
+static int32_t check(const cpae__term_env *env, const char *fn)
+{
+    int32_t st = form_rule(env->lie, (int32_t)env->cfg->v[CPAE_P_LIE_FORM], fn);
+    if (st)
+        return st;
+    if (env->n_train < 1)
+        return cpae__fail(CPAE_E_SIZE, fn, "the exact Lie form needs training data for "
+                          "its anchor");
+    if (env->cfg->v[CPAE_P_LIE_ANCHOR] >= (double)env->n_train)
+        return cpae__fail(CPAE_E_INVALID, fn, "anchor index %.0f >= %lld samples",
+                          env->cfg->v[CPAE_P_LIE_ANCHOR], (long long)env->n_train);
+    return CPAE_OK;
+}
+
+static const cpae__param_info PARAMS[] = {
+    {CPAE_P_W_LIE_EXACT, 0, 1e9, 0, false},
+    {CPAE_P_LIE_THETA_MAX, 0, 1e9, 0, false},
+    {CPAE_P_LIE_THETA_GRID, 2, 1e6, 64, true},
+    {CPAE_P_LIE_REANCHOR, 0, 1, 0, true},
+    {CPAE_P_LIE_ANCHOR, 0, 9007199254740992.0, 0, true},
+};
+
+const cpae__term cpae__term_lie_exact = {
+    CPAE_TERM_LIE_EXACT, "lie_exact", CPAE_P_W_LIE_EXACT,
+    CPAE__NEEDS_GENERATOR | CPAE__NEEDS_DEC_TANGENTS, PARAMS,
+    (int32_t)(sizeof PARAMS / sizeof *PARAMS), check, evaluate,
+};

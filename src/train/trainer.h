@@ -1,0 +1,94 @@
+/* trainer.h -- the trainer handle and what its files share: the plan
+ * (trainer.c), the neighbour index (neighbours.c), the optimiser
+ * (optimiser.c), the fit loop (fit.c) and the gradient API
+ * (gradient_api.c). Internal; never installed. */
+#ifndef CPAE_TRAINER_H
+#define CPAE_TRAINER_H
+
+#include "core/pool.h"
+#include "lie/lie.h"
+#include "train/loss.h"
+
+struct cpae_trainer {
+    cpae_model *model;       /* borrowed */
+    struct cpae_lie *lie;    /* borrowed, may be NULL */
+    int32_t method;
+    cpae__loss_cfg cfg;      /* every key's value (cfg.v[key]) and the plan's
+                                theta range */
+    double *x, *xv;          /* training / validation data, n x d */
+    int64_t n, nv, d;
+    int64_t *nbr;            /* neighbour index: n x nbr_k nearest samples */
+    int64_t nbr_k;
+    bool planned;            /* the configuration passed the checks */
+    bool theta_valid;        /* cfg.theta_max is the range for this setup */
+    cpae_progress_fn cb;
+    void *cb_user;
+    cpae_rng rng;
+    double *opt_m, *opt_v;   /* optimiser state, one per trainable value */
+    int64_t opt_t;
+    int64_t fit_steps;       /* steps taken by the last fit */
+    int64_t fit_best_step;   /* step of the restored weights (-1: none) */
+    double fit_best_val;     /* their validation error (NaN: none) */
+    cpae__pool pool;         /* scratch blocks reused across steps */
+};
+
+/* A key's value. */
+static inline double cpae__tp(const cpae_trainer *t, int32_t key) { return t->cfg.v[key]; }
+
+/* Trainable generator values (none if absent or fixed), and all trainable
+ * values (weights, then trainable generators). */
+static inline int64_t cpae__trainer_n_gen(const cpae_trainer *t)
+{
+    return t->lie && t->lie->param != CPAE_LIE_FIXED ? t->lie->k * t->lie->d * t->lie->d : 0;
+}
+static inline int64_t cpae__trainer_n_train(const cpae_trainer *t)
+{
+    return t->model->n_params + cpae__trainer_n_gen(t);
+}
+
+/* Copy every trainable value into buf, or back from it (the divergence
+ * undo and early stopping share it). */
+void cpae__trainer_snapshot(const cpae_trainer *t, double *buf);
+void cpae__trainer_restore(cpae_trainer *t, const double *buf);
+
+/* The plan (FFTW's plan-then-execute): check the configuration against the
+ * data and generators, build the neighbour index when the data sampler is
+ * active, and find the exact form's theta range. Each piece runs once per
+ * set_data / set_param that affects it; steps only execute. */
+int32_t cpae__trainer_plan(cpae_trainer *t, const char *fn);
+/* Recompute the theta range from the current weights (a fit's start, a new
+ * anchor). */
+int32_t cpae__trainer_replan_theta(cpae_trainer *t, const char *fn);
+/* Is the data sampler of the local form active? */
+bool cpae__trainer_data_sampler(const cpae_trainer *t);
+
+/* Copy n x d finite floats to doubles (d must be the model's input). */
+int32_t cpae__trainer_copy_data(const float *x, int64_t n, int64_t d, int64_t want_d,
+                                double **out, const char *fn);
+
+/* Neighbour index (neighbours.c): the K nearest training samples of each
+ * query row (squared distance, GEMM blocks), skipping exact duplicates of
+ * the query; ties to the lower index. */
+int32_t cpae__nearest(const double *xt, int64_t n, const double *q, int64_t nq, int64_t d,
+                      int64_t K, int64_t *idx, const char *fn);
+/* The index of the training set with K neighbours, built once. */
+int32_t cpae__trainer_neighbours(cpae_trainer *t, int64_t K, const char *fn);
+
+/* Loss and gradient (all trainable values, skew-projected) of a batch. */
+int32_t cpae__trainer_batch_gradient(cpae_trainer *t, const cpae__batch *b, double *terms,
+                                     double *grad, const char *fn);
+/* One optimiser update with gradient grad (optimiser.c); weights and
+ * generators are restored if it produces a non-finite value. */
+int32_t cpae__trainer_update(cpae_trainer *t, const double *grad, const char *fn);
+/* Loss, gradient and update for one batch. */
+int32_t cpae__trainer_train_step(cpae_trainer *t, const cpae__batch *b, double *terms,
+                                 const char *fn);
+/* Finite and representable in the float API. */
+bool cpae__all_float(const double *v, int64_t n);
+
+/* A batch's own copies (freed by the caller after the step). */
+typedef struct cpae__batch_buf {
+    double *x, *nbr;
+} cpae__batch_buf;
+
+#endif /* CPAE_TRAINER_H */
