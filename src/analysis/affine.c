@@ -4,66 +4,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-int32_t cpae__chain_frozen(const cpae_chain *c, const double *point, cpae__visit_fn visit,
-                           void *ctx, double *a, double *b, double *y, const char *func)
-{
-    int64_t in = cpae__chain_in(c), w = cpae__chain_max_width(c);
-    /* M: gradients of the current activations (w x in); v: their offsets;
-     * act: activations; z: pre-activations; g: pre-activation gradients. */
-    size_t nm = (size_t)(w * in), nv = (size_t)w;
-    double *buf = malloc((2 * nm + 4 * nv) * sizeof(double));
-    if (!buf)
-        return cpae__fail(CPAE_E_NOMEM, func, "cannot allocate %zu doubles",
-                          2 * nm + 4 * nv);
-    double *M = buf, *g = M + nm, *v = g + nm, *vn = v + nv, *act = vn + nv, *z = act + nv;
-    memcpy(act, point, (size_t)in * sizeof(double));
-    int64_t bit = 0, prev = in;
-    int32_t st = CPAE_OK;
-    for (int64_t l = 0; l < c->n && !st; l++) {
-        const struct cpae_layer *L = &c->layers[l];
-        int64_t n = L->n_out;
-        /* z = W act + b, as in the batch forward (one GEMM row). */
-        memcpy(z, L->b, (size_t)n * sizeof(double));
-        cpae__gemm(false, true, 1, n, prev, 1.0, act, prev, L->w, prev, 1.0, z, n);
-        /* Frozen affine form: grad = W M, offset = W v + b (M = I, v = 0 at
-         * the chain input). */
-        if (l == 0) {
-            memcpy(g, L->w, (size_t)(n * in) * sizeof(double));
-            memcpy(vn, L->b, (size_t)n * sizeof(double));
-        } else {
-            cpae__gemm(false, false, n, in, prev, 1.0, L->w, prev, M, in, 0.0, g, in);
-            memcpy(vn, L->b, (size_t)n * sizeof(double));
-            cpae__gemm(false, true, 1, n, prev, 1.0, v, prev, L->w, prev, 1.0, vn, n);
-        }
-        bool bits = cpae__has_bits(L->act);
-        if (visit)
-            st = visit(ctx, L, bits ? bit : -1, z, g, in);
-        for (int64_t i = 0; i < n; i++) {
-            double q = cpae__state(L->act, L->alpha, z[i]);
-            act[i] = q * z[i];
-            v[i] = q * vn[i];
-            double *Mi = M + i * in;
-            const double *gi = g + i * in;
-            for (int64_t j = 0; j < in; j++)
-                Mi[j] = q * gi[j];
-        }
-        if (bits)
-            bit += n;
-        prev = n;
-    }
-    if (!st) {
-        int64_t out = cpae__chain_out(c);
-        if (a)
-            memcpy(a, M, (size_t)(out * in) * sizeof(double));
-        if (b)
-            memcpy(b, v, (size_t)out * sizeof(double));
-        if (y)
-            memcpy(y, act, (size_t)out * sizeof(double));
-    }
-    free(buf);
-    return st;
-}
-
 static int32_t affine_alloc(int32_t stack, int64_t n_out, int64_t n_in, uint64_t shape,
                             cpae_affine **out, const char *fn)
 {

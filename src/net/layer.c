@@ -84,36 +84,6 @@ int32_t cpae_layer_activation(const cpae_layer *layer, int32_t *activation,
     return CPAE_OK;
 }
 
-int32_t cpae__copy_in(double *dst, const float *src, int64_t len,
-                      int64_t want, const char *fn, const char *name)
-{
-    int32_t st = cpae__check_ptr(src, fn, name);
-    if (st)
-        return st;
-    if (len != want)
-        return cpae__fail(CPAE_E_SIZE, fn, "length of '%s' is %lld, expected %lld",
-                          name, (long long)len, (long long)want);
-    st = cpae__check_finite_f(src, len, fn, name);
-    if (st)
-        return st;
-    for (int64_t i = 0; i < len; i++)
-        dst[i] = src[i];
-    return CPAE_OK;
-}
-
-int32_t cpae__copy_out(float *dst, int64_t cap, const double *src,
-                       int64_t want, const char *fn, const char *name)
-{
-    int32_t st = cpae__check_ptr(dst, fn, name);
-    if (st)
-        return st;
-    st = cpae__check_cap(cap, want, fn, name);
-    if (st)
-        return st;
-    for (int64_t i = 0; i < want; i++)
-        dst[i] = (float)src[i];
-    return CPAE_OK;
-}
 
 int32_t cpae_layer_set_weights(cpae_layer *layer, const float *w, int64_t w_len)
 {

@@ -1,60 +1,11 @@
-/* model.c -- autoencoder handles: creation, parameters, batch forward. */
+/* model.c -- autoencoder handles: creation (He-uniform), layers and
+ * parameters, and encode / decode / reconstruct on the chain kernel. */
 #include "net/net.h"
 
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-
-/* Rows per GEMM block in batch forwards: bounds scratch memory and keeps
- * the BLAS row count well inside its integer width. */
-#define FORWARD_BLOCK 1024
-
-int32_t cpae__chain(const cpae_model *m, int32_t stack, cpae_chain *c,
-                    const char *func)
-{
-    switch (stack) {
-    case CPAE_ENCODER: c->layers = m->layers; c->n = m->n_enc; return CPAE_OK;
-    case CPAE_DECODER: c->layers = m->layers + m->n_enc; c->n = m->n_dec; return CPAE_OK;
-    case CPAE_AUTOENCODER: c->layers = m->layers; c->n = m->n_enc + m->n_dec; return CPAE_OK;
-    default:
-        return cpae__fail(CPAE_E_INVALID, func,
-                          "stack is %d; use CPAE_ENCODER, CPAE_DECODER or CPAE_AUTOENCODER",
-                          (int)stack);
-    }
-}
-
-int64_t cpae__chain_bits(const cpae_chain *c)
-{
-    int64_t bits = 0;
-    for (int64_t l = 0; l < c->n; l++)
-        if (cpae__has_bits(c->layers[l].act))
-            bits += c->layers[l].n_out;
-    return bits;
-}
-
-int64_t cpae__chain_max_width(const cpae_chain *c)
-{
-    int64_t w = c->layers[0].n_in;
-    for (int64_t l = 0; l < c->n; l++)
-        if (c->layers[l].n_out > w)
-            w = c->layers[l].n_out;
-    return w;
-}
-
-uint64_t cpae__chain_shape_hash(const cpae_chain *c)
-{
-    uint64_t h = 1469598103934665603ULL;
-#define MIX(v) (h = (h ^ (uint64_t)(v)) * 1099511628211ULL)
-    MIX(c->n);
-    for (int64_t l = 0; l < c->n; l++) {
-        MIX(c->layers[l].n_in);
-        MIX(c->layers[l].n_out);
-        MIX(c->layers[l].act);
-    }
-#undef MIX
-    return h;
-}
 
 int32_t cpae__model_alloc(const int64_t *n_in, const int64_t *n_out,
                           const int32_t *acts, const double *alphas,
@@ -461,88 +412,6 @@ int32_t cpae_model_get_user_data(const cpae_model *model, void **user_data)
         (st = cpae__check_ptr(user_data, fn, "user_data")))
         return st;
     *user_data = model->user_data;
-    return CPAE_OK;
-}
-
-/* ------------------------------------------------------------ forward */
-
-int32_t cpae__to_double(const float *x, int64_t n, double **out, const char *func,
-                        const char *name)
-{
-    int32_t st = cpae__check_finite_f(x, n, func, name);
-    if (st)
-        return st;
-    double *d = malloc((size_t)(n > 0 ? n : 1) * sizeof(double));
-    if (!d)
-        return cpae__fail(CPAE_E_NOMEM, func, "cannot allocate %lld doubles", (long long)n);
-    for (int64_t i = 0; i < n; i++)
-        d[i] = x[i];
-    *out = d;
-    return CPAE_OK;
-}
-
-int32_t cpae__check_points(const cpae_model *m, int32_t stack, const float *p,
-                           int64_t n, int64_t dim, cpae_chain *c, const char *func,
-                           const char *name)
-{
-    int32_t st;
-    if ((st = cpae__check_ptr(m, func, "model")) || (st = cpae__chain(m, stack, c, func)) ||
-        (st = cpae__check_ptr(p, func, name)))
-        return st;
-    if (n < 1)
-        return cpae__fail(CPAE_E_SIZE, func, "n is %lld; need at least one point",
-                          (long long)n);
-    if (dim != cpae__chain_in(c))
-        return cpae__fail(CPAE_E_SIZE, func, "dim is %lld, the stack takes %lld",
-                          (long long)dim, (long long)cpae__chain_in(c));
-    int64_t total;
-    if (!cpae__mul_ok(n, cpae__chain_max_width(c), &total) || total > (INT64_C(1) << 40))
-        return cpae__fail(CPAE_E_SIZE, func, "n = %lld points is too large", (long long)n);
-    return CPAE_OK;
-}
-
-int32_t cpae__chain_forward(const cpae_chain *c, const double *x, int64_t n, double *y,
-                            uint8_t *codes, int64_t code_bytes, const char *func)
-{
-    int64_t wmax = cpae__chain_max_width(c);
-    int64_t block = n < FORWARD_BLOCK ? n : FORWARD_BLOCK;
-    double *buf = malloc((size_t)(2 * block * wmax) * sizeof(double));
-    if (!buf)
-        return cpae__fail(CPAE_E_NOMEM, func, "cannot allocate forward scratch");
-    if (codes)
-        memset(codes, 0, (size_t)(n * code_bytes));
-    int64_t d_in = cpae__chain_in(c), d_out = cpae__chain_out(c);
-    for (int64_t r0 = 0; r0 < n; r0 += block) {
-        int64_t rows = n - r0 < block ? n - r0 : block;
-        const double *in = x + r0 * d_in;
-        double *cur = buf, *nxt = buf + block * wmax;
-        int64_t bit = 0;
-        for (int64_t l = 0; l < c->n; l++) {
-            const struct cpae_layer *L = &c->layers[l];
-            double *z = (l == c->n - 1) ? y + r0 * d_out : nxt;
-            for (int64_t r = 0; r < rows; r++)
-                memcpy(z + r * L->n_out, L->b, (size_t)L->n_out * sizeof(double));
-            cpae__gemm(false, true, rows, L->n_out, L->n_in, 1.0, in, L->n_in, L->w,
-                       L->n_in, 1.0, z, L->n_out);
-            if (cpae__has_bits(L->act)) {
-                if (codes)
-                    for (int64_t r = 0; r < rows; r++) {
-                        uint8_t *row = codes + (r0 + r) * code_bytes;
-                        const double *zr = z + r * L->n_out;
-                        for (int64_t u = 0; u < L->n_out; u++)
-                            if (zr[u] > 0.0)
-                                row[(bit + u) >> 3] |= (uint8_t)(1u << ((bit + u) & 7));
-                    }
-                bit += L->n_out;
-                cpae__activate(L->act, L->alpha, z, rows * L->n_out);
-            }
-            in = z;
-            double *t = cur;
-            cur = nxt;
-            nxt = t;
-        }
-    }
-    free(buf);
     return CPAE_OK;
 }
 

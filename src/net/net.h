@@ -86,6 +86,10 @@ int32_t cpae__model_alloc(const int64_t *n_in, const int64_t *n_out,
                           int64_t n_enc, int64_t n_dec, cpae_model **out,
                           const char *func);
 
+/* One layer's pre-activations over stacked rows: z = in W^T + b, with in
+ * rows x n_in and z rows x n_out (one GEMM). */
+void cpae__layer_pre(const struct cpae_layer *L, const double *in, int64_t rows, double *z);
+
 /* Forward pass of a chain on n points (n x in, double), writing the
  * outputs (n x out). If codes is non-NULL, also writes packed codes
  * (n x code_bytes). Scratch is allocated internally. */

@@ -32,9 +32,7 @@ int32_t cpae__trace_run(const cpae_chain *c, const double *x, int64_t m, cpae__t
         int64_t n = L->n_out;
         double *z = t->act[l] = p, *q = t->q[l] = p + m * n;
         p += 2 * m * n;
-        for (int64_t r = 0; r < m; r++)
-            memcpy(z + r * n, L->b, (size_t)n * sizeof(double));
-        cpae__gemm(false, true, m, n, L->n_in, 1.0, in, L->n_in, L->w, L->n_in, 1.0, z, n);
+        cpae__layer_pre(L, in, m, z);
         for (int64_t i = 0; i < m * n; i++) {
             q[i] = cpae__state(L->act, L->alpha, z[i]);
             z[i] *= q[i];

@@ -40,9 +40,7 @@ static int32_t facet_neighbours(const cpae_chain *dec, const cpae__loss_cfg *cfg
         /* Constraint gradients W T (n x m h) and values z = W a + b (m x n). */
         cpae__gemm(false, false, n, ld, L->n_in, 1.0, L->w, L->n_in, tg.T[l], ld, 0.0, G, ld);
         const double *a_prev = l == 0 ? z : act[l - 1];
-        for (int64_t i = 0; i < m; i++)
-            memcpy(Z + i * n, L->b, (size_t)n * sizeof(double));
-        cpae__gemm(false, true, m, n, L->n_in, 1.0, a_prev, L->n_in, L->w, L->n_in, 1.0, Z, n);
+        cpae__layer_pre(L, a_prev, m, Z);
         for (int64_t i = 0; i < m; i++)
             for (int64_t u = 0; u < n; u++) {
                 const double *g = G + u * ld + i * h;
