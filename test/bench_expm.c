@@ -3,7 +3,9 @@
  * cpae__skew_frechet_sum and cpae__theta_exact_many at d = 140 and 784,
  * h = 16, m = 64. A benchmark, not a test (moved out of the unit suite). */
 #define _POSIX_C_SOURCE 200809L
-#include "lie/expm.h"
+#include "lie/orbit.h"
+#include "lie/skew.h"
+#include "lie/theta.h"
 #include "net/net.h"
 
 #include <math.h>

@@ -1,10 +1,14 @@
 /* check_internal_expm.c -- matrix exponential, Frechet derivative, skew fast
- * path, theta solvers, orbits and the shift generator (src/expm.c). Linked
- * directly against the library objects: these functions are internal.
- * Measured errors are printed so they can be quoted. */
+ * path, theta solvers, orbits and the shift generator (src/lie/pade.c,
+ * skew.c, theta.c, orbit.c). Linked directly against the library objects:
+ * these functions are internal. Measured errors are printed so they can be
+ * quoted. */
 #include "testutil.h"
 
-#include "lie/expm.h"
+#include "lie/orbit.h"
+#include "lie/pade.h"
+#include "lie/skew.h"
+#include "lie/theta.h"
 #include "net/net.h"
 
 #include <time.h>

@@ -1,6 +1,9 @@
 /* lie.h -- the Lie wing's handle: generators G_1..G_k, their allocation
- * and normalisation (shared with the trainer). Knows nothing of networks.
- * Internal; never installed. */
+ * and normalisation (shared with the trainer), defined in generator.c.
+ * Knows nothing of networks. The numerical kernels are in pade.h (general
+ * exp and Frechet derivative), skew.h (skew-symmetric fast path), theta.h
+ * (theta solvers) and orbit.h (orbits, shift generator). Internal; never
+ * installed. */
 #ifndef CPAE_LIE_H
 #define CPAE_LIE_H
 
@@ -42,5 +45,9 @@ int32_t cpae__lie_alloc(int64_t d, int64_t k, int32_t param,
  * CPAE_E_INVALID (a zero generator, or one whose residual after
  * orthogonalisation is below CPAE__LIE_DEP_TOL), CPAE_E_NOMEM. */
 int32_t cpae__lie_normalize(struct cpae_lie *lie, const char *func);
+
+/* CPAE_E_INVALID unless 0 <= j < lie->k (a generator index of the public
+ * calls). */
+int32_t cpae__lie_check_j(const struct cpae_lie *lie, int64_t j, const char *func);
 
 #endif /* CPAE_LIE_H */

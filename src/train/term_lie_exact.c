@@ -13,7 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lie/expm.h"
+#include "lie/pade.h"
+#include "lie/skew.h"
+#include "lie/theta.h"
 
 /* Tangent-space exact form, skew G (exp(theta G) orthogonal):
  * f(theta) = ||(I - P_{exp(theta G) A_0}) A_i||^2

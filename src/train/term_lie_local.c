@@ -12,7 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lie/expm.h"
+#include "lie/theta.h"
 
 /* Do two samples have the same decoder code? (Equal codes: residual 0.) */
 static bool same_region(const cpae_chain *dec, double *const *qa, int64_t ia,

@@ -1,0 +1,77 @@
+/* theta.h -- the theta solvers of the Lie regularisers (docs/math.md
+ * section 3): given a generator G (or generators G_j) and an anchor block
+ * A0, the group parameter that best carries A0 to a target A,
+ *   local:  min_theta || Delta - sum_j theta_j G_j A0 ||^2  (linearised),
+ *   exact:  min_{|theta| <= theta_max} || exp(theta G) A0 - A ||^2.
+ * Every theta solver of the library lives behind this one API (theta.c),
+ * next to the grid and Gauss-Newton machinery they share; a new solver of
+ * the same family (another form of the objective, several generators at
+ * once) is added here with the same conventions: `func` for messages,
+ * theta/f outputs that may be NULL, outputs unchanged on failure. Knows
+ * nothing of networks. Internal: never installed.
+ *
+ * All matrices are double, row-major and dense. Failures are reported
+ * through cpae__fail(status, func, ...) with `func` naming the public entry
+ * point. */
+#ifndef CPAE_LIE_THETA_H
+#define CPAE_LIE_THETA_H
+
+#include "core/core.h"
+#include "lie/skew.h"
+
+#include <stdint.h>
+
+/* Local (first-order) form, docs/math.md section 3:
+ *   min_theta || Delta - sum_j theta_j GA[j] ||^2
+ * over vectors of length len (vec of d x h matrices). kG = 1 uses the closed
+ * form <Delta, GA>/||GA||^2 (theta = 0 when GA = 0); kG > 1 uses
+ * LAPACKE_dgelsd with rcond = max(len, kG) * DBL_EPSILON, i.e. the
+ * minimum-norm solution when the GA[j] are (numerically) dependent.
+ * theta receives kG values; resid (may be NULL) receives the residual squared
+ * norm, evaluated directly (no cancellation-prone formula). */
+int32_t cpae__theta_local(const double *Delta, const double *const *GA,
+                          int64_t kG, int64_t len, double *theta, double *resid,
+                          const char *func);
+
+/* Exact form, docs/math.md section 3: minimise f(theta) = ||exp(theta G) A0 - A||^2
+ * (A0, A n x h) over theta in [-theta_max, theta_max].
+ *
+ * A grid of n_grid >= 2 equally spaced points including both ends, then
+ * Gauss-Newton (the one-column least-squares step -<J, r>/<J, J>, Jacobian
+ * J = G exp(theta G) A0) with step halving; a step is accepted only if it
+ * lowers f and stays within one grid spacing of the grid minimiser (and in
+ * range). Grid ties go to the smallest |theta|.
+ *
+ * If skew != NULL, its factorisation of G is used and G may be NULL: after
+ * transforming A0 and A by U^* once (O(n^2 h)), each grid point costs O(n)
+ * and each refinement step O(n h). Otherwise the general path uses cpae__expm
+ * (grid by stepping exp(delta G) outwards from the grid point nearest 0,
+ * O(n^2 h) per point; refinement O(n^3) per step).
+ *
+ * theta, f (either may be NULL) receive the minimiser and f there.
+ * CPAE_E_MISMATCH (skew->n != n), CPAE_E_INVALID (theta_max not > 0, n_grid
+ * < 2), and the statuses of cpae__expm. */
+int32_t cpae__theta_exact(const double *G, const cpae__skew_eig *skew,
+                          int64_t n, const double *A0, const double *A,
+                          int64_t h, double theta_max, int64_t n_grid,
+                          double *theta, double *f, const char *func);
+
+/* cpae__theta_exact's skew path for m targets against one anchor: A holds m
+ * blocks A_i of n x h (contiguous); theta[i], f[i] (either array may be
+ * NULL) receive the minimiser of ||exp(theta G) A0 - A_i||^2 and f there.
+ * A0 is transformed by U^* once and the A_i once each (several per GEMM,
+ * side by side); the grid's cos/sin(theta_k omega) are tabulated once for
+ * all targets (when the n_grid x 2n table is at most 2^23 doubles). The grid
+ * and the Gauss-Newton refinement are the same code as cpae__theta_exact's,
+ * so the results are those of m calls of cpae__theta_exact(NULL, skew, ...)
+ * up to the rounding of the batched U^* product (bit-identical in the tests
+ * with OpenBLAS 0.3.21).
+ * CPAE_E_INVALID (skew NULL, theta_max not > 0, n_grid < 2), CPAE_E_NULL,
+ * CPAE_E_SIZE (m < 0), CPAE_E_MISMATCH (skew->n != n), CPAE_E_LIMIT,
+ * CPAE_E_NONFINITE, CPAE_E_NOMEM. m = 0 does nothing. */
+int32_t cpae__theta_exact_many(const cpae__skew_eig *skew, int64_t n,
+                               const double *A0, const double *A, int64_t m,
+                               int64_t h, double theta_max, int64_t n_grid,
+                               double *theta, double *f, const char *func);
+
+#endif /* CPAE_LIE_THETA_H */
