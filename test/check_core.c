@@ -1,5 +1,9 @@
 /* check_core.c -- models, region codes and per-region affine maps:
- * the poster's worked example and exactness of D(E(x)) = A x + B. */
+ * the poster's worked example and exactness of D(E(x)) = A x + B; and the
+ * core module's error cases (tcase "errors"): status strings, version and
+ * limits, the per-thread last-error message. */
+#include <pthread.h>
+
 #include "testutil.h"
 
 /* Build a model with random weights and (optionally) random biases. */
@@ -483,6 +487,389 @@ START_TEST(test_overflow_refused)
 }
 END_TEST
 
+/* ============================================================ errors
+ * Status strings, version, the last-error message. */
+
+START_TEST(test_status_strings)
+{
+    const char *seen[15];
+    for (int32_t c = 0; c <= 14; c++) {
+        const char *s = cpae_status_string(c);
+        ck_assert_ptr_nonnull(s);
+        ck_assert_msg(s[0] != '\0', "status %d has an empty string", (int)c);
+        ck_assert_msg(strcmp(s, "unknown status") != 0, "status %d is unknown", (int)c);
+        for (int32_t k = 0; k < c; k++)
+            ck_assert_msg(strcmp(s, seen[k]) != 0, "statuses %d and %d share '%s'", (int)k,
+                          (int)c, s);
+        seen[c] = s;
+    }
+    ck_assert_str_eq(cpae_status_string(999), "unknown status");
+    ck_assert_str_eq(cpae_status_string(INT32_MAX), "unknown status");
+    ck_assert_str_eq(cpae_status_string(-1), "unknown status");
+    ck_assert_str_eq(cpae_status_string(INT32_MIN), "unknown status");
+    /* Enum values are fixed forever. */
+    ck_assert_int_eq(CPAE_OK, 0);
+    ck_assert_int_eq(CPAE_E_NULL, 1);
+    ck_assert_int_eq(CPAE_E_INVALID, 2);
+    ck_assert_int_eq(CPAE_E_SIZE, 3);
+    ck_assert_int_eq(CPAE_E_BUFFER_TOO_SMALL, 4);
+    ck_assert_int_eq(CPAE_E_NONFINITE, 5);
+    ck_assert_int_eq(CPAE_E_NOMEM, 6);
+    ck_assert_int_eq(CPAE_E_IO, 7);
+    ck_assert_int_eq(CPAE_E_FORMAT, 8);
+    ck_assert_int_eq(CPAE_E_VERSION, 9);
+    ck_assert_int_eq(CPAE_E_NUMERIC, 10);
+    ck_assert_int_eq(CPAE_E_MISMATCH, 11);
+    ck_assert_int_eq(CPAE_E_LIMIT, 12);
+    ck_assert_int_eq(CPAE_E_CALLBACK, 13);
+    ck_assert_int_eq(CPAE_E_INTERNAL, 14);
+}
+END_TEST
+
+/* Codes appended after CPAE_E_INTERNAL (training): distinct, non-empty. */
+START_TEST(test_status_strings_appended)
+{
+    static const int32_t added[] = {CPAE_E_CANCELLED, CPAE_E_DIVERGED};
+    ck_assert_int_eq(CPAE_E_CANCELLED, 15);
+    ck_assert_int_eq(CPAE_E_DIVERGED, 16);
+    for (int i = 0; i < 2; i++) {
+        const char *s = cpae_status_string(added[i]);
+        ck_assert_ptr_nonnull(s);
+        ck_assert_msg(s[0] != '\0' && strcmp(s, "unknown status") != 0,
+                      "status %d has no text ('%s')", (int)added[i], s);
+        for (int32_t c = 0; c < added[i]; c++)
+            ck_assert_msg(strcmp(s, cpae_status_string(c)) != 0,
+                          "statuses %d and %d share '%s'", (int)c, (int)added[i], s);
+    }
+}
+END_TEST
+
+START_TEST(test_version_and_limits)
+{
+    ck_assert_uint_eq(cpae_version_number(), CPAE_VERSION_NUMBER);
+    ck_assert_uint_eq(CPAE_VERSION_NUMBER, (uint32_t)(CPAE_VERSION_MAJOR * 10000 +
+                                                      CPAE_VERSION_MINOR * 100 +
+                                                      CPAE_VERSION_PATCH));
+    ck_assert_ptr_nonnull(cpae_version_string());
+    ck_assert_str_eq(cpae_version_string(), CPAE_VERSION_STRING);
+    char v[32];
+    snprintf(v, sizeof v, "%d.%d.%d", CPAE_VERSION_MAJOR, CPAE_VERSION_MINOR,
+             CPAE_VERSION_PATCH);
+    ck_assert_str_eq(v, CPAE_VERSION_STRING);
+    const char *bi = cpae_build_info();
+    ck_assert_ptr_nonnull(bi);
+    ck_assert_msg(strstr(bi, CPAE_VERSION_STRING) != NULL, "build info '%s' lacks the version",
+                  bi);
+
+    ck_assert_int_eq(cpae_max_layers(), CPAE_MAX_LAYERS);
+    ck_assert_int_eq(cpae_max_width(), CPAE_MAX_WIDTH);
+    ck_assert_int_eq(cpae_max_params(), CPAE_MAX_PARAMS);
+    ck_assert(cpae_default_leaky_alpha() == CPAE_DEFAULT_LEAKY_ALPHA);
+}
+END_TEST
+
+/* A failure leaves a message naming the function; a success clears it. */
+START_TEST(test_last_error_basic)
+{
+    ck_assert_ptr_nonnull(cpae_last_error());
+    int64_t d = -5;
+    CK_ERR(cpae_layer_dims(NULL, &d, NULL), CPAE_E_NULL);
+    ck_assert_int_eq(d, -5);
+    ck_assert_msg(strstr(cpae_last_error(), "cpae_layer_dims") != NULL, "message: '%s'",
+                  cpae_last_error());
+    cpae_layer *l = NULL;
+    CK_OK(cpae_layer_create(2, 3, CPAE_ACT_RELU, 0.0, &l));
+    ck_assert_str_eq(cpae_last_error(), "");
+    CK_EXPECT(cpae_layer_set_weights(l, NULL, 6), CPAE_E_NULL);
+    CK_OK(cpae_layer_dims(l, &d, NULL));
+    ck_assert_str_eq(cpae_last_error(), "");
+    cpae_layer_destroy(l);
+}
+END_TEST
+
+
+/* A failure on this thread, to check that later successes clear it. */
+static void provoke_failure(void)
+{
+    int64_t d = 0;
+    (void)cpae_layer_dims(NULL, &d, NULL);
+    ck_assert(cpae_last_error()[0] != '\0');
+}
+
+/* Every status-returning function clears this thread's message when it
+ * succeeds. */
+#define CLEARS(call)                                                          \
+    do {                                                                      \
+        provoke_failure();                                                    \
+        CK_OK(call);                                                          \
+        ck_assert_msg(cpae_last_error()[0] == '\0', "%s succeeded but left '%s'", \
+                      #call, cpae_last_error());                              \
+    } while (0)
+
+START_TEST(test_last_error_cleared_by_success)
+{
+    cpae_model *m = tu_model_main(), *m2 = NULL;
+    cpae_layer *l = NULL, *l2 = NULL, *l3 = NULL;
+    cpae_code *c = NULL, *c2 = NULL;
+    cpae_affine *ae = NULL, *ae2 = NULL, *ee = NULL, *dd = NULL;
+    cpae_path *path = NULL;
+    float w[64], b[16], y[64];
+    double wd[64];
+    uint8_t bytes[64];
+    int64_t i64 = 0;
+    int32_t i32 = 0;
+    double dbl = 0;
+    uint64_t u64 = 0;
+    void *ud = NULL;
+
+    /* Layers */
+    CLEARS(cpae_layer_create(TU_D, 3, CPAE_ACT_LEAKY_RELU, 0.1, &l));
+    CLEARS(cpae_layer_dims(l, &i64, NULL));
+    CLEARS(cpae_layer_activation(l, &i32, &dbl));
+    u64 = 77;
+    tu_fill(w, 3 * TU_D, 1.0, &u64);
+    tu_fill(b, 3, 1.0, &u64);
+    CLEARS(cpae_layer_set_weights(l, w, 3 * TU_D));
+    CLEARS(cpae_layer_get_weights(l, w, 64));
+    CLEARS(cpae_layer_set_bias(l, b, 3));
+    CLEARS(cpae_layer_get_bias(l, b, 16));
+    CLEARS(cpae_layer_forward(l, TU_X0, 1, TU_D, y, 64));
+    /* Models */
+    CLEARS(cpae_layer_create(3, TU_D, CPAE_ACT_IDENTITY, 0.0, &l2));
+    {
+        const cpae_layer *enc[] = {l}, *dec[] = {l2};
+        CLEARS(cpae_model_from_layers(enc, 1, dec, 1, &m2));
+        cpae_model_destroy(m2);
+        m2 = NULL;
+    }
+    {
+        const int64_t ew[] = {TU_D, 3}, dw[] = {3, TU_D};
+        const int32_t ea[] = {CPAE_ACT_ABS}, da[] = {CPAE_ACT_IDENTITY};
+        CLEARS(cpae_model_create(ew, ea, NULL, 1, dw, da, NULL, 1, 5, &m2));
+        cpae_model_destroy(m2);
+        m2 = NULL;
+    }
+    CLEARS(cpae_model_create_mirrored(TU_W_MAIN, 3, CPAE_ACT_ABS, 3, &m2));
+    cpae_model_destroy(m2);
+    m2 = NULL;
+    CLEARS(cpae_model_clone(m, &m2));
+    CLEARS(cpae_model_dims(m, &i64, NULL));
+    CLEARS(cpae_model_n_layers(m, CPAE_AUTOENCODER, &i64));
+    CLEARS(cpae_model_layer_info(m, CPAE_DECODER, 1, &i64, NULL, &i32, &dbl));
+    CLEARS(cpae_model_get_layer_params(m, CPAE_ENCODER, 0, w, 64, b, 16));
+    CLEARS(cpae_model_set_layer_params(m2, CPAE_ENCODER, 0, w, 5 * TU_D, b, 5));
+    CLEARS(cpae_model_get_layer(m, CPAE_DECODER, 0, &l3));
+    CLEARS(cpae_model_n_params(m, &i64));
+    CLEARS(cpae_model_sizeof(m, &i64));
+    CLEARS(cpae_model_set_user_data(m2, &i64));
+    CLEARS(cpae_model_get_user_data(m2, &ud));
+    CLEARS(cpae_model_encode(m, TU_X0, 1, TU_D, y, 64));
+    CLEARS(cpae_model_decode(m, TU_Z0, 1, TU_H, y, 64));
+    CLEARS(cpae_model_reconstruct(m, TU_X0, 1, TU_D, y, 64));
+    /* Codes */
+    CLEARS(cpae_code_create(m, CPAE_AUTOENCODER, &c));
+    CLEARS(cpae_code_clone(c, &c2));
+    CLEARS(cpae_model_code(m, CPAE_AUTOENCODER, TU_X0, TU_D, c));
+    CLEARS(cpae_model_code_bytes(m, CPAE_AUTOENCODER, &i64));
+    CLEARS(cpae_model_codes(m, CPAE_ENCODER, TU_X0, 1, TU_D, bytes, 64));
+    CLEARS(cpae_model_count_regions(m, CPAE_DECODER, TU_Z0, 1, TU_H, &i64));
+    CLEARS(cpae_code_info(c, &i64, &i32));
+    CLEARS(cpae_code_bit(c, 9, &i32));
+    CLEARS(cpae_code_equal(c, c2, &i32));
+    CLEARS(cpae_code_hash(c, &u64));
+    CLEARS(cpae_code_hamming(c, c2, &i64));
+    CLEARS(cpae_code_popcount(c, &i64));
+    CLEARS(cpae_code_to_bytes(c, bytes, 64, &i64));
+    CLEARS(cpae_code_from_bytes(c2, bytes, i64));
+    /* Affine maps */
+    CLEARS(cpae_affine_create(m, CPAE_AUTOENCODER, &ae));
+    CLEARS(cpae_affine_create(m, CPAE_AUTOENCODER, &ae2));
+    CLEARS(cpae_affine_create(m, CPAE_ENCODER, &ee));
+    CLEARS(cpae_affine_create(m, CPAE_DECODER, &dd));
+    CLEARS(cpae_model_affine(m, CPAE_AUTOENCODER, TU_X0, TU_D, ae));
+    CLEARS(cpae_model_region_maps(m, TU_X0, TU_D, ee, dd, ae2));
+    CLEARS(cpae_affine_dims(ae, &i64, NULL));
+    CLEARS(cpae_affine_get_slope(ae, w, 64));
+    CLEARS(cpae_affine_get_offset(ae, b, 16));
+    CLEARS(cpae_affine_get_slope_f64(ae, wd, 64));
+    CLEARS(cpae_affine_get_offset_f64(ae, wd, 64));
+    CLEARS(cpae_affine_apply(ae, TU_X0, 1, TU_D, y, 64));
+    CLEARS(cpae_affine_compose(dd, ee, ae2));
+    /* Geometry */
+    CLEARS(cpae_model_boundary_distance(m, CPAE_ENCODER, TU_X0, TU_D, &dbl, &i64, y, 64));
+    CLEARS(cpae_model_boundary_distances(m, CPAE_AUTOENCODER, TU_X0, 1, TU_D, wd, 64));
+    CLEARS(cpae_model_segment(m, CPAE_AUTOENCODER, TU_X0, TU_X1, TU_D, 1000, &path));
+    CLEARS(cpae_path_n_regions(path, &i64));
+    CLEARS(cpae_path_params(path, wd, 64));
+    CLEARS(cpae_path_code(path, 0, c));
+    CLEARS(cpae_path_codes(path, bytes, 64));
+    CLEARS(cpae_model_count_regions_in_ball(m, CPAE_ENCODER, TU_X0, TU_D, 0.5, 8, 1, &i64));
+
+    cpae_path_destroy(path);
+    cpae_affine_destroy(ae);
+    cpae_affine_destroy(ae2);
+    cpae_affine_destroy(ee);
+    cpae_affine_destroy(dd);
+    cpae_code_destroy(c);
+    cpae_code_destroy(c2);
+    cpae_layer_destroy(l);
+    cpae_layer_destroy(l2);
+    cpae_layer_destroy(l3);
+    cpae_model_destroy(m2);
+    cpae_model_destroy(m);
+}
+END_TEST
+
+START_TEST(test_last_error_copy)
+{
+    char buf[600];
+    int64_t needed = -1;
+
+    /* No message (a success just cleared it). */
+    int64_t d;
+    cpae_layer *l = NULL;
+    CK_OK(cpae_layer_create(2, 2, CPAE_ACT_RELU, 0.0, &l));
+    CK_OK(cpae_layer_dims(l, &d, NULL));
+    ck_assert_int_eq(cpae_last_error_copy(NULL, 0, &needed), CPAE_OK);
+    ck_assert_int_eq(needed, 1);
+    memset(buf, 'x', sizeof buf);
+    ck_assert_int_eq(cpae_last_error_copy(buf, 1, &needed), CPAE_OK);
+    ck_assert_int_eq(buf[0], '\0');
+    ck_assert_int_eq(needed, 1);
+
+    /* A message. */
+    CK_ERR(cpae_layer_get_bias(l, NULL, 2), CPAE_E_NULL);
+    const size_t len = strlen(cpae_last_error());
+    ck_assert_uint_gt(len, 4);
+    char saved[600];
+    snprintf(saved, sizeof saved, "%s", cpae_last_error());
+
+    /* Large buffer: full copy. */
+    needed = -1;
+    memset(buf, 'x', sizeof buf);
+    ck_assert_int_eq(cpae_last_error_copy(buf, (int64_t)sizeof buf, &needed), CPAE_OK);
+    ck_assert_str_eq(buf, saved);
+    ck_assert_int_eq(needed, (int64_t)len + 1);
+    /* needed may be NULL. */
+    ck_assert_int_eq(cpae_last_error_copy(buf, (int64_t)sizeof buf, NULL), CPAE_OK);
+    ck_assert_str_eq(buf, saved);
+    /* Exactly strlen + 1 fits. */
+    memset(buf, 'x', sizeof buf);
+    ck_assert_int_eq(cpae_last_error_copy(buf, (int64_t)len + 1, &needed), CPAE_OK);
+    ck_assert_str_eq(buf, saved);
+
+    /* strlen bytes: truncated by one, NUL-terminated. */
+    memset(buf, 'x', sizeof buf);
+    needed = -1;
+    ck_assert_int_eq(cpae_last_error_copy(buf, (int64_t)len, &needed),
+                     CPAE_E_BUFFER_TOO_SMALL);
+    ck_assert_int_eq(needed, (int64_t)len + 1);
+    ck_assert_int_eq(buf[len - 1], '\0');
+    ck_assert_int_eq(strncmp(buf, saved, len - 1), 0);
+    ck_assert_int_eq(buf[len], 'x'); /* nothing written past cap */
+
+    /* Small buffer. */
+    memset(buf, 'x', sizeof buf);
+    needed = -1;
+    ck_assert_int_eq(cpae_last_error_copy(buf, 5, &needed), CPAE_E_BUFFER_TOO_SMALL);
+    ck_assert_int_eq(needed, (int64_t)len + 1);
+    ck_assert_uint_eq(strlen(buf), 4);
+    ck_assert_int_eq(strncmp(buf, saved, 4), 0);
+    ck_assert_int_eq(buf[5], 'x');
+
+    /* cap 1: just the terminator. */
+    memset(buf, 'x', sizeof buf);
+    ck_assert_int_eq(cpae_last_error_copy(buf, 1, &needed), CPAE_E_BUFFER_TOO_SMALL);
+    ck_assert_int_eq(buf[0], '\0');
+    ck_assert_int_eq(buf[1], 'x');
+
+    /* cap 0: nothing written (buf may be NULL), message does not fit. */
+    needed = -1;
+    memset(buf, 'x', sizeof buf);
+    ck_assert_int_eq(cpae_last_error_copy(buf, 0, &needed), CPAE_E_BUFFER_TOO_SMALL);
+    ck_assert_int_eq(buf[0], 'x');
+    ck_assert_int_eq(needed, (int64_t)len + 1);
+    ck_assert_int_eq(cpae_last_error_copy(NULL, 0, NULL), CPAE_E_BUFFER_TOO_SMALL);
+
+    /* buf NULL with cap > 0. */
+    ck_assert_int_eq(cpae_last_error_copy(NULL, 16, &needed), CPAE_E_NULL);
+    /* Negative capacity: a negative size (CONVENTIONS: CPAE_E_SIZE). */
+    ck_assert_int_eq(cpae_last_error_copy(buf, -1, &needed), CPAE_E_SIZE);
+
+    /* Copying reads the message and does not consume it. */
+    ck_assert_str_eq(cpae_last_error(), saved);
+    memset(buf, 'x', sizeof buf);
+    ck_assert_int_eq(cpae_last_error_copy(buf, (int64_t)sizeof buf, &needed), CPAE_OK);
+    ck_assert_str_eq(buf, saved);
+    cpae_layer_destroy(l);
+}
+END_TEST
+
+typedef struct thr_ctx {
+    pthread_barrier_t *bar;
+    int empty_at_start;
+    int32_t status;
+    char msg_after_fail[600];
+    char msg_after_main[600];
+} thr_ctx;
+
+static void *thr_main(void *arg)
+{
+    thr_ctx *t = arg;
+    t->empty_at_start = cpae_last_error()[0] == '\0';
+    t->status = cpae_layer_set_bias(NULL, NULL, 0);
+    snprintf(t->msg_after_fail, sizeof t->msg_after_fail, "%s", cpae_last_error());
+    pthread_barrier_wait(t->bar); /* 1: the thread has failed */
+    pthread_barrier_wait(t->bar); /* 2: main has succeeded and failed again */
+    snprintf(t->msg_after_main, sizeof t->msg_after_main, "%s", cpae_last_error());
+    return NULL;
+}
+
+START_TEST(test_last_error_thread_local)
+{
+    int32_t bit = 0;
+    CK_ERR(cpae_code_bit(NULL, 0, &bit), CPAE_E_NULL);
+    char saved[600];
+    snprintf(saved, sizeof saved, "%s", cpae_last_error());
+    ck_assert_ptr_nonnull(strstr(saved, "cpae_code_bit"));
+
+    pthread_barrier_t bar;
+    ck_assert_int_eq(pthread_barrier_init(&bar, NULL, 2), 0);
+    thr_ctx t;
+    memset(&t, 0, sizeof t);
+    t.bar = &bar;
+    pthread_t th;
+    ck_assert_int_eq(pthread_create(&th, NULL, thr_main, &t), 0);
+    pthread_barrier_wait(&bar); /* 1 */
+    /* The other thread's failure did not touch this thread's message. */
+    int main_intact = strcmp(cpae_last_error(), saved) == 0;
+    /* A success and a different failure here must not touch the thread's. */
+    int64_t d;
+    cpae_layer *l = NULL;
+    int32_t st_create = cpae_layer_create(1, 1, CPAE_ACT_RELU, 0.0, &l);
+    int32_t st_dims = cpae_layer_dims(l, &d, NULL);
+    int main_cleared = cpae_last_error()[0] == '\0';
+    int32_t st_fail = cpae_code_popcount(NULL, &d);
+    pthread_barrier_wait(&bar); /* 2 */
+    ck_assert_int_eq(pthread_join(th, NULL), 0);
+    pthread_barrier_destroy(&bar);
+    cpae_layer_destroy(l);
+
+    ck_assert_msg(main_intact, "another thread's failure changed this thread's message to '%s'",
+                  cpae_last_error());
+    ck_assert_int_eq(st_create, CPAE_OK);
+    ck_assert_int_eq(st_dims, CPAE_OK);
+    ck_assert(main_cleared);
+    ck_assert_int_eq(st_fail, CPAE_E_NULL);
+    ck_assert_ptr_nonnull(strstr(cpae_last_error(), "cpae_code_popcount"));
+
+    ck_assert_msg(t.empty_at_start, "a new thread does not start with an empty message");
+    ck_assert_int_eq(t.status, CPAE_E_NULL);
+    ck_assert_ptr_nonnull(strstr(t.msg_after_fail, "cpae_layer_set_bias"));
+    ck_assert_str_eq(t.msg_after_main, t.msg_after_fail);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("core");
@@ -496,6 +883,16 @@ static Suite *suite(void)
     tcase_add_test(tc, test_layers_and_clone);
     tcase_add_test(tc, test_general_stacks);
     tcase_add_test(tc, test_overflow_refused);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("errors");
+    tcase_add_test(tc, test_status_strings);
+    tcase_add_test(tc, test_status_strings_appended);
+    tcase_add_test(tc, test_version_and_limits);
+    tcase_add_test(tc, test_last_error_basic);
+    tcase_add_test(tc, test_last_error_cleared_by_success);
+    tcase_add_test(tc, test_last_error_copy);
+    tcase_add_test(tc, test_last_error_thread_local);
     suite_add_tcase(s, tc);
     return s;
 }

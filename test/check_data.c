@@ -1501,13 +1501,6 @@ static Suite *suite(void)
     tcase_add_test(tc, test_crlf_and_trailing_blank_lines);
     tcase_add_test(tc, test_csv);
     tcase_add_test(tc, test_long_rows);
-    tcase_add_test(tc, test_not_a_number);
-    tcase_add_test(tc, test_ragged);
-    tcase_add_test(tc, test_nan_inf);
-    tcase_add_test(tc, test_empty_and_blank);
-    tcase_add_test(tc, test_io_errors);
-    tcase_add_test(tc, test_truncated_gzip);
-    tcase_add_test(tc, test_load_limits);
     tcase_add_test(tc, test_auto_names);
     suite_add_tcase(s, tc);
 
@@ -1515,20 +1508,16 @@ static Suite *suite(void)
     tcase_add_checked_fixture(tc, setup_tmp, teardown_tmp);
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_idx_small);
-    tcase_add_test(tc, test_idx_bad);
-    tcase_add_test(tc, test_idx_absurd_sizes);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("sets");
     tcase_add_checked_fixture(tc, setup_tmp, teardown_tmp);
     tcase_set_timeout(tc, 120);
-    tcase_add_test(tc, test_arguments);
     tcase_add_test(tc, test_split);
     tcase_add_test(tc, test_feature_z_uses_training_statistics);
     tcase_add_test(tc, test_wrap_apply_never_writes_caller);
     tcase_add_test(tc, test_series_z);
     tcase_add_test(tc, test_minmax_and_constant_features);
-    tcase_add_test(tc, test_apply_owned_and_overflow);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("real");
@@ -1537,6 +1526,22 @@ static Suite *suite(void)
     tcase_add_test(tc, test_real_wine_synthetic);
     tcase_add_test(tc, test_real_pipeline);
     tcase_add_test(tc, test_real_mnist);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("errors");
+    tcase_add_checked_fixture(tc, setup_tmp, teardown_tmp);
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_not_a_number);
+    tcase_add_test(tc, test_ragged);
+    tcase_add_test(tc, test_nan_inf);
+    tcase_add_test(tc, test_empty_and_blank);
+    tcase_add_test(tc, test_io_errors);
+    tcase_add_test(tc, test_truncated_gzip);
+    tcase_add_test(tc, test_load_limits);
+    tcase_add_test(tc, test_idx_bad);
+    tcase_add_test(tc, test_idx_absurd_sizes);
+    tcase_add_test(tc, test_arguments);
+    tcase_add_test(tc, test_apply_owned_and_overflow);
     suite_add_tcase(s, tc);
     return s;
 }

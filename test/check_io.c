@@ -897,8 +897,16 @@ static Suite *io_suite(void)
     tcase_add_test(tc, test_roundtrip_file);
     tcase_add_test(tc, test_layout);
     tcase_add_test(tc, test_save_size_matches);
-    tcase_add_test(tc, test_buffer_too_small);
     tcase_add_test(tc, test_callback_chunks);
+    tcase_add_test(tc, test_save_atomic_replace);
+    tcase_add_test(tc, test_save_relative_path);
+    tcase_add_test(tc, test_load_into_existing_handle);
+    tcase_add_test(tc, test_stale_temporaries);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("errors");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_buffer_too_small);
     tcase_add_test(tc, test_callback_abort);
     tcase_add_test(tc, test_truncation_every_offset);
     tcase_add_test(tc, test_bit_flips);
@@ -912,12 +920,8 @@ static Suite *io_suite(void)
     tcase_add_test(tc, test_messages);
     tcase_add_test(tc, test_load_bad_files);
     tcase_add_test(tc, test_save_missing_dir);
-    tcase_add_test(tc, test_save_atomic_replace);
-    tcase_add_test(tc, test_save_relative_path);
     tcase_add_test(tc, test_save_failure_cleanup);
-    tcase_add_test(tc, test_load_into_existing_handle);
     tcase_add_test(tc, test_out_of_float_range);
-    tcase_add_test(tc, test_stale_temporaries);
     suite_add_tcase(s, tc);
     return s;
 }

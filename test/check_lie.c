@@ -781,13 +781,17 @@ static Suite *suite(void)
     tcase_add_test(tc, test_create_info_get);
     tcase_add_test(tc, test_determinism_and_clone);
     tcase_add_test(tc, test_set_normalises);
-    tcase_add_test(tc, test_set_refusals_leave_unchanged);
     tcase_add_test(tc, test_expm_so2);
     tcase_add_test(tc, test_expm_inverse);
     tcase_add_test(tc, test_orbit_so2);
     tcase_add_test(tc, test_shift_generator);
     tcase_add_test(tc, test_cosine_basic);
     tcase_add_test(tc, test_cosine_restricted);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("errors");
+    tcase_set_timeout(tc, 120);
+    tcase_add_test(tc, test_set_refusals_leave_unchanged);
     tcase_add_test(tc, test_errors_create);
     tcase_add_test(tc, test_errors_expm_orbit);
     tcase_add_test(tc, test_errors_cosine);

@@ -277,6 +277,10 @@ static Suite *suite(void)
     tcase_add_test(tc, pca_matches_svd);
     tcase_add_test(tc, pca_full_rank_interpolates_and_mean_predictor);
     tcase_add_test(tc, init_pca_reproduces_pca);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("errors");
+    tcase_set_timeout(tc, 60);
     tcase_add_test(tc, pca_errors);
     suite_add_tcase(s, tc);
     return s;

@@ -428,6 +428,10 @@ static Suite *suite(void)
     tcase_add_test(tc, selection_deterministic_and_lowest);
     tcase_add_test(tc, refit_equals_manual_run);
     tcase_add_test(tc, test_split_untouched);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("errors");
+    tcase_set_timeout(tc, 300);
     tcase_add_test(tc, selection_errors);
     suite_add_tcase(s, tc);
     return s;

@@ -351,8 +351,12 @@ int main(void)
     tcase_add_test(tc, test_report_lie_closed_form);
     tcase_add_test(tc, test_orbit_regions);
     tcase_add_test(tc, test_ball_profile);
-    tcase_add_test(tc, test_report_errors);
     tcase_add_loop_test(tc, test_segment_counts, 0, 6);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("errors");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_report_errors);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

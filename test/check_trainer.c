@@ -467,10 +467,14 @@ static Suite *suite(void)
     tcase_add_loop_test(tc, test_methods_learn, 0, 6);
     tcase_add_loop_test(tc, test_determinism, 0, 6);
     tcase_add_test(tc, test_cancel);
-    tcase_add_test(tc, test_bad_data_and_divergence);
     tcase_add_test(tc, test_early_stopping);
     tcase_add_test(tc, test_gradient_api);
     tcase_add_test(tc, test_exact_two_generators);
+    suite_add_tcase(s, tc);
+
+    tc = tcase_create("errors");
+    tcase_set_timeout(tc, 600);
+    tcase_add_test(tc, test_bad_data_and_divergence);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -1,6 +1,9 @@
 #!/bin/sh
 # run.sh -- run each Check test program, then the Python FFI smoke test, and
-# print one closing line "N passed, N failed" (N counts Check tests).
+# print one closing line "N passed, N failed" (N counts Check tests). After
+# each program one line lists its suite (one suite per module):
+#   suite core: 32 checks, 0 failures
+# (failures counts Check's failures and errors).
 # Usage: run.sh TEST_BINARY...   (PYTHON=..., NO_PYTHON=1 to skip the FFI test)
 set -u
 passed=0 failed=0 progs_failed=""
@@ -9,13 +12,18 @@ for t in "$@"; do
     printf '%s\n' "$out"
     # Check's summary: "100%: Checks: 12, Failures: 0, Errors: 0"
     line=$(printf '%s\n' "$out" | grep -E '^[0-9]+%: Checks: ' | tail -n 1)
+    # Suite name from Check's "Running suite(s): NAME", else the program's.
+    suite=$(printf '%s\n' "$out" | sed -n 's/^Running suite(s): *//p' | head -n 1)
+    [ -n "$suite" ] || suite=$(basename "$t" | sed 's/^check_//')
     if [ -n "$line" ]; then
         n=$(echo "$line" | sed -E 's/.*Checks: ([0-9]+).*/\1/')
         f=$(echo "$line" | sed -E 's/.*Failures: ([0-9]+).*/\1/')
         e=$(echo "$line" | sed -E 's/.*Errors: ([0-9]+).*/\1/')
         passed=$((passed + n - f - e)); failed=$((failed + f + e))
+        echo "suite $suite: $n checks, $((f + e)) failures"
     else
         failed=$((failed + 1))
+        echo "suite $suite: no Check summary (exit status $rc)"
     fi
     [ $rc -eq 0 ] || progs_failed="$progs_failed $t"
 done
