@@ -3,7 +3,8 @@
  * A0, the group parameter that best carries A0 to a target A,
  *   local:  min_theta || Delta - sum_j theta_j G_j A0 ||^2  (linearised),
  *   exact:  min_{|theta| <= theta_max} || exp(theta G) A0 - A ||^2.
- * Every theta solver of the library lives behind this one API (theta.c),
+ * Every theta solver of the library lives behind this one API (theta.c;
+ * the tangent form and several generators in theta_forms.c),
  * next to the grid and Gauss-Newton machinery they share; a new solver of
  * the same family (another form of the objective, several generators at
  * once) is added here with the same conventions: `func` for messages,
@@ -73,5 +74,24 @@ int32_t cpae__theta_exact_many(const cpae__skew_eig *skew, int64_t n,
                                const double *A0, const double *A, int64_t m,
                                int64_t h, double theta_max, int64_t n_grid,
                                double *theta, double *f, const char *func);
+
+/* Tangent form of the exact objective for a skew G (theta_forms.c):
+ *   f(theta) = ||A_i||^2 - ||Q0^T exp(-theta G) A_i||^2,
+ * Q0 (d x h) an orthonormal basis of the anchor block. Grid of n_grid
+ * points over [-theta_max, theta_max], then golden-section search in the
+ * grid cell around the best point (the envelope-theorem gradients need the
+ * minimiser, not a grid point). w (d h) and W (h h): scratch. */
+int32_t cpae__theta_tangent(const cpae__skew_eig *sk, const double *Q0, const double *Ai,
+                            int64_t d, int64_t h, double theta_max, int64_t n_grid,
+                            double *w, double *W, double *theta, const char *fn);
+
+/* Several generators (k > 1), theta_forms.c: minimise
+ * ||exp(sum_j theta_j G_j) A0 - Ai||^2 over the box [-theta_max, theta_max]^k
+ * (grid of n_per^k <= n_grid points, odd n_per so theta = 0 is on it, then
+ * Gauss-Newton with dgels steps, halved until f decreases). theta receives
+ * k values. w: scratch of 2 d^2 + (k + 2) d h + 2 k + max(d h, k) doubles. */
+int32_t cpae__theta_exact_multi(const double *G, int64_t k, int64_t d, const double *A0,
+                                const double *Ai, int64_t h, double theta_max,
+                                int64_t n_grid, double *w, double *theta, const char *fn);
 
 #endif /* CPAE_LIE_THETA_H */
