@@ -93,10 +93,10 @@ static int32_t check_limit(int64_t max_bytes, const char *fn)
     return CPAE_OK;
 }
 
-int32_t cpae_dataset_load_limit(const char *path, int32_t format, int64_t max_bytes,
-                                cpae_dataset **out)
+/* The loaders' one body; fn names the public entry point in messages. */
+static int32_t load_path(const char *path, int32_t format, int64_t max_bytes,
+                         cpae_dataset **out, const char *fn)
 {
-    static const char fn[] = "cpae_dataset_load";
     cpae__clear_error();
     int32_t st;
     if ((st = cpae__check_ptr(path, fn, "path")) || (st = cpae__check_ptr(out, fn, "out")) ||
@@ -111,15 +111,20 @@ int32_t cpae_dataset_load_limit(const char *path, int32_t format, int64_t max_by
     return cpae__data_load_text(path, format, max_bytes, out, fn);
 }
 
-int32_t cpae_dataset_load(const char *path, int32_t format, cpae_dataset **out)
+int32_t cpae_dataset_load_limit(const char *path, int32_t format, int64_t max_bytes,
+                                cpae_dataset **out)
 {
-    return cpae_dataset_load_limit(path, format, CPAE_DATASET_DEFAULT_LIMIT, out);
+    return load_path(path, format, max_bytes, out, "cpae_dataset_load_limit");
 }
 
-int32_t cpae_dataset_load_idx_limit(const char *images_path, const char *labels_path,
-                                    int64_t max_bytes, cpae_dataset **out)
+int32_t cpae_dataset_load(const char *path, int32_t format, cpae_dataset **out)
 {
-    static const char fn[] = "cpae_dataset_load_idx";
+    return load_path(path, format, CPAE_DATASET_DEFAULT_LIMIT, out, "cpae_dataset_load");
+}
+
+static int32_t load_idx_paths(const char *images_path, const char *labels_path,
+                              int64_t max_bytes, cpae_dataset **out, const char *fn)
+{
     cpae__clear_error();
     int32_t st;
     if ((st = cpae__check_ptr(images_path, fn, "images_path")) ||
@@ -128,11 +133,18 @@ int32_t cpae_dataset_load_idx_limit(const char *images_path, const char *labels_
     return cpae__data_load_idx(images_path, labels_path, max_bytes, out, fn);
 }
 
+int32_t cpae_dataset_load_idx_limit(const char *images_path, const char *labels_path,
+                                    int64_t max_bytes, cpae_dataset **out)
+{
+    return load_idx_paths(images_path, labels_path, max_bytes, out,
+                          "cpae_dataset_load_idx_limit");
+}
+
 int32_t cpae_dataset_load_idx(const char *images_path, const char *labels_path,
                               cpae_dataset **out)
 {
-    return cpae_dataset_load_idx_limit(images_path, labels_path, CPAE_DATASET_DEFAULT_LIMIT,
-                                       out);
+    return load_idx_paths(images_path, labels_path, CPAE_DATASET_DEFAULT_LIMIT, out,
+                          "cpae_dataset_load_idx");
 }
 
 /* -------------------------------------------------------- data set access */
