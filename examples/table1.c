@@ -262,7 +262,10 @@ static int load_train(const char *path, const options *o, result *r, source *src
             return -1;
         }
     }
-    cpae_dataset_info(*train, &r->n_train, &r->d, NULL);
+    if ((st = cpae_dataset_info(*train, &r->n_train, &r->d, NULL))) {
+        report_fail(path, st);
+        return -1;
+    }
     if (o->max_train > 0 && r->n_train > o->max_train)
         r->n_train = o->max_train;
     return 0;
@@ -276,11 +279,12 @@ static int load_test(const source *src, const options *o, result *r, cpae_datase
                           : cpae_dataset_load(src->test_path, CPAE_FORMAT_UCR, test);
     if (!st && src->norm)
         st = cpae_normalizer_apply(src->norm, *test);
+    if (!st)
+        st = cpae_dataset_info(*test, &r->n_test, NULL, NULL);
     if (st) {
         report_fail(src->test_path, st);
         return -1;
     }
-    cpae_dataset_info(*test, &r->n_test, NULL, NULL);
     if (o->max_test > 0 && r->n_test > o->max_test)
         r->n_test = o->max_test;
     return 0;
@@ -715,13 +719,12 @@ static int run_set(const char *path, const options *o, result *r)
     cpae_dataset *tr = NULL, *te = NULL;
     cpae_model *models[N_METHODS][MAX_SEEDS] = {{NULL}};
     int failures = 0;
-    if (load_train(path, o, r, &src, &tr)) {
+    const float *xtr, *xte;
+    if (load_train(path, o, r, &src, &tr) || cpae_dataset_data(tr, &xtr) != CPAE_OK) {
         cpae_dataset_destroy(tr);
         cpae_normalizer_destroy(src.norm);
         return -1;
     }
-    const float *xtr, *xte;
-    cpae_dataset_data(tr, &xtr);
     fprintf(stderr, "%s: %lld train, d = %lld\n", r->name, (long long)r->n_train,
             (long long)r->d);
     for (int mi = 0; mi < N_METHODS; mi++)
@@ -740,10 +743,9 @@ static int run_set(const char *path, const options *o, result *r)
                         (long long)seed, c->sel, c->secs);
         }
     /* Every model is trained: now, and only now, the test split. */
-    if (load_test(&src, o, r, &te))
+    if (load_test(&src, o, r, &te) || cpae_dataset_data(te, &xte) != CPAE_OK)
         failures++;
     else {
-        cpae_dataset_data(te, &xte);
         for (int mi = 0; mi < N_METHODS; mi++)
             for (int k = 0; k < MAX_SEEDS; k++) {
                 cell *c = &r->c[mi][k];

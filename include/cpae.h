@@ -64,9 +64,16 @@
  *   (OPENBLAS_NUM_THREADS / openblas_set_num_threads).
  *
  * ABI
- *   The soname is libcpae.so.CPAE_VERSION_MAJOR. Within one major version
- *   functions and enum values are only ever added, never changed or
- *   removed; handles stay opaque so their layout can change freely.
+ *   The soname is libcpae.so.CPAE_VERSION_MAJOR; handles stay opaque so
+ *   their layout can change freely. From 1.0, functions and enum values are
+ *   only ever added within one major version, never changed or removed.
+ *   Before 1.0 a minor release may still change an interface: every such
+ *   change is listed in CHANGELOG.md under "Changed" with an "abi:" tag and
+ *   noted in the function's documentation ("changed in 0.N").
+ *   Two tiers: functions documented "Experimental" (the region statistics
+ *   and the generalization report, and trainer keys 1000 and above) may
+ *   change in any minor release until they are declared stable; everything
+ *   else changes only as above.
  */
 #ifndef CPAE_H_6F1C2B9E4A
 #define CPAE_H_6F1C2B9E4A
@@ -180,7 +187,7 @@ CPAE_API const char *cpae_last_error(void);
  *  @return CPAE_OK, CPAE_E_NULL (buf NULL with cap > 0), CPAE_E_SIZE
  *          (cap < 0), CPAE_E_BUFFER_TOO_SMALL (message truncated).
  *  Since 0.1. */
-CPAE_API int32_t cpae_last_error_copy(char *buf, int64_t cap, int64_t *needed);
+CPAE_API CPAE_NODISCARD int32_t cpae_last_error_copy(char *buf, int64_t cap, int64_t *needed);
 /** @} */
 
 /* ======================================================================
@@ -245,40 +252,40 @@ CPAE_API void cpae_layer_destroy(cpae_layer *layer);
 
 /** Widths of a layer. Either output pointer may be NULL.
  *  @return CPAE_OK, CPAE_E_NULL (layer NULL). Since 0.1. */
-CPAE_API int32_t cpae_layer_dims(const cpae_layer *layer, int64_t *n_in,
+CPAE_API CPAE_NODISCARD int32_t cpae_layer_dims(const cpae_layer *layer, int64_t *n_in,
     int64_t *n_out);
 
 /** Activation and leaky slope of a layer. Either output may be NULL.
  *  @return CPAE_OK, CPAE_E_NULL. Since 0.1. */
-CPAE_API int32_t cpae_layer_activation(const cpae_layer *layer,
+CPAE_API CPAE_NODISCARD int32_t cpae_layer_activation(const cpae_layer *layer,
     int32_t *activation, double *alpha);
 
 /** Copy weights in: W is n_out x n_in row-major, w_len == n_out * n_in.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (w_len wrong),
  *          CPAE_E_NONFINITE (layer unchanged). Since 0.1. */
-CPAE_API int32_t cpae_layer_set_weights(cpae_layer *layer, const float *w,
+CPAE_API CPAE_NODISCARD int32_t cpae_layer_set_weights(cpae_layer *layer, const float *w,
     int64_t w_len);
 
 /** Copy weights out into w (capacity w_cap >= n_out * n_in).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.1. */
-CPAE_API int32_t cpae_layer_get_weights(const cpae_layer *layer, float *w,
+CPAE_API CPAE_NODISCARD int32_t cpae_layer_get_weights(const cpae_layer *layer, float *w,
     int64_t w_cap);
 
 /** Copy biases in (b_len == n_out).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_NONFINITE. Since 0.1. */
-CPAE_API int32_t cpae_layer_set_bias(cpae_layer *layer, const float *b,
+CPAE_API CPAE_NODISCARD int32_t cpae_layer_set_bias(cpae_layer *layer, const float *b,
     int64_t b_len);
 
 /** Copy biases out into b (capacity b_cap >= n_out).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.1. */
-CPAE_API int32_t cpae_layer_get_bias(const cpae_layer *layer, float *b,
+CPAE_API CPAE_NODISCARD int32_t cpae_layer_get_bias(const cpae_layer *layer, float *b,
     int64_t b_cap);
 
 /** Apply the layer to n row-major inputs x (n x n_in) into y (n x n_out,
  *  capacity y_cap). @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE,
  *  CPAE_E_BUFFER_TOO_SMALL, CPAE_E_NONFINITE, CPAE_E_NOMEM. Thread-safe.
  *  Since 0.1. */
-CPAE_API int32_t cpae_layer_forward(const cpae_layer *layer, const float *x,
+CPAE_API CPAE_NODISCARD int32_t cpae_layer_forward(const cpae_layer *layer, const float *x,
     int64_t n, int64_t n_in, float *y, int64_t y_cap);
 /** @} */
 
@@ -358,19 +365,19 @@ CPAE_API void cpae_model_destroy(cpae_model *model);
 
 /** Input width d and bottleneck width h. Either output may be NULL.
  *  @return CPAE_OK, CPAE_E_NULL. Since 0.1. */
-CPAE_API int32_t cpae_model_dims(const cpae_model *model, int64_t *d,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_dims(const cpae_model *model, int64_t *d,
     int64_t *h);
 
 /** Number of layers in a stack (CPAE_ENCODER or CPAE_DECODER; for
  *  CPAE_AUTOENCODER the sum). @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID.
  *  Since 0.1. */
-CPAE_API int32_t cpae_model_n_layers(const cpae_model *model, int32_t stack,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_n_layers(const cpae_model *model, int32_t stack,
     int64_t *n_layers);
 
 /** Describe layer `index` of a stack (CPAE_ENCODER or CPAE_DECODER). Any
  *  output may be NULL. @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID
  *  (stack or index out of range). Since 0.1. */
-CPAE_API int32_t cpae_model_layer_info(const cpae_model *model, int32_t stack,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_layer_info(const cpae_model *model, int32_t stack,
     int64_t index, int64_t *n_in, int64_t *n_out, int32_t *activation,
     double *alpha);
 
@@ -378,7 +385,7 @@ CPAE_API int32_t cpae_model_layer_info(const cpae_model *model, int32_t stack,
  *  out of the model. Either of w / b may be NULL to skip it.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID, CPAE_E_BUFFER_TOO_SMALL.
  *  Since 0.1. */
-CPAE_API int32_t cpae_model_get_layer_params(const cpae_model *model,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_get_layer_params(const cpae_model *model,
     int32_t stack, int64_t index, float *w, int64_t w_cap, float *b,
     int64_t b_cap);
 
@@ -387,7 +394,7 @@ CPAE_API int32_t cpae_model_get_layer_params(const cpae_model *model,
  *  changed if any check fails.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID, CPAE_E_SIZE,
  *          CPAE_E_NONFINITE. Since 0.1. */
-CPAE_API int32_t cpae_model_set_layer_params(cpae_model *model, int32_t stack,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_set_layer_params(cpae_model *model, int32_t stack,
     int64_t index, const float *w, int64_t w_len, const float *b,
     int64_t b_len);
 
@@ -399,37 +406,37 @@ CPAE_API CPAE_NODISCARD int32_t cpae_model_get_layer(const cpae_model *model,
 
 /** Total number of trainable parameters (weights and biases).
  *  @return CPAE_OK, CPAE_E_NULL. Since 0.1. */
-CPAE_API int32_t cpae_model_n_params(const cpae_model *model,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_n_params(const cpae_model *model,
     int64_t *n_params);
 
 /** Bytes of memory the model handle holds (for accounting).
  *  @return CPAE_OK, CPAE_E_NULL. Since 0.1. */
-CPAE_API int32_t cpae_model_sizeof(const cpae_model *model, int64_t *bytes);
+CPAE_API CPAE_NODISCARD int32_t cpae_model_sizeof(const cpae_model *model, int64_t *bytes);
 
 /** Attach an opaque pointer for bindings (not owned, not saved). Since 0.1.
  *  @return CPAE_OK, CPAE_E_NULL. */
-CPAE_API int32_t cpae_model_set_user_data(cpae_model *model, void *user_data);
+CPAE_API CPAE_NODISCARD int32_t cpae_model_set_user_data(cpae_model *model, void *user_data);
 /** Read the pointer set by cpae_model_set_user_data (NULL by default).
  *  @return CPAE_OK, CPAE_E_NULL. Since 0.1. */
-CPAE_API int32_t cpae_model_get_user_data(const cpae_model *model,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_get_user_data(const cpae_model *model,
     void **user_data);
 
 /** Encode n inputs x (n x d) into z (n x h, capacity z_cap).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (n < 1 or dim != d),
  *          CPAE_E_BUFFER_TOO_SMALL, CPAE_E_NONFINITE, CPAE_E_NOMEM.
  *  Thread-safe. Since 0.1. */
-CPAE_API int32_t cpae_model_encode(const cpae_model *model, const float *x,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_encode(const cpae_model *model, const float *x,
     int64_t n, int64_t dim, float *z, int64_t z_cap);
 
 /** Decode n latent points z (n x h) into x (n x d, capacity x_cap).
  *  @return as cpae_model_encode. Thread-safe. Since 0.1. */
-CPAE_API int32_t cpae_model_decode(const cpae_model *model, const float *z,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_decode(const cpae_model *model, const float *z,
     int64_t n, int64_t dim, float *x, int64_t x_cap);
 
 /** Reconstruct n inputs: y = D(E(x)) (n x d, capacity y_cap), computed in
  *  double without rounding the latent code to float.
  *  @return as cpae_model_encode. Thread-safe. Since 0.1. */
-CPAE_API int32_t cpae_model_reconstruct(const cpae_model *model,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_reconstruct(const cpae_model *model,
     const float *x, int64_t n, int64_t dim, float *y, int64_t y_cap);
 /** @} */
 
@@ -467,69 +474,69 @@ CPAE_API CPAE_NODISCARD int32_t cpae_code_clone(const cpae_code *code,
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID, CPAE_E_SIZE,
  *          CPAE_E_MISMATCH, CPAE_E_NONFINITE, CPAE_E_NOMEM.
  *  Thread-safe on the model. Since 0.1. */
-CPAE_API int32_t cpae_model_code(const cpae_model *model, int32_t stack,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_code(const cpae_model *model, int32_t stack,
     const float *point, int64_t dim, cpae_code *code);
 
 /** Number of bytes of one packed code of `stack` (ceil(bits / 8)).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID. Since 0.1. */
-CPAE_API int32_t cpae_model_code_bytes(const cpae_model *model, int32_t stack,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_code_bytes(const cpae_model *model, int32_t stack,
     int64_t *n_bytes);
 
 /** Packed codes of n points (n x dim) into `codes`, an n x n_bytes byte
  *  array (n_bytes from cpae_model_code_bytes; capacity codes_cap bytes).
  *  @return as cpae_model_encode, plus CPAE_E_INVALID (stack). Thread-safe.
  *  Since 0.1. */
-CPAE_API int32_t cpae_model_codes(const cpae_model *model, int32_t stack,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_codes(const cpae_model *model, int32_t stack,
     const float *points, int64_t n, int64_t dim, uint8_t *codes,
     int64_t codes_cap);
 
 /** Number of distinct regions (codes of `stack`) among n points.
  *  @return as cpae_model_encode, plus CPAE_E_INVALID (stack). Thread-safe.
  *  Since 0.1. */
-CPAE_API int32_t cpae_model_count_regions(const cpae_model *model,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_count_regions(const cpae_model *model,
     int32_t stack, const float *points, int64_t n, int64_t dim,
     int64_t *n_regions);
 
 /** Number of bits (non-identity units) and which stack the code is for.
  *  Either output may be NULL. @return CPAE_OK, CPAE_E_NULL. Since 0.1. */
-CPAE_API int32_t cpae_code_info(const cpae_code *code, int64_t *n_bits,
+CPAE_API CPAE_NODISCARD int32_t cpae_code_info(const cpae_code *code, int64_t *n_bits,
     int32_t *stack);
 
 /** Value (0 or 1) of bit `index`. @return CPAE_OK, CPAE_E_NULL,
  *  CPAE_E_INVALID (index out of range). Since 0.1. */
-CPAE_API int32_t cpae_code_bit(const cpae_code *code, int64_t index,
+CPAE_API CPAE_NODISCARD int32_t cpae_code_bit(const cpae_code *code, int64_t index,
     int32_t *bit);
 
 /** *equal = 1 if a and b have the same length and bits, else 0.
  *  @return CPAE_OK, CPAE_E_NULL. Since 0.1. */
-CPAE_API int32_t cpae_code_equal(const cpae_code *a, const cpae_code *b,
+CPAE_API CPAE_NODISCARD int32_t cpae_code_equal(const cpae_code *a, const cpae_code *b,
     int32_t *equal);
 
 /** 64-bit hash (FNV-1a over the packed bytes and the length); equal codes
  *  hash equally on every platform. @return CPAE_OK, CPAE_E_NULL. Since 0.1. */
-CPAE_API int32_t cpae_code_hash(const cpae_code *code, uint64_t *hash);
+CPAE_API CPAE_NODISCARD int32_t cpae_code_hash(const cpae_code *code, uint64_t *hash);
 
 /** Number of differing bits between two codes of the same length.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_MISMATCH (lengths differ).
  *  Since 0.1. */
-CPAE_API int32_t cpae_code_hamming(const cpae_code *a, const cpae_code *b,
+CPAE_API CPAE_NODISCARD int32_t cpae_code_hamming(const cpae_code *a, const cpae_code *b,
     int64_t *distance);
 
 /** Number of bits set (active units). @return CPAE_OK, CPAE_E_NULL.
  *  Since 0.1. */
-CPAE_API int32_t cpae_code_popcount(const cpae_code *code, int64_t *count);
+CPAE_API CPAE_NODISCARD int32_t cpae_code_popcount(const cpae_code *code, int64_t *count);
 
 /** Export the packed bits into buf (capacity cap bytes); *written (may be
  *  NULL) receives ceil(n_bits / 8). Unused high bits of the last byte are
  *  zero.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.1. */
-CPAE_API int32_t cpae_code_to_bytes(const cpae_code *code, uint8_t *buf,
+CPAE_API CPAE_NODISCARD int32_t cpae_code_to_bytes(const cpae_code *code, uint8_t *buf,
     int64_t cap, int64_t *written);
 
 /** Set the code's bits from packed bytes (n == ceil(n_bits / 8); unused
  *  high bits must be zero). @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE,
  *  CPAE_E_FORMAT. Since 0.1. */
-CPAE_API int32_t cpae_code_from_bytes(cpae_code *code, const uint8_t *buf,
+CPAE_API CPAE_NODISCARD int32_t cpae_code_from_bytes(cpae_code *code, const uint8_t *buf,
     int64_t n);
 /** @} */
 
@@ -563,47 +570,48 @@ CPAE_API void cpae_affine_destroy(cpae_affine *map);
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID, CPAE_E_SIZE,
  *          CPAE_E_MISMATCH, CPAE_E_NONFINITE, CPAE_E_NOMEM.
  *  Thread-safe on the model. Since 0.1. */
-CPAE_API int32_t cpae_model_affine(const cpae_model *model, int32_t stack,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_affine(const cpae_model *model, int32_t stack,
     const float *point, int64_t dim, cpae_affine *map);
 
 /** All three maps of the autoencoder region of x at once: encoder map at x
  *  into enc (h x d), decoder map at E(x) into dec (d x h), composite into
  *  ae (d x d). Any of enc / dec / ae may be NULL to skip it.
  *  @return as cpae_model_affine. Thread-safe on the model. Since 0.1. */
-CPAE_API int32_t cpae_model_region_maps(const cpae_model *model,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_region_maps(const cpae_model *model,
     const float *x, int64_t dim, cpae_affine *enc, cpae_affine *dec,
     cpae_affine *ae);
 
-/** Shape of a map. Either output may be NULL. @return CPAE_OK, CPAE_E_NULL.
- *  Since 0.1. */
-CPAE_API int32_t cpae_affine_dims(const cpae_affine *map, int64_t *n_out,
-    int64_t *n_in);
+/** Shape of a map: A is n_out x n_in. Input width first, as in
+ *  cpae_layer_dims (changed in 0.5: before, the order was n_out, n_in).
+ *  Either output may be NULL. @return CPAE_OK, CPAE_E_NULL. Since 0.1. */
+CPAE_API CPAE_NODISCARD int32_t cpae_affine_dims(const cpae_affine *map, int64_t *n_in,
+    int64_t *n_out);
 
 /** Copy the slope A (n_out x n_in, row-major) into a (capacity a_cap).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.1. */
-CPAE_API int32_t cpae_affine_get_slope(const cpae_affine *map, float *a,
+CPAE_API CPAE_NODISCARD int32_t cpae_affine_get_slope(const cpae_affine *map, float *a,
     int64_t a_cap);
 
 /** Copy the offset B (n_out) into b (capacity b_cap).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.1. */
-CPAE_API int32_t cpae_affine_get_offset(const cpae_affine *map, float *b,
+CPAE_API CPAE_NODISCARD int32_t cpae_affine_get_offset(const cpae_affine *map, float *b,
     int64_t b_cap);
 
 /** Slope in double precision (n_out x n_in), for exactness checks.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.1. */
-CPAE_API int32_t cpae_affine_get_slope_f64(const cpae_affine *map, double *a,
+CPAE_API CPAE_NODISCARD int32_t cpae_affine_get_slope_f64(const cpae_affine *map, double *a,
     int64_t a_cap);
 
 /** Offset in double precision (n_out).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.1. */
-CPAE_API int32_t cpae_affine_get_offset_f64(const cpae_affine *map, double *b,
+CPAE_API CPAE_NODISCARD int32_t cpae_affine_get_offset_f64(const cpae_affine *map, double *b,
     int64_t b_cap);
 
 /** Apply the map to n points p (n x n_in) into y (n x n_out, capacity
  *  y_cap): y = A p + B. @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE,
  *  CPAE_E_BUFFER_TOO_SMALL, CPAE_E_NONFINITE, CPAE_E_NOMEM. Thread-safe.
  *  Since 0.1. */
-CPAE_API int32_t cpae_affine_apply(const cpae_affine *map, const float *p,
+CPAE_API CPAE_NODISCARD int32_t cpae_affine_apply(const cpae_affine *map, const float *p,
     int64_t n, int64_t dim, float *y, int64_t y_cap);
 
 /** Composition out = outer o inner: A = A_outer A_inner,
@@ -612,7 +620,7 @@ CPAE_API int32_t cpae_affine_apply(const cpae_affine *map, const float *p,
  *  CPAE_AUTOENCODER when composing a decoder map with an encoder map).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (shapes do not chain).
  *  Since 0.1. */
-CPAE_API int32_t cpae_affine_compose(const cpae_affine *outer,
+CPAE_API CPAE_NODISCARD int32_t cpae_affine_compose(const cpae_affine *outer,
     const cpae_affine *inner, cpae_affine *out);
 /** @} */
 
@@ -642,13 +650,13 @@ CPAE_API int32_t cpae_affine_compose(const cpae_affine *outer,
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID, CPAE_E_SIZE,
  *          CPAE_E_BUFFER_TOO_SMALL, CPAE_E_NONFINITE, CPAE_E_NOMEM.
  *  Since 0.1. */
-CPAE_API int32_t cpae_model_boundary_distance(const cpae_model *model,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_boundary_distance(const cpae_model *model,
     int32_t stack, const float *point, int64_t dim, double *r, int64_t *unit,
     float *normal, int64_t normal_cap);
 
 /** Boundary distances of n points (n x dim) into r (capacity r_cap >= n).
  *  @return as cpae_model_boundary_distance. Since 0.1. */
-CPAE_API int32_t cpae_model_boundary_distances(const cpae_model *model,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_boundary_distances(const cpae_model *model,
     int32_t stack, const float *points, int64_t n, int64_t dim, double *r,
     int64_t r_cap);
 
@@ -687,25 +695,25 @@ CPAE_API void cpae_path_destroy(cpae_path *path);
 
 /** Number of regions on the path (>= 1). @return CPAE_OK, CPAE_E_NULL.
  *  Since 0.1. */
-CPAE_API int32_t cpae_path_n_regions(const cpae_path *path,
+CPAE_API CPAE_NODISCARD int32_t cpae_path_n_regions(const cpae_path *path,
     int64_t *n_regions);
 
 /** Start parameters t_k of the regions (n_regions values, t_0 = 0, strictly
  *  increasing, all < 1) into t (capacity t_cap).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.1. */
-CPAE_API int32_t cpae_path_params(const cpae_path *path, double *t,
+CPAE_API CPAE_NODISCARD int32_t cpae_path_params(const cpae_path *path, double *t,
     int64_t t_cap);
 
 /** Code of region k into `code` (created for the path's stack and model
  *  shape). @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (k out of range),
  *  CPAE_E_MISMATCH. Since 0.1. */
-CPAE_API int32_t cpae_path_code(const cpae_path *path, int64_t k,
+CPAE_API CPAE_NODISCARD int32_t cpae_path_code(const cpae_path *path, int64_t k,
     cpae_code *code);
 
 /** All region codes packed, n_regions x n_bytes (see cpae_model_code_bytes),
  *  into codes (capacity codes_cap bytes).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.1. */
-CPAE_API int32_t cpae_path_codes(const cpae_path *path, uint8_t *codes,
+CPAE_API CPAE_NODISCARD int32_t cpae_path_codes(const cpae_path *path, uint8_t *codes,
     int64_t codes_cap);
 
 /** Number of distinct regions of `stack` among n_samples points drawn
@@ -715,7 +723,7 @@ CPAE_API int32_t cpae_path_codes(const cpae_path *path, uint8_t *codes,
  *          CPAE_E_SIZE (dim, or n_samples < 1), CPAE_E_NONFINITE,
  *          CPAE_E_LIMIT (n_samples times the code size above 2^30 bytes,
  *          since 0.4; 2^36 before), CPAE_E_NOMEM. Since 0.1. */
-CPAE_API int32_t cpae_model_count_regions_in_ball(const cpae_model *model,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_count_regions_in_ball(const cpae_model *model,
     int32_t stack, const float *center, int64_t dim, double rho,
     int64_t n_samples, uint64_t seed, int64_t *n_regions);
 
@@ -751,37 +759,37 @@ CPAE_API CPAE_NODISCARD int32_t cpae_model_slice(const cpae_model *model,
 CPAE_API void cpae_slice_destroy(cpae_slice *slice);
 
 /** Number of polygons (>= 1). @return CPAE_OK, CPAE_E_NULL. Since 0.3. */
-CPAE_API int32_t cpae_slice_n_polygons(const cpae_slice *slice,
+CPAE_API CPAE_NODISCARD int32_t cpae_slice_n_polygons(const cpae_slice *slice,
     int64_t *n_polygons);
 
 /** Number of vertices of polygon k (>= 3), the size for cpae_slice_polygon.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (k out of range).
  *  Since 0.3. */
-CPAE_API int32_t cpae_slice_polygon_size(const cpae_slice *slice, int64_t k,
+CPAE_API CPAE_NODISCARD int32_t cpae_slice_polygon_size(const cpae_slice *slice, int64_t k,
     int64_t *n_vertices);
 
 /** Vertices of polygon k as (u, v) pairs, counter-clockwise, into uv
  *  (capacity uv_cap >= 2 n_vertices doubles).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID, CPAE_E_BUFFER_TOO_SMALL.
  *  Since 0.3. */
-CPAE_API int32_t cpae_slice_polygon(const cpae_slice *slice, int64_t k,
+CPAE_API CPAE_NODISCARD int32_t cpae_slice_polygon(const cpae_slice *slice, int64_t k,
     double *uv, int64_t uv_cap);
 
 /** Area of polygon k in (u, v) units (> 0; the areas sum to the
  *  rectangle's). @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID. Since 0.3. */
-CPAE_API int32_t cpae_slice_area(const cpae_slice *slice, int64_t k,
+CPAE_API CPAE_NODISCARD int32_t cpae_slice_area(const cpae_slice *slice, int64_t k,
     double *area);
 
 /** Code of polygon k's region into `code` (created for the slice's stack
  *  and model shape). @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID,
  *  CPAE_E_MISMATCH. Since 0.3. */
-CPAE_API int32_t cpae_slice_code(const cpae_slice *slice, int64_t k,
+CPAE_API CPAE_NODISCARD int32_t cpae_slice_code(const cpae_slice *slice, int64_t k,
     cpae_code *code);
 
 /** All polygon codes packed, n_polygons x n_bytes (cpae_model_code_bytes),
  *  into codes (capacity codes_cap bytes).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.3. */
-CPAE_API int32_t cpae_slice_codes(const cpae_slice *slice, uint8_t *codes,
+CPAE_API CPAE_NODISCARD int32_t cpae_slice_codes(const cpae_slice *slice, uint8_t *codes,
     int64_t codes_cap);
 
 /** The stack's map on polygon k restricted to the plane:
@@ -790,7 +798,7 @@ CPAE_API int32_t cpae_slice_codes(const cpae_slice *slice, uint8_t *codes,
  *  width. Either of a / b may be NULL to skip it.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID, CPAE_E_BUFFER_TOO_SMALL.
  *  Since 0.3. */
-CPAE_API int32_t cpae_slice_map(const cpae_slice *slice, int64_t k,
+CPAE_API CPAE_NODISCARD int32_t cpae_slice_map(const cpae_slice *slice, int64_t k,
     double *a, int64_t a_cap, double *b, int64_t b_cap);
 
 /** The cheap form of a slice: a width x height label image of the regions
@@ -808,7 +816,7 @@ CPAE_API int32_t cpae_slice_map(const cpae_slice *slice, int64_t k,
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID, CPAE_E_SIZE (width or
  *          height < 1, or 2^31 pixels or more), CPAE_E_NONFINITE,
  *          CPAE_E_BUFFER_TOO_SMALL, CPAE_E_NOMEM. Since 0.3. */
-CPAE_API int32_t cpae_model_raster(const cpae_model *model, int32_t stack,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_raster(const cpae_model *model, int32_t stack,
     const float *origin, const float *e1, const float *e2, int64_t dim,
     double u0, double u1, double v0, double v1, int64_t width,
     int64_t height, int32_t *labels, int64_t labels_cap, uint8_t *codes,
@@ -848,21 +856,21 @@ typedef int32_t (*cpae_write_fn)(void *user_data, const uint8_t *bytes,
  *  killed saves (at least 60 s old and not locked, i.e. no save is writing
  *  them) are removed (since 0.4; best effort, never another file).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_IO, CPAE_E_NOMEM. Since 0.1. */
-CPAE_API int32_t cpae_model_save(const cpae_model *model, const char *path);
+CPAE_API CPAE_NODISCARD int32_t cpae_model_save(const cpae_model *model, const char *path);
 
 /** Exact size in bytes of the serialized model.
  *  @return CPAE_OK, CPAE_E_NULL. Since 0.1. */
-CPAE_API int32_t cpae_model_save_size(const cpae_model *model, int64_t *n);
+CPAE_API CPAE_NODISCARD int32_t cpae_model_save_size(const cpae_model *model, int64_t *n);
 
 /** Serialize into buf (capacity cap); *written receives the size (also
  *  on CPAE_E_BUFFER_TOO_SMALL, when nothing is written to buf).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.1. */
-CPAE_API int32_t cpae_model_save_to_buffer(const cpae_model *model,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_save_to_buffer(const cpae_model *model,
     uint8_t *buf, int64_t cap, int64_t *written);
 
 /** Serialize through a write callback (in one or more calls of at most
  *  16 KiB each). @return CPAE_OK, CPAE_E_NULL, CPAE_E_CALLBACK. Since 0.1. */
-CPAE_API int32_t cpae_model_save_to_callback(const cpae_model *model,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_save_to_callback(const cpae_model *model,
     cpae_write_fn write, void *user_data);
 
 /** Load a model from a file.
@@ -917,9 +925,26 @@ CPAE_API void cpae_lie_destroy(cpae_lie *lie);
 CPAE_API CPAE_NODISCARD int32_t cpae_lie_clone(const cpae_lie *lie,
     cpae_lie **out);
 
+/** Whether trainers learn the generators (trainable 1) or fit only theta
+ *  against them (0). The default is 1, except for CPAE_LIE_FIXED, which is
+ *  never learned. Trainability is separate from the structure: a known
+ *  skew generator set with cpae_lie_set and then made untrainable keeps
+ *  the skew fast paths (the eigen exponential, the tangent exact form)
+ *  that CPAE_LIE_FIXED, a general matrix, does not have. Set it before
+ *  cpae_trainer_create: a trainer records it at creation (its parameter
+ *  vector includes the generators only when they are learned), and its
+ *  fit and steps return CPAE_E_MISMATCH if it changes later.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (trainable not 0 or 1, or 1
+ *          for CPAE_LIE_FIXED; lie unchanged). Since 0.5. */
+CPAE_API CPAE_NODISCARD int32_t cpae_lie_set_trainable(cpae_lie *lie, int32_t trainable);
+
+/** Whether trainers learn the generators (1) or not (0).
+ *  @return CPAE_OK, CPAE_E_NULL. Since 0.5. */
+CPAE_API CPAE_NODISCARD int32_t cpae_lie_trainable(const cpae_lie *lie, int32_t *trainable);
+
 /** Size d, count k and parametrisation. Any output may be NULL.
  *  @return CPAE_OK, CPAE_E_NULL. Since 0.1. */
-CPAE_API int32_t cpae_lie_info(const cpae_lie *lie, int64_t *d, int64_t *k,
+CPAE_API CPAE_NODISCARD int32_t cpae_lie_info(const cpae_lie *lie, int64_t *d, int64_t *k,
     int32_t *param);
 
 /** Set the generators from g (k x d x d, len == k*d*d), for instance a
@@ -930,18 +955,18 @@ CPAE_API int32_t cpae_lie_info(const cpae_lie *lie, int64_t *d, int64_t *k,
  *          CPAE_E_INVALID (not skew, zero or linearly dependent
  *          generators); the generators are unchanged on failure.
  *  Since 0.1. */
-CPAE_API int32_t cpae_lie_set(cpae_lie *lie, const float *g, int64_t len);
+CPAE_API CPAE_NODISCARD int32_t cpae_lie_set(cpae_lie *lie, const float *g, int64_t len);
 
 /** Copy the generators out (k x d x d floats, capacity cap).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.1. */
-CPAE_API int32_t cpae_lie_get(const cpae_lie *lie, float *g, int64_t cap);
+CPAE_API CPAE_NODISCARD int32_t cpae_lie_get(const cpae_lie *lie, float *g, int64_t cap);
 
 /** Matrix exponential exp(sum_j theta_j G_j) (theta: k values) into e
  *  (d x d, capacity cap): Pade scaling and squaring (Higham 2005) in
  *  double. @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE,
  *  CPAE_E_BUFFER_TOO_SMALL, CPAE_E_NONFINITE, CPAE_E_NUMERIC,
  *  CPAE_E_NOMEM. Thread-safe. Since 0.1. */
-CPAE_API int32_t cpae_lie_expm(const cpae_lie *lie, const double *theta,
+CPAE_API CPAE_NODISCARD int32_t cpae_lie_expm(const cpae_lie *lie, const double *theta,
     int64_t n_theta, float *e, int64_t cap);
 
 /** Orbit of x0 under generator j: row t of out (n_theta x d, capacity
@@ -949,7 +974,7 @@ CPAE_API int32_t cpae_lie_expm(const cpae_lie *lie, const double *theta,
  *  CPAE_E_SIZE, CPAE_E_INVALID (j), CPAE_E_BUFFER_TOO_SMALL,
  *  CPAE_E_NONFINITE, CPAE_E_NUMERIC, CPAE_E_NOMEM. Thread-safe.
  *  Since 0.1. */
-CPAE_API int32_t cpae_lie_orbit(const cpae_lie *lie, int64_t j,
+CPAE_API CPAE_NODISCARD int32_t cpae_lie_orbit(const cpae_lie *lie, int64_t j,
     const float *x0, int64_t d, const double *thetas, int64_t n_theta,
     float *out, int64_t cap);
 
@@ -965,7 +990,7 @@ CPAE_API int32_t cpae_lie_orbit(const cpae_lie *lie, int64_t j,
  *  may be NULL.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_INVALID,
  *          CPAE_E_NONFINITE, CPAE_E_NUMERIC, CPAE_E_NOMEM. Since 0.1. */
-CPAE_API int32_t cpae_lie_cosine(const cpae_lie *lie, int64_t j,
+CPAE_API CPAE_NODISCARD int32_t cpae_lie_cosine(const cpae_lie *lie, int64_t j,
     const float *g_ref, int64_t len, const float *points, int64_t n,
     double *full, double *restricted);
 
@@ -978,7 +1003,7 @@ CPAE_API int32_t cpae_lie_cosine(const cpae_lie *lie, int64_t j,
  *  Written unnormalised into g (d x d, capacity cap).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_BUFFER_TOO_SMALL.
  *  Since 0.1. */
-CPAE_API int32_t cpae_shift_generator(int64_t d, float *g, int64_t cap);
+CPAE_API CPAE_NODISCARD int32_t cpae_shift_generator(int64_t d, float *g, int64_t cap);
 /** @} */
 
 /* ======================================================================
@@ -991,6 +1016,8 @@ CPAE_API int32_t cpae_shift_generator(int64_t d, float *g, int64_t cap);
  * the Geometry section: their regions are all distinct (a region is
  * convex, so a segment cannot re-enter it), so cpae_path_n_regions is the
  * exact count of distinct regions along a segment.
+ * Experimental: the functions and keys of this section may still change in
+ * a minor release (report keys are only appended).
  * @{ */
 
 /** Regions met along the orbit x(theta) = exp(theta G_j) x0 of generator j
@@ -1008,8 +1035,8 @@ CPAE_API int32_t cpae_shift_generator(int64_t d, float *g, int64_t cap);
  *  @param n_samples in [2, 2^24]. @param refine in [0, 40].
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (stack, j, thetas,
  *          n_samples, refine), CPAE_E_SIZE (dim), CPAE_E_NONFINITE,
- *          CPAE_E_NUMERIC, CPAE_E_NOMEM. Since 0.3. */
-CPAE_API int32_t cpae_model_orbit_regions(const cpae_model *model,
+ *          CPAE_E_NUMERIC, CPAE_E_NOMEM. Since 0.3; experimental. */
+CPAE_API CPAE_NODISCARD int32_t cpae_model_orbit_regions(const cpae_model *model,
     int32_t stack, const cpae_lie *lie, int64_t j, const float *x0,
     int64_t dim, double theta0, double theta1, int64_t n_samples,
     int64_t refine, int64_t *n_distinct, int64_t *n_changes);
@@ -1023,8 +1050,8 @@ CPAE_API int32_t cpae_model_orbit_regions(const cpae_model *model,
  *  @param cap capacity of regions and points, >= n_radii.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (a radius not finite or
  *          < 0), CPAE_E_SIZE, CPAE_E_NONFINITE, CPAE_E_BUFFER_TOO_SMALL,
- *          CPAE_E_LIMIT, CPAE_E_NOMEM. Since 0.3. */
-CPAE_API int32_t cpae_model_ball_profile(const cpae_model *model,
+ *          CPAE_E_LIMIT, CPAE_E_NOMEM. Since 0.3; experimental. */
+CPAE_API CPAE_NODISCARD int32_t cpae_model_ball_profile(const cpae_model *model,
     int32_t stack, const float *data, int64_t n, int64_t dim,
     const float *center, const double *radii, int64_t n_radii,
     int64_t n_samples, uint64_t seed, int64_t *regions, int64_t *points,
@@ -1077,24 +1104,24 @@ typedef enum cpae_report_key {
  *  @param out receives the report; free with cpae_report_destroy.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (d, or generators of another
  *          size), CPAE_E_NONFINITE, CPAE_E_LIMIT (d h above 2^29),
- *          CPAE_E_NUMERIC, CPAE_E_NOMEM. Since 0.3. */
+ *          CPAE_E_NUMERIC, CPAE_E_NOMEM. Since 0.3; experimental. */
 CPAE_API CPAE_NODISCARD int32_t cpae_report_create(const cpae_model *model,
     const cpae_lie *lie, const float *x, int64_t n, int64_t d,
     cpae_report **out);
 
-/** Destroy a report (NULL is a no-op). Since 0.3. */
+/** Destroy a report (NULL is a no-op). Since 0.3; experimental. */
 CPAE_API void cpae_report_destroy(cpae_report *report);
 
 /** One quantity of the report (a cpae_report_key).
- *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (unknown key). Since 0.3. */
-CPAE_API int32_t cpae_report_get(const cpae_report *report, int32_t key,
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (unknown key). Since 0.3; experimental. */
+CPAE_API CPAE_NODISCARD int32_t cpae_report_get(const cpae_report *report, int32_t key,
     double *value);
 
 /** Per-sample boundary distances (n values, capacity r_cap): stack
  *  CPAE_DECODER for the latent ones, CPAE_AUTOENCODER for the input ones.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID, CPAE_E_BUFFER_TOO_SMALL.
- *  Since 0.3. */
-CPAE_API int32_t cpae_report_distances(const cpae_report *report,
+ *  Since 0.3; experimental. */
+CPAE_API CPAE_NODISCARD int32_t cpae_report_distances(const cpae_report *report,
     int32_t stack, double *r, int64_t r_cap);
 
 /** The report as a JSON text (UTF-8, NUL-terminated, written by jansson;
@@ -1102,8 +1129,8 @@ CPAE_API int32_t cpae_report_distances(const cpae_report *report,
  *  the NUL. With buf NULL this is a size query; otherwise cap must be
  *  >= *len (else CPAE_E_BUFFER_TOO_SMALL, buf untouched).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL, CPAE_E_NOMEM.
- *  Since 0.3. */
-CPAE_API int32_t cpae_report_json(const cpae_report *report, char *buf,
+ *  Since 0.3; experimental. */
+CPAE_API CPAE_NODISCARD int32_t cpae_report_json(const cpae_report *report, char *buf,
     int64_t cap, int64_t *len);
 /** @} */
 
@@ -1234,7 +1261,7 @@ typedef enum cpae_lie_form {
  *  CPAE_METHOD_AE; methods change the weights' defaults). Any output may
  *  be NULL. @return CPAE_OK, CPAE_E_INVALID (unknown key). Thread-safe.
  *  Since 0.1. */
-CPAE_API int32_t cpae_param_bounds(int32_t key, double *lo, double *hi,
+CPAE_API CPAE_NODISCARD int32_t cpae_param_bounds(int32_t key, double *lo, double *hi,
     double *default_value);
 
 /** Opaque handle of a trainer; it borrows its model and generators. */
@@ -1256,12 +1283,12 @@ CPAE_API void cpae_trainer_destroy(cpae_trainer *trainer);
 /** Set a hyperparameter. @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID
  *  (unknown key, value outside its bounds, not an integer where one is
  *  needed), CPAE_E_NONFINITE. Since 0.1. */
-CPAE_API int32_t cpae_trainer_set_param(cpae_trainer *trainer, int32_t key,
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_set_param(cpae_trainer *trainer, int32_t key,
     double value);
 
 /** Read a hyperparameter. @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID.
  *  Since 0.1. */
-CPAE_API int32_t cpae_trainer_get_param(const cpae_trainer *trainer,
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_get_param(const cpae_trainer *trainer,
     int32_t key, double *value);
 
 /** Training data: n samples (n x d, copied). NaN or infinity anywhere is
@@ -1269,7 +1296,7 @@ CPAE_API int32_t cpae_trainer_get_param(const cpae_trainer *trainer,
  *  computed here (K nearest samples in input space).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_NONFINITE,
  *          CPAE_E_NOMEM. Since 0.1. */
-CPAE_API int32_t cpae_trainer_set_data(cpae_trainer *trainer, const float *x,
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_set_data(cpae_trainer *trainer, const float *x,
     int64_t n, int64_t d);
 
 /** Optional validation data (copied). With it, cpae_trainer_fit measures
@@ -1280,7 +1307,7 @@ CPAE_API int32_t cpae_trainer_set_data(cpae_trainer *trainer, const float *x,
  *  restored at the end, and CPAE_P_PATIENCE > 0 stops after that many
  *  validations without improvement. @return as cpae_trainer_set_data.
  *  Since 0.1. */
-CPAE_API int32_t cpae_trainer_set_validation(cpae_trainer *trainer,
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_set_validation(cpae_trainer *trainer,
     const float *x, int64_t n, int64_t d);
 
 /** Progress callback, called on the training thread after every step:
@@ -1295,7 +1322,7 @@ typedef int32_t (*cpae_progress_fn)(void *user_data, int64_t epoch,
 
 /** Install (or with fn NULL remove) the progress callback.
  *  @return CPAE_OK, CPAE_E_NULL (trainer). Since 0.1. */
-CPAE_API int32_t cpae_trainer_set_callback(cpae_trainer *trainer,
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_set_callback(cpae_trainer *trainer,
     cpae_progress_fn fn, void *user_data);
 
 /** Train for CPAE_P_STEPS optimiser steps (or, if 0, CPAE_P_EPOCHS
@@ -1306,32 +1333,32 @@ CPAE_API int32_t cpae_trainer_set_callback(cpae_trainer *trainer,
  *          loss grown by CPAE_P_DIVERGENCE_FACTOR: they are restored to
  *          their values before the fit),
  *          CPAE_E_NUMERIC, CPAE_E_NOMEM. Since 0.1. */
-CPAE_API int32_t cpae_trainer_fit(cpae_trainer *trainer);
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_fit(cpae_trainer *trainer);
 
 /** What the last cpae_trainer_fit did: *steps, the optimiser steps taken;
  *  *best_step, the step whose weights were restored by early stopping (0:
  *  the starting weights; -1: no validation data, or the fit was cancelled
  *  or diverged); *best_validation, their validation error (NaN if none).
  *  Any output may be NULL. @return CPAE_OK, CPAE_E_NULL. Since 0.2. */
-CPAE_API int32_t cpae_trainer_fit_info(const cpae_trainer *trainer,
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_fit_info(const cpae_trainer *trainer,
     int64_t *steps, int64_t *best_step, double *best_validation);
 
 /** Number of trainable values: model weights and biases, then the
  *  generators (k*d*d, unless fixed or absent).
  *  @return CPAE_OK, CPAE_E_NULL. Since 0.1. */
-CPAE_API int32_t cpae_trainer_n_params(const cpae_trainer *trainer,
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_n_params(const cpae_trainer *trainer,
     int64_t *n);
 
 /** Copy all trainable values into a flat vector (layout: for each encoder
  *  then decoder layer, W row-major then b; then G_1..G_k row-major).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.1. */
-CPAE_API int32_t cpae_trainer_get_params(const cpae_trainer *trainer,
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_get_params(const cpae_trainer *trainer,
     float *params, int64_t cap);
 
 /** Set all trainable values from a flat vector (len == n_params; the
  *  generators are renormalised). @return CPAE_OK, CPAE_E_NULL,
  *  CPAE_E_SIZE, CPAE_E_NONFINITE (nothing changed). Since 0.1. */
-CPAE_API int32_t cpae_trainer_set_params(cpae_trainer *trainer,
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_set_params(cpae_trainer *trainer,
     const float *params, int64_t len);
 
 /** Loss terms (terms: capacity n_terms >= CPAE_N_LOSS_TERMS) and, if grad
@@ -1342,7 +1369,7 @@ CPAE_API int32_t cpae_trainer_set_params(cpae_trainer *trainer,
  *  neighbours are taken among the training data (set_data first).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_BUFFER_TOO_SMALL,
  *          CPAE_E_NONFINITE, CPAE_E_NUMERIC, CPAE_E_NOMEM. Since 0.1. */
-CPAE_API int32_t cpae_trainer_gradient(cpae_trainer *trainer, const float *x,
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_gradient(cpae_trainer *trainer, const float *x,
     int64_t m, int64_t d, double *terms, int64_t n_terms, float *grad,
     int64_t cap);
 
@@ -1350,13 +1377,13 @@ CPAE_API int32_t cpae_trainer_gradient(cpae_trainer *trainer, const float *x,
  *  data-parallel workers) with the trainer's optimiser, as one step.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_NONFINITE (nothing
  *  changed). Since 0.1. */
-CPAE_API int32_t cpae_trainer_apply_gradient(cpae_trainer *trainer,
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_apply_gradient(cpae_trainer *trainer,
     const float *grad, int64_t len);
 
 /** One optimiser step on the batch x (m x d); terms as for
  *  cpae_trainer_gradient. @return as cpae_trainer_gradient, plus
  *  CPAE_E_DIVERGED (step not applied). Since 0.1. */
-CPAE_API int32_t cpae_trainer_step(cpae_trainer *trainer, const float *x,
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_step(cpae_trainer *trainer, const float *x,
     int64_t m, int64_t d, double *terms, int64_t n_terms);
 /** @} */
 
@@ -1461,17 +1488,17 @@ CPAE_API void cpae_dataset_destroy(cpae_dataset *ds);
 
 /** Number of samples, dimension and whether labels are present. Any
  *  output may be NULL. @return CPAE_OK, CPAE_E_NULL. Since 0.1. */
-CPAE_API int32_t cpae_dataset_info(const cpae_dataset *ds, int64_t *n,
+CPAE_API CPAE_NODISCARD int32_t cpae_dataset_info(const cpae_dataset *ds, int64_t *n,
     int64_t *d, int32_t *has_labels);
 
 /** Borrow the samples (n x d row-major), valid until the data set is
  *  destroyed or normalised. @return CPAE_OK, CPAE_E_NULL. Since 0.1. */
-CPAE_API int32_t cpae_dataset_data(const cpae_dataset *ds, const float **x);
+CPAE_API CPAE_NODISCARD int32_t cpae_dataset_data(const cpae_dataset *ds, const float **x);
 
 /** Copy the labels out (capacity cap >= n).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL, CPAE_E_INVALID
  *          (no labels). Since 0.1. */
-CPAE_API int32_t cpae_dataset_labels(const cpae_dataset *ds, int32_t *labels,
+CPAE_API CPAE_NODISCARD int32_t cpae_dataset_labels(const cpae_dataset *ds, int32_t *labels,
     int64_t cap);
 
 /** Split into a training and a validation part: a fraction `valid` of the
@@ -1497,7 +1524,7 @@ CPAE_API void cpae_normalizer_destroy(cpae_normalizer *norm);
  *  must match. @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_NONFINITE
  *  (a value would leave the float range; the data set is unchanged),
  *  CPAE_E_NOMEM. Since 0.1. */
-CPAE_API int32_t cpae_normalizer_apply(const cpae_normalizer *norm,
+CPAE_API CPAE_NODISCARD int32_t cpae_normalizer_apply(const cpae_normalizer *norm,
     cpae_dataset *ds);
 
 /** Test reconstruction error of a model on n samples x (n x d), in the
@@ -1507,7 +1534,7 @@ CPAE_API int32_t cpae_normalizer_apply(const cpae_normalizer *norm,
  *  the mean). Either output may be NULL.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_NONFINITE,
  *          CPAE_E_NOMEM. Thread-safe. Since 0.1. */
-CPAE_API int32_t cpae_model_evaluate(const cpae_model *model, const float *x,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_evaluate(const cpae_model *model, const float *x,
     int64_t n, int64_t d, double *mse, double *rel);
 /** @} */
 
@@ -1551,24 +1578,24 @@ CPAE_API void cpae_pca_destroy(cpae_pca *pca);
  *  fitted data (sum over the d features of the unbiased variances, so the
  *  explained fraction of component j is variances[j] / total). Any output
  *  may be NULL. @return CPAE_OK, CPAE_E_NULL. Since 0.2. */
-CPAE_API int32_t cpae_pca_info(const cpae_pca *pca, int64_t *d, int64_t *k,
+CPAE_API CPAE_NODISCARD int32_t cpae_pca_info(const cpae_pca *pca, int64_t *d, int64_t *k,
     double *total_variance);
 
 /** Copy the mean (d values, capacity cap) out.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.2. */
-CPAE_API int32_t cpae_pca_mean(const cpae_pca *pca, float *mean, int64_t cap);
+CPAE_API CPAE_NODISCARD int32_t cpae_pca_mean(const cpae_pca *pca, float *mean, int64_t cap);
 
 /** Copy the components out: k x d row-major, orthonormal rows, in order of
  *  decreasing explained variance (capacity cap >= k d; k = 0 copies
  *  nothing). @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL.
  *  Since 0.2. */
-CPAE_API int32_t cpae_pca_components(const cpae_pca *pca, float *components,
+CPAE_API CPAE_NODISCARD int32_t cpae_pca_components(const cpae_pca *pca, float *components,
     int64_t cap);
 
 /** Copy the explained variances out: s_j^2 / (n - 1) for the singular
  *  values s_j of the centred data, decreasing (k values, capacity cap).
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.2. */
-CPAE_API int32_t cpae_pca_variances(const cpae_pca *pca, float *variances,
+CPAE_API CPAE_NODISCARD int32_t cpae_pca_variances(const cpae_pca *pca, float *variances,
     int64_t cap);
 
 /** A model holding the PCA map: encoder d -> max(k, 1) with z = V (x - mu),
@@ -1597,7 +1624,7 @@ CPAE_API CPAE_NODISCARD int32_t cpae_model_from_pca(const cpae_pca *pca,
  *          (k = 0, margin < 0 or not finite, an activation or output layer
  *          that cannot hold the map), CPAE_E_NONFINITE, CPAE_E_NOMEM.
  *          Since 0.2. */
-CPAE_API int32_t cpae_model_init_pca(cpae_model *model, const cpae_pca *pca,
+CPAE_API CPAE_NODISCARD int32_t cpae_model_init_pca(cpae_model *model, const cpae_pca *pca,
     const float *x, int64_t n, int64_t d, double margin);
 /** @} */
 
@@ -1681,19 +1708,19 @@ CPAE_API void cpae_selection_destroy(cpae_selection *selection);
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (unknown option, out of
  *          range, not an integer where one is needed), CPAE_E_NONFINITE.
  *          Since 0.2. */
-CPAE_API int32_t cpae_selection_set_option(cpae_selection *selection,
+CPAE_API CPAE_NODISCARD int32_t cpae_selection_set_option(cpae_selection *selection,
     int32_t key, double value);
 
 /** Read an option. @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID.
  *  Since 0.2. */
-CPAE_API int32_t cpae_selection_get_option(const cpae_selection *selection,
+CPAE_API CPAE_NODISCARD int32_t cpae_selection_get_option(const cpae_selection *selection,
     int32_t key, double *value);
 
 /** Fix a trainer key (cpae_param, not CPAE_P_SEED) for every candidate;
  *  removes a grid axis on that key. Previous results are forgotten.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (unknown key, value out of
  *          the key's bounds), CPAE_E_NONFINITE, CPAE_E_LIMIT. Since 0.2. */
-CPAE_API int32_t cpae_selection_set_param(cpae_selection *selection,
+CPAE_API CPAE_NODISCARD int32_t cpae_selection_set_param(cpae_selection *selection,
     int32_t key, double value);
 
 /** Replace the grid axis of a trainer key with n values (n = 0 removes the
@@ -1702,23 +1729,23 @@ CPAE_API int32_t cpae_selection_set_param(cpae_selection *selection,
  *  varying slowest. Previous results are forgotten.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID, CPAE_E_NONFINITE,
  *          CPAE_E_LIMIT. Since 0.2. */
-CPAE_API int32_t cpae_selection_set_grid(cpae_selection *selection,
+CPAE_API CPAE_NODISCARD int32_t cpae_selection_set_grid(cpae_selection *selection,
     int32_t key, const double *values, int64_t n);
 
 /** Install (or with fn NULL remove) the progress callback.
  *  @return CPAE_OK, CPAE_E_NULL. Since 0.2. */
-CPAE_API int32_t cpae_selection_set_callback(cpae_selection *selection,
+CPAE_API CPAE_NODISCARD int32_t cpae_selection_set_callback(cpae_selection *selection,
     cpae_selection_fn fn, void *user_data);
 
 /** Number of candidates (the product of the grid axes' sizes).
  *  @return CPAE_OK, CPAE_E_NULL. Since 0.2. */
-CPAE_API int32_t cpae_selection_n_candidates(const cpae_selection *selection,
+CPAE_API CPAE_NODISCARD int32_t cpae_selection_n_candidates(const cpae_selection *selection,
     int64_t *n);
 
 /** The keys of the grid axes, in order (capacity cap; keys NULL with cap
  *  0 only sets *n_keys). @return CPAE_OK, CPAE_E_NULL,
  *  CPAE_E_BUFFER_TOO_SMALL. Since 0.2. */
-CPAE_API int32_t cpae_selection_grid_keys(const cpae_selection *selection,
+CPAE_API CPAE_NODISCARD int32_t cpae_selection_grid_keys(const cpae_selection *selection,
     int32_t *keys, int64_t cap, int64_t *n_keys);
 
 /** Run the protocol on the training data x (n x d, n >= 3, borrowed for
@@ -1739,13 +1766,13 @@ CPAE_API CPAE_NODISCARD int32_t cpae_selection_fit(cpae_selection *selection,
  *  fit or if it failed) and best step (-1 then). Either of validation,
  *  best_step may be NULL. @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID
  *  (index), CPAE_E_BUFFER_TOO_SMALL. Since 0.2. */
-CPAE_API int32_t cpae_selection_candidate(const cpae_selection *selection,
+CPAE_API CPAE_NODISCARD int32_t cpae_selection_candidate(const cpae_selection *selection,
     int64_t index, double *values, int64_t cap, double *validation,
     int64_t *best_step);
 
 /** Index of the selected candidate of the last fit.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (no fit yet). Since 0.2. */
-CPAE_API int32_t cpae_selection_best(const cpae_selection *selection,
+CPAE_API CPAE_NODISCARD int32_t cpae_selection_best(const cpae_selection *selection,
     int64_t *index);
 /** @} */
 

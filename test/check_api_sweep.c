@@ -157,7 +157,7 @@ static void snap_affine(snap *s, const cpae_affine *a)
 {
     double v[64];
     int64_t no = 0, ni = 0;
-    CK_OK(cpae_affine_dims(a, &no, &ni));
+    CK_OK(cpae_affine_dims(a, &ni, &no));
     ck_assert_int_le(no * ni + no, 64);
     CK_OK(cpae_affine_get_slope_f64(a, v, no * ni));
     CK_OK(cpae_affine_get_offset_f64(a, v + no * ni, no));
@@ -427,7 +427,7 @@ SWEEP_FN(cpae_last_error_copy)
      * sets no message of its own; *needed is documented to receive L + 1
      * whatever the outcome). Then cap L is one too small, and the
      * documented result is a truncated, NUL-terminated copy. */
-    (void)cpae_layer_dims(NULL, NULL, NULL);
+    ck_assert_int_eq(cpae_layer_dims(NULL, NULL, NULL), CPAE_E_NULL);
     const size_t len = strlen(cpae_last_error());
     ck_assert_uint_gt(len, 1);
     int64_t needed = 0;
@@ -970,6 +970,15 @@ SWEEP_FN(cpae_lie_info)
     NUL(cpae_lie_info(NULL, I64, I64, I32));
     OPT(cpae_lie_info(F.lie, NULL, NULL, NULL));
 }
+SWEEP_FN(cpae_lie_set_trainable)
+{
+    NUL(cpae_lie_set_trainable(NULL, 1));
+}
+SWEEP_FN(cpae_lie_trainable)
+{
+    NUL(cpae_lie_trainable(NULL, I32));
+    NUL(cpae_lie_trainable(F.lie, NULL));
+}
 SWEEP_FN(cpae_lie_set)
 {
     NUL(cpae_lie_set(NULL, F.g, 16));
@@ -1408,7 +1417,7 @@ static const sweep_row SWEEP[] = {
     ROW(cpae_model_save), ROW(cpae_model_save_size), ROW(cpae_model_save_to_buffer),
     ROW(cpae_model_save_to_callback), ROW(cpae_model_load), ROW(cpae_model_load_from_buffer),
 
-    ROW(cpae_lie_create), ROW(cpae_lie_destroy), ROW(cpae_lie_clone), ROW(cpae_lie_info),
+    ROW(cpae_lie_create), ROW(cpae_lie_destroy), ROW(cpae_lie_clone), ROW(cpae_lie_info), ROW(cpae_lie_set_trainable), ROW(cpae_lie_trainable),
     ROW(cpae_lie_set), ROW(cpae_lie_get), ROW(cpae_lie_expm), ROW(cpae_lie_orbit),
     ROW(cpae_lie_cosine), ROW(cpae_shift_generator),
 

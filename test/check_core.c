@@ -592,7 +592,7 @@ END_TEST
 static void provoke_failure(void)
 {
     int64_t d = 0;
-    (void)cpae_layer_dims(NULL, &d, NULL);
+    ck_assert_int_eq(cpae_layer_dims(NULL, &d, NULL), CPAE_E_NULL);
     ck_assert(cpae_last_error()[0] != '\0');
 }
 

@@ -532,7 +532,7 @@ typedef struct map_snap {
 static void snap(const cpae_affine *a, map_snap *s)
 {
     int64_t no = 0, ni = 0;
-    CK_OK(cpae_affine_dims(a, &no, &ni));
+    CK_OK(cpae_affine_dims(a, &ni, &no));
     s->n = no * ni + no;
     ck_assert_int_le(s->n, 64);
     CK_OK(cpae_affine_get_slope_f64(a, s->v, no * ni));
@@ -652,10 +652,20 @@ START_TEST(test_affine_getters_errors)
     CK_OK(cpae_affine_create(m, CPAE_ENCODER, &a));
     CK_OK(cpae_model_affine(m, CPAE_ENCODER, TU_X0, TU_D, a));
     int64_t no = -9, ni = -9;
-    CK_EXPECT(cpae_affine_dims(NULL, &no, &ni), CPAE_E_NULL);
+    CK_EXPECT(cpae_affine_dims(NULL, &ni, &no), CPAE_E_NULL);
     ck_assert_int_eq(no, -9);
     ck_assert_int_eq(ni, -9);
     CK_OK(cpae_affine_dims(a, NULL, NULL));
+    /* Input width first, as in cpae_layer_dims (the encoder map is 2 x 4). */
+    CK_OK(cpae_affine_dims(a, &ni, &no));
+    ck_assert_int_eq(ni, 4);
+    ck_assert_int_eq(no, 2);
+    int64_t li = 0, lo = 0;
+    cpae_layer *first = NULL;
+    CK_OK(cpae_model_get_layer(m, CPAE_ENCODER, 0, &first));
+    CK_OK(cpae_layer_dims(first, &li, &lo));
+    ck_assert_int_eq(li, ni);
+    cpae_layer_destroy(first);
 
     float f[16];
     double g[16];

@@ -53,11 +53,8 @@ static const fd_case cases[] = {
 
 static struct cpae_lie *make_lie(int64_t d, int64_t k, int32_t param, uint64_t *s)
 {
-    struct cpae_lie *lie = calloc(1, sizeof *lie + sizeof(double) * (size_t)(k * d * d));
-    lie->d = d;
-    lie->k = k;
-    lie->param = param;
-    lie->g = (double *)(lie + 1);
+    struct cpae_lie *lie = NULL;
+    CK_OK(cpae__lie_alloc(d, k, param, &lie, "test")); /* learned, unnormalised below */
     for (int64_t j = 0; j < k; j++) {
         double *g = lie->g + j * d * d;
         for (int64_t e = 0; e < d * d; e++)

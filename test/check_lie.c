@@ -773,6 +773,83 @@ START_TEST(test_errors_cosine)
 }
 END_TEST
 
+/* Trainability is separate from the structure (0.5). */
+START_TEST(test_trainable_flag)
+{
+    cpae_lie *g = NULL, *s = NULL, *f = NULL, *c = NULL;
+    int32_t tr = -1;
+    CK_OK(cpae_lie_create(4, 1, CPAE_LIE_GENERAL, 1, &g));
+    CK_OK(cpae_lie_create(4, 1, CPAE_LIE_SKEW, 1, &s));
+    CK_OK(cpae_lie_create(4, 1, CPAE_LIE_FIXED, 1, &f));
+    CK_OK(cpae_lie_trainable(g, &tr));
+    ck_assert_int_eq(tr, 1);
+    CK_OK(cpae_lie_trainable(f, &tr));
+    ck_assert_int_eq(tr, 0);
+    CK_EXPECT(cpae_lie_set_trainable(f, 1), CPAE_E_INVALID);
+    CK_EXPECT(cpae_lie_set_trainable(s, 2), CPAE_E_INVALID);
+    CK_EXPECT(cpae_lie_set_trainable(NULL, 0), CPAE_E_NULL);
+    CK_EXPECT(cpae_lie_trainable(s, NULL), CPAE_E_NULL);
+    CK_OK(cpae_lie_trainable(s, &tr));
+    ck_assert_int_eq(tr, 1); /* refusals left it unchanged */
+    CK_OK(cpae_lie_set_trainable(s, 0));
+    CK_OK(cpae_lie_clone(s, &c)); /* the clone keeps it */
+    CK_OK(cpae_lie_trainable(c, &tr));
+    ck_assert_int_eq(tr, 0);
+    int32_t param = -1;
+    CK_OK(cpae_lie_info(c, NULL, NULL, &param));
+    ck_assert_int_eq(param, CPAE_LIE_SKEW); /* the structure stays */
+    cpae_lie_destroy(g);
+    cpae_lie_destroy(s);
+    cpae_lie_destroy(f);
+    cpae_lie_destroy(c);
+}
+END_TEST
+
+/* A known skew generator, not learned: the tangent exact form (skew only)
+ * trains against it, the generator stays bit for bit, and the trainer's
+ * parameter vector holds the weights alone. CPAE_LIE_FIXED cannot do this:
+ * a general matrix has no skew path. A later change of the flag is refused. */
+START_TEST(test_untrainable_skew_keeps_fast_path)
+{
+    const int64_t d = 6, n = 40, w[] = {6, 4, 2};
+    float x[40 * 6], g0[36], g1[36];
+    uint64_t seed = 11;
+    for (int i = 0; i < n * d; i++)
+        x[i] = (float)sin(0.7 * (i % d) + 0.3 * (i / d)) + 0.1f * (float)tu_uniform(&seed);
+    for (int fixed = 0; fixed < 2; fixed++) {
+        cpae_model *m = NULL;
+        cpae_lie *lie = NULL;
+        cpae_trainer *t = NULL;
+        CK_OK(cpae_model_create_mirrored(w, 3, CPAE_ACT_RELU, 3, &m));
+        CK_OK(cpae_lie_create(d, 1, fixed ? CPAE_LIE_FIXED : CPAE_LIE_SKEW, 5, &lie));
+        if (!fixed)
+            CK_OK(cpae_lie_set_trainable(lie, 0));
+        CK_OK(cpae_lie_get(lie, g0, 36));
+        CK_OK(cpae_trainer_create(m, lie, CPAE_METHOD_LIE_EXACT, &t));
+        CK_OK(cpae_trainer_set_data(t, x, n, d));
+        CK_OK(cpae_trainer_set_param(t, CPAE_P_LIE_FORM, CPAE_FORM_TANGENT));
+        CK_OK(cpae_trainer_set_param(t, CPAE_P_EPOCHS, 2));
+        CK_OK(cpae_trainer_set_param(t, CPAE_P_BATCH_SIZE, 10));
+        int64_t np = 0, nm = 0;
+        CK_OK(cpae_trainer_n_params(t, &np));
+        CK_OK(cpae_model_n_params(m, &nm));
+        ck_assert_int_eq(np, nm);
+        if (fixed) {
+            CK_EXPECT(cpae_trainer_fit(t), CPAE_E_INVALID);
+        } else {
+            CK_OK(cpae_trainer_fit(t));
+            CK_OK(cpae_lie_get(lie, g1, 36));
+            ck_assert(memcmp(g0, g1, sizeof g0) == 0);
+            CK_OK(cpae_lie_set_trainable(lie, 1));
+            CK_EXPECT(cpae_trainer_fit(t), CPAE_E_MISMATCH);
+        }
+        cpae_trainer_destroy(t);
+        cpae_lie_destroy(lie);
+        cpae_model_destroy(m);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("lie");
@@ -787,6 +864,8 @@ static Suite *suite(void)
     tcase_add_test(tc, test_shift_generator);
     tcase_add_test(tc, test_cosine_basic);
     tcase_add_test(tc, test_cosine_restricted);
+    tcase_add_test(tc, test_trainable_flag);
+    tcase_add_test(tc, test_untrainable_skew_keeps_fast_path);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("errors");

@@ -515,7 +515,7 @@ class Affine(_Handle):
 
     def dims(self):
         n_out, n_in = _i64(), _i64()
-        lib().cpae_affine_dims(self.handle, ctypes.byref(n_out), ctypes.byref(n_in))
+        lib().cpae_affine_dims(self.handle, ctypes.byref(n_in), ctypes.byref(n_out))
         return n_out.value, n_in.value
 
     def slope(self):

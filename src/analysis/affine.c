@@ -147,16 +147,16 @@ done:
     return st;
 }
 
-int32_t cpae_affine_dims(const cpae_affine *map, int64_t *n_out, int64_t *n_in)
+int32_t cpae_affine_dims(const cpae_affine *map, int64_t *n_in, int64_t *n_out)
 {
     cpae__clear_error();
     int32_t st = cpae__check_ptr(map, "cpae_affine_dims", "map");
     if (st)
         return st;
-    if (n_out)
-        *n_out = map->n_out;
     if (n_in)
         *n_in = map->n_in;
+    if (n_out)
+        *n_out = map->n_out;
     return CPAE_OK;
 }
 

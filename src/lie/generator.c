@@ -154,6 +154,7 @@ int32_t cpae__lie_alloc(int64_t d, int64_t k, int32_t param, struct cpae_lie **o
     lie->d = d;
     lie->k = k;
     lie->param = param;
+    lie->trainable = param != CPAE_LIE_FIXED;
     lie->g = (double *)((char *)lie + head);
     lie->alloc_bytes = bytes;
     *out = lie;
@@ -233,7 +234,34 @@ int32_t cpae_lie_clone(const cpae_lie *lie, cpae_lie **out)
         (st = cpae__lie_alloc(lie->d, lie->k, lie->param, &c, fn)))
         return st;
     memcpy(c->g, lie->g, (size_t)(lie->k * lie->d * lie->d) * sizeof(double));
+    c->trainable = lie->trainable;
     *out = c;
+    return CPAE_OK;
+}
+
+int32_t cpae_lie_set_trainable(cpae_lie *lie, int32_t trainable)
+{
+    static const char fn[] = "cpae_lie_set_trainable";
+    cpae__clear_error();
+    int32_t st = cpae__check_ptr(lie, fn, "lie");
+    if (st)
+        return st;
+    if (trainable != 0 && trainable != 1)
+        return cpae__fail(CPAE_E_INVALID, fn, "trainable is %d; must be 0 or 1", (int)trainable);
+    if (trainable && lie->param == CPAE_LIE_FIXED)
+        return cpae__fail(CPAE_E_INVALID, fn, "CPAE_LIE_FIXED generators are never learned");
+    lie->trainable = trainable == 1;
+    return CPAE_OK;
+}
+
+int32_t cpae_lie_trainable(const cpae_lie *lie, int32_t *trainable)
+{
+    static const char fn[] = "cpae_lie_trainable";
+    cpae__clear_error();
+    int32_t st;
+    if ((st = cpae__check_ptr(lie, fn, "lie")) || (st = cpae__check_ptr(trainable, fn, "trainable")))
+        return st;
+    *trainable = cpae__lie_learned(lie) ? 1 : 0;
     return CPAE_OK;
 }
 

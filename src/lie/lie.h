@@ -15,10 +15,18 @@
 struct cpae_lie {
     int64_t d;
     int64_t k;
-    int32_t param;   /* cpae_lie_param */
+    int32_t param;   /* cpae_lie_param: the structure (skew or general) */
+    bool trainable;  /* learned by trainers (never for CPAE_LIE_FIXED) */
     double *g;       /* k x d x d */
     size_t alloc_bytes;
 };
+
+/* Whether trainers learn the generators: trainability is kept apart from
+ * the structure, so a fixed skew generator keeps the skew fast paths. */
+static inline bool cpae__lie_learned(const struct cpae_lie *lie)
+{
+    return lie->param != CPAE_LIE_FIXED && lie->trainable;
+}
 
 /* Relative residual below which a generator counts as linearly dependent on
  * the previous ones in the Gram-Schmidt of cpae__lie_normalize (double

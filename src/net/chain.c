@@ -60,6 +60,20 @@ uint64_t cpae__chain_shape_hash(const cpae_chain *c)
     return h;
 }
 
+bool cpae__valid_activation(int32_t act)
+{
+    return act == CPAE_ACT_IDENTITY || act == CPAE_ACT_RELU ||
+           act == CPAE_ACT_LEAKY_RELU || act == CPAE_ACT_ABS;
+}
+
+void cpae__activate(int32_t act, double alpha, double *z, int64_t count)
+{
+    if (act == CPAE_ACT_IDENTITY)
+        return;
+    for (int64_t i = 0; i < count; i++)
+        z[i] *= cpae__state(act, alpha, z[i]);
+}
+
 void cpae__layer_pre(const struct cpae_layer *L, const double *in, int64_t rows, double *z)
 {
     for (int64_t r = 0; r < rows; r++)

@@ -6,20 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-bool cpae__valid_activation(int32_t act)
-{
-    return act == CPAE_ACT_IDENTITY || act == CPAE_ACT_RELU ||
-           act == CPAE_ACT_LEAKY_RELU || act == CPAE_ACT_ABS;
-}
-
-void cpae__activate(int32_t act, double alpha, double *z, int64_t count)
-{
-    if (act == CPAE_ACT_IDENTITY)
-        return;
-    for (int64_t i = 0; i < count; i++)
-        z[i] *= cpae__state(act, alpha, z[i]);
-}
-
 int32_t cpae_layer_create(int64_t n_in, int64_t n_out, int32_t activation,
                           double alpha, cpae_layer **out)
 {

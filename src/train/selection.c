@@ -426,10 +426,10 @@ int32_t cpae_selection_fit(cpae_selection *s, const float *x, int64_t n, int64_t
     if ((st = cpae_dataset_wrap(x, n, d, NULL, &all)) ||
         (st = cpae_dataset_split(all, opt(s, CPAE_SEL_VALID_FRACTION), seed, &tr, &va)))
         goto out;
-    cpae_dataset_info(tr, &ntr, NULL, NULL);
-    cpae_dataset_info(va, &nv, NULL, NULL);
-    cpae_dataset_data(tr, &xtr);
-    cpae_dataset_data(va, &xv);
+    if ((st = cpae_dataset_info(tr, &ntr, NULL, NULL)) ||
+        (st = cpae_dataset_info(va, &nv, NULL, NULL)) || (st = cpae_dataset_data(tr, &xtr)) ||
+        (st = cpae_dataset_data(va, &xv)))
+        goto out;
     /* Every candidate starts from the same weights: build them (and the
      * PCA behind them) once, copy per candidate. */
     if ((st = fresh_model(s, xtr, ntr, d, seed, &start, &start_lie)))

@@ -152,7 +152,7 @@ static int32_t evaluate(const cpae__term_args *args)
         goto done;
     if (lie->k > 1 || !skew) { /* plain form (form_rule) */
         double tot = 0.0;
-        bool want_gk = grad && lie->param != CPAE_LIE_FIXED;
+        bool want_gk = grad && cpae__lie_learned(lie);
         if ((st = lie_exact_general(lie, cfg, m, d, h, J, grad ? dJ : NULL,
                                     want_gk ? grad + model->n_params : NULL, &tot, fn)))
             goto done;
@@ -165,7 +165,7 @@ static int32_t evaluate(const cpae__term_args *args)
         goto done;
     const double *A0 = J + m * len;
     double *dA0 = dJ + m * len, total = 0.0, c = 2.0 * cfg->v[CPAE_P_W_LIE_EXACT] / (double)m;
-    bool want_g = grad && lie->param != CPAE_LIE_FIXED;
+    bool want_g = grad && cpae__lie_learned(lie);
     if (want_g && !(L = malloc((size_t)(d * d) * sizeof(double)))) {
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto done;

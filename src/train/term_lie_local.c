@@ -260,7 +260,7 @@ static int32_t evaluate(const cpae__term_args *args)
         blocks_to_side(rs + j * P * len, P, d, h, gside);
         if (fold) {
             cpae__gemm(false, true, d, nh, P * h, 1.0, gside, P * h, Tp, ldT, 0.0, xw, nh);
-            if (lie->param != CPAE_LIE_FIXED)
+            if (cpae__lie_learned(lie))
                 cpae__gemm(false, true, d, d, nh, -c, xw, nh, last->w, nh, 1.0, gG + j * d * d,
                            d);
             cpae__gemm(true, false, d, nh, d, -c, gj, d, xw, nh, 1.0,
@@ -269,7 +269,7 @@ static int32_t evaluate(const cpae__term_args *args)
                        extra + m * h, ldT);
             continue;
         }
-        if (lie->param != CPAE_LIE_FIXED)
+        if (cpae__lie_learned(lie))
             cpae__gemm(false, true, d, d, P * h, -c, gside, P * h, side, P * h, 1.0,
                        gG + j * d * d, d);
         cpae__gemm(true, false, d, P * h, d, 1.0, gj, d, gside, P * h, 0.0, ga, P * h);

@@ -50,6 +50,7 @@ int32_t cpae_trainer_create(cpae_model *model, cpae_lie *lie, int32_t method,
     t->model = model;
     t->lie = lie;
     t->method = method;
+    t->learn_g = lie && cpae__lie_learned(lie);
     cpae__param_defaults(method, t->cfg.v);
     cpae__rng_seed(&t->rng, 0);
     t->fit_best_step = -1;
@@ -260,6 +261,9 @@ int32_t cpae__trainer_replan_theta(cpae_trainer *t, const char *fn)
 int32_t cpae__trainer_plan(cpae_trainer *t, const char *fn)
 {
     int32_t st;
+    if (t->lie && cpae__lie_learned(t->lie) != t->learn_g)
+        return cpae__fail(CPAE_E_MISMATCH, fn, "the generators' trainability changed after "
+                          "the trainer was created (cpae_lie_set_trainable)");
     if (!t->planned) {
         cpae__term_env env = {t->model, t->lie, &t->cfg, t->x ? t->n : 0};
         if ((st = cpae__loss_check(&env, fn)))

@@ -13,6 +13,7 @@ struct cpae_trainer {
     cpae_model *model;       /* borrowed */
     struct cpae_lie *lie;    /* borrowed, may be NULL */
     int32_t method;
+    bool learn_g;            /* the generators' trainability at creation */
     cpae__loss_cfg cfg;      /* every key's value (cfg.v[key]) and the plan's
                                 theta range */
     double *x, *xv;          /* training / validation data, n x d */
@@ -39,7 +40,7 @@ static inline double cpae__tp(const cpae_trainer *t, int32_t key) { return t->cf
  * values (weights, then trainable generators). */
 static inline int64_t cpae__trainer_n_gen(const cpae_trainer *t)
 {
-    return t->lie && t->lie->param != CPAE_LIE_FIXED ? t->lie->k * t->lie->d * t->lie->d : 0;
+    return t->lie && t->learn_g ? t->lie->k * t->lie->d * t->lie->d : 0;
 }
 static inline int64_t cpae__trainer_n_train(const cpae_trainer *t)
 {
