@@ -284,6 +284,8 @@ _SIGNATURES = {
     "cpae_lie_destroy": (None, [_H]),
     "cpae_lie_clone": (_S, [_H, _PH]),
     "cpae_lie_info": (_S, [_H, _PI64, _PI64, _PI32]),
+    "cpae_lie_set_trainable": (_S, [_H, _I32]),
+    "cpae_lie_trainable": (_S, [_H, _PI32]),
     "cpae_lie_set": (_S, [_H, _PF, _I64]),
     "cpae_lie_get": (_S, [_H, _PF, _I64]),
     "cpae_lie_expm": (_S, [_H, _PD, _I64, _PF, _I64]),
