@@ -197,12 +197,49 @@ START_TEST(test_fd)
 }
 END_TEST
 
+/* The term table: ids in cpae_loss_term order, every key below
+ * CPAE__N_KEYS and owned by one row only, each row's weight key among its
+ * own keys, names that cpae_loss_term_name returns, and every key the
+ * lookup finds in range with its default inside. */
+START_TEST(test_term_table)
+{
+    bool seen[CPAE__N_KEYS] = {false};
+    ck_assert_int_eq(cpae__n_terms, CPAE_TERM_TOTAL);
+    for (int32_t t = 0; t < cpae__n_terms; t++) {
+        const cpae__term *row = cpae__terms[t];
+        ck_assert_int_eq(row->id, t);
+        ck_assert_str_eq(cpae_loss_term_name(row->id), row->name);
+        ck_assert(row->evaluate != NULL);
+        bool has_weight = false;
+        for (int32_t i = 0; i < row->n_params; i++) {
+            int32_t key = row->params[i].key;
+            ck_assert_int_ge(key, 0);
+            ck_assert_int_lt(key, CPAE__N_KEYS);
+            ck_assert_msg(!seen[key], "key %d in two rows", (int)key);
+            seen[key] = true;
+            has_weight |= key == row->weight_key;
+            ck_assert_ptr_eq(cpae__param_find(key), &row->params[i]);
+            ck_assert(row->params[i].lo <= row->params[i].def &&
+                      row->params[i].def <= row->params[i].hi);
+        }
+        ck_assert_msg(has_weight, "%s: weight key not among its keys", row->name);
+    }
+    ck_assert_str_eq(cpae_loss_term_name(CPAE_TERM_TOTAL), "total");
+    for (int32_t key = 0; key < 1000; key++) { /* the trainer's own keys too */
+        const cpae__param_info *p = cpae__param_find(key);
+        if (p)
+            ck_assert_int_lt(key, CPAE__N_KEYS);
+    }
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("loss");
     TCase *tc = tcase_create("finite differences");
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, test_fd, 0, (int)(sizeof cases / sizeof cases[0]));
+    tcase_add_test(tc, test_term_table);
     suite_add_tcase(s, tc);
     return s;
 }
