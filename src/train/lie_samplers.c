@@ -16,6 +16,7 @@ static int32_t facet_neighbours(const cpae_chain *dec, const cpae__loss_cfg *cfg
                                 int64_t m, double *zn, cpae__pool *pool, const char *fn)
 {
     int64_t h = cpae__chain_in(dec), K = (int64_t)cfg->v[CPAE_P_LIE_NEIGHBOURS], ld = m * h;
+    double eps = cfg->v[CPAE_P_LIE_FACET_EPS];
     cpae__tangent tg = {0};
     double *J = malloc((size_t)(m * h * cpae__chain_out(dec)) * sizeof(double));
     double *best_r = malloc((size_t)(m * K) * sizeof(double));
@@ -75,8 +76,8 @@ static int32_t facet_neighbours(const cpae_chain *dec, const cpae__loss_cfg *cfg
             memcpy(zk, z + i * h, (size_t)h * sizeof(double));
             if (isfinite(r)) /* fewer constraints than K: neighbour = z (no pair) */
                 for (int64_t j = 0; j < h; j++)
-                    zk[j] += (1.0 + cfg->v[CPAE_P_LIE_FACET_EPS]) * r * best_g[(i * K + k) * h + j] +
-                             (r == 0.0 ? cfg->v[CPAE_P_LIE_FACET_EPS] * best_g[(i * K + k) * h + j] : 0.0);
+                    zk[j] += (1.0 + eps) * r * best_g[(i * K + k) * h + j] +
+                             (r == 0.0 ? eps * best_g[(i * K + k) * h + j] : 0.0);
         }
 done:
     cpae__tangent_free(&tg);
@@ -121,6 +122,7 @@ int32_t cpae__lie_sample_neighbours(const cpae_model *model, const cpae__loss_cf
         return facet_neighbours(&dec, cfg, z, tr->q + model->n_enc, tr->act + model->n_enc, m,
                                 zn, tr->pool, fn);
     default:
-        return cpae__fail(CPAE_E_INVALID, fn, "unknown sampler %d", (int)(int32_t)cfg->v[CPAE_P_LIE_SAMPLER]);
+        return cpae__fail(CPAE_E_INVALID, fn, "unknown sampler %d",
+                          (int)cfg->v[CPAE_P_LIE_SAMPLER]);
     }
 }

@@ -14,7 +14,8 @@ int32_t cpae__nearest(const double *xt, int64_t n, const double *q, int64_t nq, 
                       int64_t K, int64_t *idx, const char *fn)
 {
     const int64_t B = 256;
-    double *nt = malloc((size_t)n * sizeof(double)), *dot = malloc((size_t)(B * n) * sizeof(double));
+    double *nt = malloc((size_t)n * sizeof(double));
+    double *dot = malloc((size_t)(B * n) * sizeof(double));
     double *best = malloc((size_t)K * sizeof(double));
     if (!nt || !dot || !best) {
         free(nt);

@@ -94,8 +94,13 @@ int32_t cpae__trainer_update(cpae_trainer *t, const double *grad, const char *fn
     double lr = cpae__tp(t, CPAE_P_LEARNING_RATE), wd = cpae__tp(t, CPAE_P_WEIGHT_DECAY);
     double glr = cpae__tp(t, CPAE_P_GENERATOR_LR);
     t->opt_t++;
-    opt_consts o = {cpae__tp(t, CPAE_P_OPTIMIZER) == 1, cpae__tp(t, CPAE_P_ADAM_BETA1), cpae__tp(t, CPAE_P_ADAM_BETA2),
-                    cpae__tp(t, CPAE_P_ADAM_EPS), cpae__tp(t, CPAE_P_MOMENTUM), 0, 0};
+    opt_consts o = {cpae__tp(t, CPAE_P_OPTIMIZER) == CPAE_OPT_ADAM,
+                    cpae__tp(t, CPAE_P_ADAM_BETA1),
+                    cpae__tp(t, CPAE_P_ADAM_BETA2),
+                    cpae__tp(t, CPAE_P_ADAM_EPS),
+                    cpae__tp(t, CPAE_P_MOMENTUM),
+                    0,
+                    0};
     o.c1 = 1.0 - pow(o.b1, (double)t->opt_t);
     o.c2 = 1.0 - pow(o.b2, (double)t->opt_t);
     /* Weight decay applies to weights only: mark the bias ranges. */

@@ -120,6 +120,7 @@ static int32_t evaluate(const cpae__term_args *args)
     (void)cpae__chain(model, CPAE_ENCODER, &enc, fn);
     (void)cpae__chain(model, CPAE_DECODER, &dec, fn);
     int64_t m = b->m, h = cpae__chain_in(&dec), d = cpae__chain_out(&dec), len = d * h;
+    int64_t n_grid = (int64_t)cfg->v[CPAE_P_LIE_THETA_GRID];
     const double *G = lie->g;
     double *z0 = NULL, *qbuf = NULL, **q = NULL, *J = NULL, *dJ = NULL, *R = NULL, *E = NULL,
            *L = NULL;
@@ -212,10 +213,10 @@ static int32_t evaluate(const cpae__term_args *args)
                 st = cpae__fail(CPAE_E_NUMERIC, fn, "QR of the anchor map failed (%d)",
                                 (int)info);
             for (int64_t i = 0; i < m && !st; i++)
-                st = cpae__theta_tangent(sk, Q0, J + i * len, d, h, cfg->theta_max, (int64_t)cfg->v[CPAE_P_LIE_THETA_GRID],
+                st = cpae__theta_tangent(sk, Q0, J + i * len, d, h, cfg->theta_max, n_grid,
                                    tw, tw + len, th + i, fn);
         } else
-            st = cpae__theta_exact_many(sk, d, A0, J, m, h, cfg->theta_max, (int64_t)cfg->v[CPAE_P_LIE_THETA_GRID],
+            st = cpae__theta_exact_many(sk, d, A0, J, m, h, cfg->theta_max, n_grid,
                                         th, NULL, fn);
         for (int64_t i = 0; i < m && !st; i++) {
             const double *Ai = J + i * len;

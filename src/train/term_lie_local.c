@@ -130,7 +130,9 @@ static int32_t evaluate(const cpae__term_args *args)
     const char *fn = args->fn;
     cpae_chain dec;
     (void)cpae__chain(model, CPAE_DECODER, &dec, fn);
-    int64_t m = b->m, K = (int64_t)cfg->v[CPAE_P_LIE_NEIGHBOURS], h = cpae__chain_in(&dec), d = cpae__chain_out(&dec);
+    int64_t m = b->m, K = (int64_t)cfg->v[CPAE_P_LIE_NEIGHBOURS];
+    int64_t h = cpae__chain_in(&dec), d = cpae__chain_out(&dec);
+    int32_t form = (int32_t)cfg->v[CPAE_P_LIE_FORM];
     int64_t k = lie->k, len = d * h;
     double *const *qz = tr->q + model->n_enc;
     cpae__trace tn = {0};
@@ -222,7 +224,7 @@ static int32_t evaluate(const cpae__term_args *args)
         for (int64_t j = 0; j < k; j++)
             memcpy(gaj + j * len, ga + (j * P + p) * len, (size_t)len * sizeof(double));
         double r = 0.0;
-        if ((st = pair_residual(Ai, A1, gaj, k, d, h, (int32_t)cfg->v[CPAE_P_LIE_FORM], &w, theta + p * k, &r, fn)))
+        if ((st = pair_residual(Ai, A1, gaj, k, d, h, form, &w, theta + p * k, &r, fn)))
             break;
         total += r;
         /* dr/dA_i = 2R; dr/dA' = -2R - 2 sum theta_j G_j^T R (- 2 R E^T);

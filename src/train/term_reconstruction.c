@@ -26,7 +26,8 @@ static int32_t evaluate(const cpae__term_args *args)
     args->terms[CPAE__T_REC] = rec / (double)m;
     int32_t st = CPAE_OK;
     if (dy)
-        st = cpae__trace_backward(&ae, args->tr, dy, args->model->params, args->grad, NULL, args->fn);
+        st = cpae__trace_backward(&ae, args->tr, dy, args->model->params, args->grad, NULL,
+                                  args->fn);
     free(dy);
     return st;
 }
