@@ -933,7 +933,8 @@ CPAE_API CPAE_NODISCARD int32_t cpae_lie_clone(const cpae_lie *lie,
  *  that CPAE_LIE_FIXED, a general matrix, does not have. Set it before
  *  cpae_trainer_create: a trainer records it at creation (its parameter
  *  vector includes the generators only when they are learned), and its
- *  fit and steps return CPAE_E_MISMATCH if it changes later.
+ *  fit, gradient, step and apply_gradient return CPAE_E_MISMATCH if it
+ *  changes later.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (trainable not 0 or 1, or 1
  *          for CPAE_LIE_FIXED; lie unchanged). Since 0.5. */
 CPAE_API CPAE_NODISCARD int32_t cpae_lie_set_trainable(cpae_lie *lie, int32_t trainable);

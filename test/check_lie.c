@@ -842,6 +842,16 @@ START_TEST(test_untrainable_skew_keeps_fast_path)
             ck_assert(memcmp(g0, g1, sizeof g0) == 0);
             CK_OK(cpae_lie_set_trainable(lie, 1));
             CK_EXPECT(cpae_trainer_fit(t), CPAE_E_MISMATCH);
+            double terms[CPAE_N_LOSS_TERMS];
+            float *gr = calloc((size_t)np, sizeof(float));
+            CK_EXPECT(cpae_trainer_step(t, x, 10, d, terms, CPAE_N_LOSS_TERMS),
+                      CPAE_E_MISMATCH);
+            CK_EXPECT(cpae_trainer_gradient(t, x, 10, d, terms, CPAE_N_LOSS_TERMS, gr, np),
+                      CPAE_E_MISMATCH);
+            CK_EXPECT(cpae_trainer_apply_gradient(t, gr, np), CPAE_E_MISMATCH);
+            CK_OK(cpae_lie_get(lie, g1, 36));
+            ck_assert(memcmp(g0, g1, sizeof g0) == 0); /* refused steps changed nothing */
+            free(gr);
         }
         cpae_trainer_destroy(t);
         cpae_lie_destroy(lie);

@@ -156,6 +156,8 @@ int32_t cpae_trainer_apply_gradient(cpae_trainer *t, const float *grad, int64_t 
     int32_t st;
     if ((st = cpae__check_ptr(t, fn, "trainer")) || (st = cpae__check_ptr(grad, fn, "grad")))
         return st;
+    if ((st = cpae__trainer_check_lie(t, fn)))
+        return st;
     if ((st = check_len(t, len, fn)))
         return st;
     double *g;

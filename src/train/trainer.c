@@ -258,12 +258,19 @@ int32_t cpae__trainer_replan_theta(cpae_trainer *t, const char *fn)
     return st;
 }
 
-int32_t cpae__trainer_plan(cpae_trainer *t, const char *fn)
+int32_t cpae__trainer_check_lie(const cpae_trainer *t, const char *fn)
 {
-    int32_t st;
     if (t->lie && cpae__lie_learned(t->lie) != t->learn_g)
         return cpae__fail(CPAE_E_MISMATCH, fn, "the generators' trainability changed after "
                           "the trainer was created (cpae_lie_set_trainable)");
+    return CPAE_OK;
+}
+
+int32_t cpae__trainer_plan(cpae_trainer *t, const char *fn)
+{
+    int32_t st;
+    if ((st = cpae__trainer_check_lie(t, fn)))
+        return st;
     if (!t->planned) {
         cpae__term_env env = {t->model, t->lie, &t->cfg, t->x ? t->n : 0};
         if ((st = cpae__loss_check(&env, fn)))

@@ -57,6 +57,9 @@ void cpae__trainer_restore(cpae_trainer *t, const double *buf);
  * active, and find the exact form's theta range. Each piece runs once per
  * set_data / set_param that affects it; steps only execute. */
 int32_t cpae__trainer_plan(cpae_trainer *t, const char *fn);
+/* CPAE_E_MISMATCH when the generators' trainability is no longer the one
+ * the trainer was created with (every step checks it). */
+int32_t cpae__trainer_check_lie(const cpae_trainer *t, const char *fn);
 /* Recompute the theta range from the current weights (a fit's start, a new
  * anchor). */
 int32_t cpae__trainer_replan_theta(cpae_trainer *t, const char *fn);
