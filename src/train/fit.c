@@ -4,7 +4,6 @@
  * growth over its lowest running mean, the progress callback, and the
  * exact form's re-anchoring. */
 #include "train/trainer.h"
-#include "train/terms.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -196,8 +195,7 @@ int32_t cpae_trainer_fit(cpae_trainer *t)
         if (t->xv && validated != step && (every == 0 || last) &&
             (st = validate(t, &best, step, &val, &stop, fn)))
             break;
-        if (cpae__term_weight(&cpae__term_lie_exact, &t->cfg, t->lie) > 0 &&
-            cpae__tp(t, CPAE_P_LIE_REANCHOR) == 1) {
+        if (cpae__trainer_exact_active(t) && cpae__tp(t, CPAE_P_LIE_REANCHOR) == 1) {
             t->cfg.v[CPAE_P_LIE_ANCHOR] = (double)(cpae__rng_next(&t->rng) % (uint64_t)n);
             if ((st = cpae__trainer_replan_theta(t, fn)))
                 break;

@@ -189,7 +189,7 @@ int32_t cpae_trainer_fit_info(const cpae_trainer *t, int64_t *steps, int64_t *be
 
 /* -------------------------------------------------------------- plan */
 
-static bool exact_active(const cpae_trainer *t)
+bool cpae__trainer_exact_active(const cpae_trainer *t)
 {
     return cpae__term_weight(&cpae__term_lie_exact, &t->cfg, t->lie) > 0.0;
 }
@@ -277,7 +277,7 @@ int32_t cpae__trainer_plan(cpae_trainer *t, const char *fn)
             return st;
         t->planned = true;
     }
-    if (exact_active(t) && !t->theta_valid)
+    if (cpae__trainer_exact_active(t) && !t->theta_valid)
         return cpae__trainer_replan_theta(t, fn);
     return CPAE_OK;
 }

@@ -63,6 +63,8 @@ int32_t cpae__trainer_check_lie(const cpae_trainer *t, const char *fn);
 /* Recompute the theta range from the current weights (a fit's start, a new
  * anchor). */
 int32_t cpae__trainer_replan_theta(cpae_trainer *t, const char *fn);
+/* Is the exact form active (weight > 0 and generators)? */
+bool cpae__trainer_exact_active(const cpae_trainer *t);
 /* Is the data sampler of the local form active? */
 bool cpae__trainer_data_sampler(const cpae_trainer *t);
 
