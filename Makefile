@@ -39,7 +39,7 @@ CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
 WARN := -Wall -Wextra -Wpedantic -Werror -Wshadow -Wstrict-prototypes \
         -Wmissing-prototypes -Wno-unused-parameter
 OPT ?= -O2 -g
-CFLAGS_LIB = -std=c11 $(OPT) $(WARN) -fPIC -fvisibility=hidden -D_POSIX_C_SOURCE=200809L \
+CFLAGS_LIB = -std=c11 $(OPT) $(WARN) -fPIC -fvisibility=hidden -fno-math-errno -D_POSIX_C_SOURCE=200809L \
              -Iinclude -Isrc $(DEP_CFLAGS) $(EXTRA_CFLAGS)
 CFLAGS_TEST = -std=c11 $(OPT) -Wall -Wextra -Wpedantic -Werror -D_POSIX_C_SOURCE=200809L \
               -Iinclude -Itest $(CHECK_CFLAGS) $(EXTRA_CFLAGS)
@@ -47,7 +47,11 @@ CFLAGS_TEST = -std=c11 $(OPT) -Wall -Wextra -Wpedantic -Werror -D_POSIX_C_SOURCE
 # One folder per concept (docs/design.md); objects mirror the folders.
 SRCS := $(sort $(wildcard src/*/*.c))
 SRC_HDRS := $(wildcard src/*/*.h)
-OBJS := $(patsubst src/%.c,build/obj/%.o,$(SRCS))
+# Generic sources (they include core/real.h) are compiled twice: in double
+# and, with -DCPAE_SINGLE, in single precision (objects *.f.o).
+GENERIC := $(shell grep -l '^\#include "core/real.h"' $(SRCS))
+objs_in = $(patsubst src/%.c,$(1)/%.o,$(SRCS)) $(patsubst src/%.c,$(1)/%.f.o,$(GENERIC))
+OBJS := $(call objs_in,build/obj)
 # check_internal_*.c test internal modules: linked with the objects, not the
 # shared library (whose internal symbols are hidden).
 INTERNAL_TESTS := $(sort $(wildcard test/check_internal_*.c))
@@ -72,6 +76,9 @@ deps:
 build/obj/%.o: src/%.c $(HDR) $(SRC_HDRS) | build/obj
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_LIB) -c $< -o $@
+build/obj/%.f.o: src/%.c $(HDR) $(SRC_HDRS) | build/obj
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_LIB) -DCPAE_SINGLE -c $< -o $@
 
 build/obj build/test build/examples build/asan lib:
 	@mkdir -p $@
@@ -115,11 +122,14 @@ deps-check:
 
 # Sanitizer build: library objects and tests compiled together, statically.
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-ASAN_OBJS := $(patsubst src/%.c,build/asan/%.o,$(SRCS))
+ASAN_OBJS := $(call objs_in,build/asan)
 ASAN_BINS := $(patsubst test/%.c,build/asan/%,$(TESTS) $(INTERNAL_TESTS))
 build/asan/%.o: src/%.c $(HDR) $(SRC_HDRS) | build/asan
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_LIB) $(ASAN_FLAGS) -O1 -c $< -o $@
+build/asan/%.f.o: src/%.c $(HDR) $(SRC_HDRS) | build/asan
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_LIB) $(ASAN_FLAGS) -O1 -DCPAE_SINGLE -c $< -o $@
 build/asan/check_%: test/check_%.c test/testutil.h $(ASAN_OBJS) | build/asan
 	$(CC) $(CFLAGS_TEST) -Isrc $(DEP_CFLAGS) $(ASAN_FLAGS) -O1 $< $(ASAN_OBJS) -o $@ $(DEP_LIBS) $(CHECK_LIBS) -lm
 asan: deps-check $(ASAN_BINS)
@@ -130,12 +140,15 @@ asan: deps-check $(ASAN_BINS)
 # with eight readers on one model and six concurrent trainers. OpenBLAS runs
 # single-threaded here (its own threads are not instrumented).
 TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
-TSAN_OBJS := $(patsubst src/%.c,build/tsan/%.o,$(SRCS))
+TSAN_OBJS := $(call objs_in,build/tsan)
 build/tsan:
 	mkdir -p $@
 build/tsan/%.o: src/%.c $(HDR) $(SRC_HDRS) | build/tsan
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_LIB) $(TSAN_FLAGS) -O1 -c $< -o $@
+build/tsan/%.f.o: src/%.c $(HDR) $(SRC_HDRS) | build/tsan
+	@mkdir -p $(@D)
+	$(CC) $(CFLAGS_LIB) $(TSAN_FLAGS) -O1 -DCPAE_SINGLE -c $< -o $@
 build/tsan/threads: test/tsan/threads.c $(TSAN_OBJS) | build/tsan
 	$(CC) $(CFLAGS_TEST) $(TSAN_FLAGS) -O1 $< $(TSAN_OBJS) -o $@ $(DEP_LIBS) -lm
 tsan: deps-check build/tsan/threads
@@ -147,13 +160,16 @@ tsan: deps-check build/tsan/threads
 FUZZ_CC ?= clang
 FUZZ_RUNS ?= 20000
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
-FUZZ_OBJS := $(patsubst src/%.c,build/fuzz/obj/%.o,$(SRCS))
+FUZZ_OBJS := $(call objs_in,build/fuzz/obj)
 FUZZ_BINS := build/fuzz/fuzz_model build/fuzz/fuzz_ucr build/fuzz/fuzz_csv build/fuzz/fuzz_idx
 build/fuzz/obj:
 	mkdir -p $@
 build/fuzz/obj/%.o: src/%.c $(HDR) $(SRC_HDRS) | build/fuzz/obj
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CFLAGS_LIB) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -O1 -g -c $< -o $@
+build/fuzz/obj/%.f.o: src/%.c $(HDR) $(SRC_HDRS) | build/fuzz/obj
+	@mkdir -p $(@D)
+	$(FUZZ_CC) $(CFLAGS_LIB) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -O1 -g -DCPAE_SINGLE -c $< -o $@
 build/fuzz/fuzz_model: test/fuzz/fuzz_model.c $(FUZZ_OBJS)
 	$(FUZZ_CC) -std=c11 -Iinclude -fsanitize=fuzzer $(FUZZ_SAN) -O1 -g $< $(FUZZ_OBJS) -o $@ \
 	    $(DEP_LIBS) -lm

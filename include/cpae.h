@@ -1216,6 +1216,15 @@ typedef enum cpae_param {
                                       restores the weights it started
                                       from (default 1e4; 0: only NaN / inf
                                       count). Since 0.4 */
+    CPAE_P_PRECISION = 16,       /**< arithmetic of the training step's
+                                      evaluation: 32 (default) runs the
+                                      forward pass, tangent engine and loss
+                                      terms in float (sgemm), 64 in double;
+                                      the weights, generators, optimiser
+                                      state and the exact form (expm,
+                                      Frechet, theta solves) stay double in
+                                      both, and so does all geometry.
+                                      Since 0.6 */
     CPAE_P_W_RECONSTRUCTION = 20,
     CPAE_P_NOISE_SIGMA = 21,     /**< denoising: Gaussian std */
     CPAE_P_NOISE_MASK = 22,      /**< denoising: masking probability */
@@ -1349,6 +1358,15 @@ CPAE_API CPAE_NODISCARD int32_t cpae_trainer_fit_info(const cpae_trainer *traine
  *  @return CPAE_OK, CPAE_E_NULL. Since 0.1. */
 CPAE_API CPAE_NODISCARD int32_t cpae_trainer_n_params(const cpae_trainer *trainer,
     int64_t *n);
+
+/** Bytes of memory the trainer keeps between steps for them: the blocks
+ *  its first step sized and every later step reuses (a step on the same
+ *  shapes allocates nothing more), the gradient and undo rooms, and the
+ *  single-precision copy of the model. Grows only when a step needs more
+ *  (a larger batch, another method's keys).
+ *  @return CPAE_OK, CPAE_E_NULL. Since 0.6. */
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_workspace_size(const cpae_trainer *trainer,
+    int64_t *bytes);
 
 /** Copy all trainable values into a flat vector (layout: for each encoder
  *  then decoder layer, W row-major then b; then G_1..G_k row-major).

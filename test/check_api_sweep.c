@@ -1128,6 +1128,11 @@ SWEEP_FN(cpae_trainer_n_params)
     NUL(cpae_trainer_n_params(NULL, I64));
     NUL(cpae_trainer_n_params(F.trainer, NULL));
 }
+SWEEP_FN(cpae_trainer_workspace_size)
+{
+    NUL(cpae_trainer_workspace_size(NULL, I64));
+    NUL(cpae_trainer_workspace_size(F.trainer, NULL));
+}
 SWEEP_FN(cpae_trainer_get_params)
 {
     NUL(cpae_trainer_get_params(NULL, FB, F.n_tparams));
@@ -1429,7 +1434,8 @@ static const sweep_row SWEEP[] = {
     ROW(cpae_trainer_create), ROW(cpae_trainer_destroy), ROW(cpae_trainer_set_param),
     ROW(cpae_trainer_get_param), ROW(cpae_trainer_set_data), ROW(cpae_trainer_set_validation),
     ROW(cpae_trainer_set_callback), ROW(cpae_trainer_fit), ROW(cpae_trainer_fit_info),
-    ROW(cpae_trainer_n_params), ROW(cpae_trainer_get_params), ROW(cpae_trainer_set_params),
+    ROW(cpae_trainer_n_params), ROW(cpae_trainer_workspace_size),
+    ROW(cpae_trainer_get_params), ROW(cpae_trainer_set_params),
     ROW(cpae_trainer_gradient), ROW(cpae_trainer_apply_gradient), ROW(cpae_trainer_step),
 
     ROW(cpae_dataset_load), ROW(cpae_dataset_load_limit), ROW(cpae_dataset_load_idx),

@@ -97,6 +97,7 @@ P_EPOCHS = 9
 P_SEED = 10
 P_PATIENCE = 11
 P_GENERATOR_LR = 12
+P_PRECISION = 16  # 32 (default) or 64
 P_W_RECONSTRUCTION = 20
 P_NOISE_SIGMA = 21
 P_NOISE_MASK = 22
@@ -306,6 +307,7 @@ _SIGNATURES = {
     "cpae_trainer_fit": (_S, [_H]),
     "cpae_trainer_fit_info": (_S, [_H, _PI64, _PI64, _PD]),
     "cpae_trainer_n_params": (_S, [_H, _PI64]),
+    "cpae_trainer_workspace_size": (_S, [_H, _PI64]),
     "cpae_trainer_get_params": (_S, [_H, _PF, _I64]),
     "cpae_trainer_set_params": (_S, [_H, _PF, _I64]),
     "cpae_trainer_gradient": (_S, [_H, _PF, _I64, _I64, _PD, _I64, _PF, _I64]),

@@ -83,5 +83,9 @@ double cpae__rng_normal(cpae_rng *rng);
 void cpae__gemm(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
                 double alpha, const double *a, int64_t lda, const double *b,
                 int64_t ldb, double beta, double *c, int64_t ldc);
+/* The same in single precision (training's default, see core/real.h). */
+void cpae__gemm_f(bool trans_a, bool trans_b, int64_t m, int64_t n, int64_t k,
+                  float alpha, const float *a, int64_t lda, const float *b,
+                  int64_t ldb, float beta, float *c, int64_t ldc);
 
 #endif /* CPAE_CORE_H */

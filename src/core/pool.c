@@ -78,3 +78,11 @@ void cpae__pool_clear(cpae__pool *p)
         free(p->blk[i]);
     p->n = 0;
 }
+
+size_t cpae__pool_bytes(const cpae__pool *p)
+{
+    size_t total = 0;
+    for (int i = 0; i < p->n; i++)
+        total += HEAD + *(size_t *)p->blk[i];
+    return total;
+}

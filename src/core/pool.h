@@ -5,7 +5,7 @@
 
 #include <stddef.h>
 
-#define CPAE__POOL_BLOCKS 32
+#define CPAE__POOL_BLOCKS 64
 
 typedef struct cpae__pool {
     void *blk[CPAE__POOL_BLOCKS];
@@ -17,6 +17,8 @@ typedef struct cpae__pool {
 void *cpae__pool_alloc(cpae__pool *p, size_t bytes);
 void *cpae__pool_calloc(cpae__pool *p, size_t bytes);
 void cpae__pool_free(cpae__pool *p, void *ptr);
+/* Bytes held in cached blocks. */
+size_t cpae__pool_bytes(const cpae__pool *p);
 /* Release every cached block (the pool stays usable). */
 void cpae__pool_clear(cpae__pool *p);
 

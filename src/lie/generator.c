@@ -167,11 +167,18 @@ int32_t cpae__lie_normalize(struct cpae_lie *lie, const char *func)
     double *w = cpae__dalloc(total);
     if (!w)
         return cpae__nomem(func, total);
-    memcpy(w, lie->g, (size_t)total * sizeof(double));
-    int32_t st = normalize_core(w, lie->k, lie->d, lie->param, CPAE__LIE_DEP_TOL, func);
-    if (st == CPAE_OK)
-        memcpy(lie->g, w, (size_t)total * sizeof(double));
+    int32_t st = cpae__lie_normalize_with(lie, w, func);
     free(w);
+    return st;
+}
+
+int32_t cpae__lie_normalize_with(struct cpae_lie *lie, double *work, const char *func)
+{
+    int64_t total = lie->k * lie->d * lie->d;
+    memcpy(work, lie->g, (size_t)total * sizeof(double));
+    int32_t st = normalize_core(work, lie->k, lie->d, lie->param, CPAE__LIE_DEP_TOL, func);
+    if (st == CPAE_OK)
+        memcpy(lie->g, work, (size_t)total * sizeof(double));
     return st;
 }
 

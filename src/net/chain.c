@@ -6,6 +6,7 @@
  * code bits (1 iff z > 0), the frozen walk the slopes of z in the chain
  * input (docs/math.md section 2). */
 #include "net/net.h"
+#include "net/tangent.h"
 
 #include <stdlib.h>
 #include <string.h>
@@ -72,14 +73,6 @@ void cpae__activate(int32_t act, double alpha, double *z, int64_t count)
         return;
     for (int64_t i = 0; i < count; i++)
         z[i] *= cpae__state(act, alpha, z[i]);
-}
-
-void cpae__layer_pre(const struct cpae_layer *L, const double *in, int64_t rows, double *z)
-{
-    for (int64_t r = 0; r < rows; r++)
-        memcpy(z + r * L->n_out, L->b, (size_t)L->n_out * sizeof(double));
-    cpae__gemm(false, true, rows, L->n_out, L->n_in, 1.0, in, L->n_in, L->w, L->n_in, 1.0, z,
-               L->n_out);
 }
 
 int32_t cpae__check_points(const cpae_model *m, int32_t stack, const float *p,

@@ -20,6 +20,18 @@ struct cpae_layer {
     double *b;
 };
 
+/* A layer's single-precision mirror, for training in float (the trainer
+ * keeps one per model layer, pointing into its float copy of the
+ * parameters). Same fields as struct cpae_layer. */
+typedef struct cpae__layer_f {
+    int64_t n_in;
+    int64_t n_out;
+    int32_t act;
+    float alpha;
+    float *w;
+    float *b;
+} cpae__layer_f;
+
 /* State q of a unit with pre-activation z (a = q z). The tie z == 0 takes
  * the "off" state everywhere (docs/math.md section 1). */
 static inline double cpae__state(int32_t act, double alpha, double z)
@@ -66,6 +78,12 @@ typedef struct cpae_chain {
 int32_t cpae__chain(const cpae_model *m, int32_t stack, cpae_chain *c,
                     const char *func);
 
+/* A run of single-precision mirror layers (see cpae__layer_f). */
+typedef struct cpae__chain_f {
+    const cpae__layer_f *layers;
+    int64_t n;
+} cpae__chain_f;
+
 static inline int64_t cpae__chain_in(const cpae_chain *c)
 {
     return c->layers[0].n_in;
@@ -85,10 +103,6 @@ int32_t cpae__model_alloc(const int64_t *n_in, const int64_t *n_out,
                           const int32_t *acts, const double *alphas,
                           int64_t n_enc, int64_t n_dec, cpae_model **out,
                           const char *func);
-
-/* One layer's pre-activations over stacked rows: z = in W^T + b, with in
- * rows x n_in and z rows x n_out (one GEMM). */
-void cpae__layer_pre(const struct cpae_layer *L, const double *in, int64_t rows, double *z);
 
 /* Forward pass of a chain on n points (n x in, double), writing the
  * outputs (n x out). If codes is non-NULL, also writes packed codes

@@ -1,13 +1,52 @@
 /* tangent.c -- batch forward traces, backpropagation and the tangent engine
- * (docs/math.md section 4): one GEMM per layer over stacked samples. */
+ * (docs/math.md section 4): one GEMM per layer over stacked samples.
+ * Generic: compiled once per precision (core/real.h). */
 #include "net/tangent.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/real.h"
+
+void X(layer_pre)(const LAYER *L, const real *in, int64_t rows, real *z)
+{
+    for (int64_t r = 0; r < rows; r++)
+        memcpy(z + r * L->n_out, L->b, (size_t)L->n_out * sizeof(real));
+    X(gemm)(false, true, rows, L->n_out, L->n_in, 1, in, L->n_in, L->w, L->n_in, 1, z,
+            L->n_out);
+}
+
+real **X(stack_states)(const CHAIN *c, real *const *qa, int64_t ma, real *const *qb,
+                       const int64_t *rows_b, int64_t mb, cpae__pool *pool)
+{
+    return X(stack_states_cap)(c, qa, ma, qb, rows_b, mb, mb, pool);
+}
+
+real **X(stack_states_cap)(const CHAIN *c, real *const *qa, int64_t ma, real *const *qb,
+                           const int64_t *rows_b, int64_t mb, int64_t mb_cap, cpae__pool *pool)
+{
+    int64_t total = 0, np = (c->n + 1) / 2 * 2; /* pointers padded to 16 bytes */
+    for (int64_t l = 0; l < c->n; l++)
+        total += (ma + (mb_cap > mb ? mb_cap : mb)) * c->layers[l].n_out;
+    real **q = cpae__pool_alloc(pool, (size_t)np * sizeof(real *) + (size_t)total * sizeof(real));
+    if (!q)
+        return NULL;
+    real *p = (real *)(q + np);
+    for (int64_t l = 0; l < c->n; l++) {
+        int64_t n = c->layers[l].n_out;
+        q[l] = p;
+        memcpy(p, qa[l], (size_t)(ma * n) * sizeof(real));
+        for (int64_t r = 0; r < mb; r++)
+            memcpy(p + (ma + r) * n, qb[l] + (rows_b ? rows_b[r] : r) * n,
+                   (size_t)n * sizeof(real));
+        p += (ma + mb) * n;
+    }
+    return q;
+}
+
 /* ---------------------------------------------------------------- traces */
 
-int32_t cpae__trace_run(const cpae_chain *c, const double *x, int64_t m, cpae__trace *t,
+int32_t X(trace_run)(const CHAIN *c, const real *x, int64_t m, X(trace) *t,
                         cpae__pool *pool, const char *func)
 {
     memset(t, 0, sizeof *t);
@@ -15,26 +54,27 @@ int32_t cpae__trace_run(const cpae_chain *c, const double *x, int64_t m, cpae__t
     int64_t total = 0;
     for (int64_t l = 0; l < c->n; l++)
         total += 2 * m * c->layers[l].n_out;
-    t->buf = cpae__pool_alloc(pool, (size_t)total * sizeof(double));
-    t->act = malloc((size_t)c->n * sizeof(double *));
-    t->q = malloc((size_t)c->n * sizeof(double *));
-    if (!t->buf || !t->act || !t->q) {
-        cpae__trace_free(t);
+    /* One pool block: the 2 n layer pointers, then the values. */
+    real **ptr = cpae__pool_alloc(pool, (size_t)(2 * c->n) * sizeof(real *) +
+                                            (size_t)total * sizeof(real));
+    if (!ptr)
         return cpae__fail(CPAE_E_NOMEM, func, "cannot allocate a forward trace");
-    }
+    t->act = ptr;
+    t->q = ptr + c->n;
+    t->buf = (real *)(ptr + 2 * c->n);
     t->m = m;
     t->n_layers = c->n;
     t->x = x;
-    double *p = t->buf;
-    const double *in = x;
+    real *p = t->buf;
+    const real *in = x;
     for (int64_t l = 0; l < c->n; l++) {
-        const struct cpae_layer *L = &c->layers[l];
+        const LAYER *L = &c->layers[l];
         int64_t n = L->n_out;
-        double *z = t->act[l] = p, *q = t->q[l] = p + m * n;
+        real *z = t->act[l] = p, *q = t->q[l] = p + m * n;
         p += 2 * m * n;
-        cpae__layer_pre(L, in, m, z);
+        X(layer_pre)(L, in, m, z);
         for (int64_t i = 0; i < m * n; i++) {
-            q[i] = cpae__state(L->act, L->alpha, z[i]);
+            q[i] = X(unit_state)(L->act, L->alpha, z[i]);
             z[i] *= q[i];
         }
         in = z;
@@ -42,38 +82,36 @@ int32_t cpae__trace_run(const cpae_chain *c, const double *x, int64_t m, cpae__t
     return CPAE_OK;
 }
 
-void cpae__trace_free(cpae__trace *t)
+void X(trace_free)(X(trace) *t)
 {
-    cpae__pool_free(t->pool, t->buf);
-    free(t->act);
-    free(t->q);
+    cpae__pool_free(t->pool, t->act); /* the block's start */
     memset(t, 0, sizeof *t);
 }
 
-int32_t cpae__trace_backward(const cpae_chain *c, const cpae__trace *t, const double *dy,
-                             const double *base, double *grad, double *dx, const char *func)
+int32_t X(trace_backward)(const CHAIN *c, const X(trace) *t, const real *dy,
+                             const real *base, real *grad, real *dx, const char *func)
 {
-    int64_t m = t->m, wmax = cpae__chain_max_width(c);
-    double *buf = cpae__pool_alloc(t->pool, (size_t)(2 * m * wmax) * sizeof(double));
+    int64_t m = t->m, wmax = X(chain_max_width)(c);
+    real *buf = cpae__pool_alloc(t->pool, (size_t)(2 * m * wmax) * sizeof(real));
     if (!buf)
         return cpae__fail(CPAE_E_NOMEM, func, "cannot allocate backprop scratch");
-    double *delta = buf, *prev = buf + m * wmax;
-    memcpy(delta, dy, (size_t)(m * cpae__chain_out(c)) * sizeof(double));
+    real *delta = buf, *prev = buf + m * wmax;
+    memcpy(delta, dy, (size_t)(m * X(chain_out)(c)) * sizeof(real));
     for (int64_t l = c->n - 1; l >= 0; l--) {
-        const struct cpae_layer *L = &c->layers[l];
+        const LAYER *L = &c->layers[l];
         int64_t n = L->n_out, k = L->n_in;
-        const double *a_prev = l > 0 ? t->act[l - 1] : t->x;
+        const real *a_prev = l > 0 ? t->act[l - 1] : t->x;
         for (int64_t i = 0; i < m * n; i++)
             delta[i] *= t->q[l][i];
-        double *gw = grad + (L->w - base), *gb = grad + (L->b - base);
-        cpae__gemm(true, false, n, k, m, 1.0, delta, n, a_prev, k, 1.0, gw, k);
+        real *gw = grad + (L->w - base), *gb = grad + (L->b - base);
+        X(gemm)(true, false, n, k, m, 1.0, delta, n, a_prev, k, 1.0, gw, k);
         for (int64_t r = 0; r < m; r++)
             for (int64_t u = 0; u < n; u++)
                 gb[u] += delta[r * n + u];
         if (l > 0 || dx) {
-            double *dst = l > 0 ? prev : dx;
-            cpae__gemm(false, false, m, k, n, 1.0, delta, n, L->w, k, 0.0, dst, k);
-            double *tmp = delta;
+            real *dst = l > 0 ? prev : dx;
+            X(gemm)(false, false, m, k, n, 1.0, delta, n, L->w, k, 0.0, dst, k);
+            real *tmp = delta;
             delta = prev;
             prev = tmp;
         }
@@ -84,21 +122,20 @@ int32_t cpae__trace_backward(const cpae_chain *c, const cpae__trace *t, const do
 
 /* --------------------------------------------------------- tangent engine */
 
-void cpae__tangent_free(cpae__tangent *tg)
+void X(tangent_free)(X(tangent) *tg)
 {
-    cpae__pool_free(tg->pool, tg->buf);
-    free(tg->T);
+    cpae__pool_free(tg->pool, tg->T); /* the block's start */
     memset(tg, 0, sizeof *tg);
 }
 
 /* Scale the columns of each sample's row block: X is (m rows_per) x n, and
  * sample i's block is multiplied on the right by diag(q_i). */
-static void scale_cols(double *X, int64_t m, int64_t rows_per, int64_t n, const double *q)
+static void X(scale_cols)(real *X, int64_t m, int64_t rows_per, int64_t n, const real *q)
 {
     for (int64_t i = 0; i < m; i++) {
-        const double *qi = q + i * n;
+        const real *qi = q + i * n;
         for (int64_t r = 0; r < rows_per; r++) {
-            double *row = X + (i * rows_per + r) * n;
+            real *row = X + (i * rows_per + r) * n;
             for (int64_t u = 0; u < n; u++)
                 row[u] *= qi[u];
         }
@@ -107,25 +144,31 @@ static void scale_cols(double *X, int64_t m, int64_t rows_per, int64_t n, const 
 
 /* Scale the rows of each sample's column block: X is n x (m cols_per) and
  * sample i's block is multiplied on the left by diag(q_i). */
-static void scale_rows(double *X, int64_t m, int64_t cols_per, int64_t n, const double *q)
+static void X(scale_rows)(real *X, int64_t m, int64_t cols_per, int64_t n, const real *q)
 {
     int64_t ld = m * cols_per;
     for (int64_t r = 0; r < n; r++)
         for (int64_t i = 0; i < m; i++) {
-            double s = q[i * n + r];
-            double *blk = X + r * ld + i * cols_per;
+            real s = q[i * n + r];
+            real *blk = X + r * ld + i * cols_per;
             for (int64_t c = 0; c < cols_per; c++)
                 blk[c] *= s;
         }
 }
 
-int32_t cpae__tangent_forward(const cpae_chain *c, const double *const *q, int64_t m,
-                              cpae__tangent *tg, double *J, cpae__pool *pool,
-                              const char *func)
+int32_t X(tangent_forward)(const CHAIN *c, const real *const *q, int64_t m, X(tangent) *tg,
+                           real *J, cpae__pool *pool, const char *func)
+{
+    return X(tangent_forward_cap)(c, q, m, m, tg, J, pool, func);
+}
+
+int32_t X(tangent_forward_cap)(const CHAIN *c, const real *const *q, int64_t m, int64_t cap,
+                               X(tangent) *tg, real *J, cpae__pool *pool, const char *func)
 {
     memset(tg, 0, sizeof *tg);
     tg->pool = pool;
-    int64_t in = cpae__chain_in(c), out = cpae__chain_out(c), L = c->n;
+    tg->cap = cap > m ? cap : m;
+    int64_t in = X(chain_in)(c), out = X(chain_out)(c), L = c->n;
     tg->m = m;
     tg->in = in;
     tg->out = out;
@@ -134,18 +177,19 @@ int32_t cpae__tangent_forward(const cpae_chain *c, const double *const *q, int64
     tg->forward = in <= out;
     /* Storage: forward keeps the L layer inputs T[0..L-1] plus the final
      * T[L]; output side keeps U[0..L-1]. */
-    int64_t total = 0;
+    int64_t total = 0, mc = tg->cap; /* sized for cap samples */
     for (int64_t l = 0; l < L; l++)
-        total += tg->forward ? c->layers[l].n_in * m * in : m * out * c->layers[l].n_out;
-    total += tg->forward ? out * m * in : m * out * cpae__chain_max_width(c);
-    tg->T = malloc((size_t)(L + 1) * sizeof(double *));
-    tg->buf = cpae__pool_alloc(pool, (size_t)total * sizeof(double));
-    if (!tg->T || !tg->buf) {
-        cpae__tangent_free(tg);
-        return cpae__fail(CPAE_E_NOMEM, func, "cannot allocate tangent blocks (%lld doubles)",
+        total += tg->forward ? c->layers[l].n_in * mc * in : mc * out * c->layers[l].n_out;
+    total += tg->forward ? out * mc * in : mc * out * X(chain_max_width)(c);
+    /* One pool block: the L + 1 block pointers (padded to an even count,
+     * 16 bytes), then the values. */
+    int64_t np = (L + 2) / 2 * 2;
+    tg->T = cpae__pool_alloc(pool, (size_t)np * sizeof(real *) + (size_t)total * sizeof(real));
+    if (!tg->T)
+        return cpae__fail(CPAE_E_NOMEM, func, "cannot allocate tangent blocks (%lld values)",
                           (long long)total);
-    }
-    double *p = tg->buf;
+    tg->buf = (real *)(tg->T + np);
+    real *p = tg->buf;
     if (tg->forward) {
         int64_t ld = m * in;
         for (int64_t l = 0; l <= L; l++) {
@@ -153,22 +197,22 @@ int32_t cpae__tangent_forward(const cpae_chain *c, const double *const *q, int64
             p += (l < L ? c->layers[l].n_in : out) * ld;
         }
         /* T[0] = [I I ... I] */
-        memset(tg->T[0], 0, (size_t)(in * ld) * sizeof(double));
+        memset(tg->T[0], 0, (size_t)(in * ld) * sizeof(real));
         for (int64_t r = 0; r < in; r++)
             for (int64_t i = 0; i < m; i++)
                 tg->T[0][r * ld + i * in + r] = 1.0;
         for (int64_t l = 0; l < L; l++) {
-            const struct cpae_layer *Ly = &c->layers[l];
-            cpae__gemm(false, false, Ly->n_out, ld, Ly->n_in, 1.0, Ly->w, Ly->n_in, tg->T[l],
+            const LAYER *Ly = &c->layers[l];
+            X(gemm)(false, false, Ly->n_out, ld, Ly->n_in, 1.0, Ly->w, Ly->n_in, tg->T[l],
                        ld, 0.0, tg->T[l + 1], ld);
             if (cpae__has_bits(Ly->act))
-                scale_rows(tg->T[l + 1], m, in, Ly->n_out, q[l]);
+                X(scale_rows)(tg->T[l + 1], m, in, Ly->n_out, q[l]);
         }
         /* J_i[r][c] = T[L][r][i in + c] */
-        for (int64_t i = 0; i < m; i++)
+        for (int64_t i = 0; J && i < m; i++)
             for (int64_t r = 0; r < out; r++)
                 memcpy(J + (i * out + r) * in, tg->T[L] + r * ld + i * in,
-                       (size_t)in * sizeof(double));
+                       (size_t)in * sizeof(real));
     } else {
         int64_t rows = m * out;
         for (int64_t l = 0; l < L; l++) {
@@ -176,58 +220,59 @@ int32_t cpae__tangent_forward(const cpae_chain *c, const double *const *q, int64
             p += rows * c->layers[l].n_out;
         }
         /* U[L-1] = I per sample: d out / d act_{L-1}. */
-        double *U = tg->T[L - 1];
-        memset(U, 0, (size_t)(rows * out) * sizeof(double));
+        real *U = tg->T[L - 1];
+        memset(U, 0, (size_t)(rows * out) * sizeof(real));
         for (int64_t i = 0; i < m; i++)
             for (int64_t r = 0; r < out; r++)
                 U[(i * out + r) * out + r] = 1.0;
-        double *S = p; /* scratch for U[l] Q[l], then J */
+        real *S = p; /* scratch for U[l] Q[l], then J */
         for (int64_t l = L - 1; l >= 0; l--) {
-            const struct cpae_layer *Ly = &c->layers[l];
-            memcpy(S, tg->T[l], (size_t)(rows * Ly->n_out) * sizeof(double));
+            const LAYER *Ly = &c->layers[l];
+            memcpy(S, tg->T[l], (size_t)(rows * Ly->n_out) * sizeof(real));
             if (cpae__has_bits(Ly->act))
-                scale_cols(S, m, out, Ly->n_out, q[l]);
-            double *dst = l > 0 ? tg->T[l - 1] : J;
-            cpae__gemm(false, false, rows, Ly->n_in, Ly->n_out, 1.0, S, Ly->n_out, Ly->w,
+                X(scale_cols)(S, m, out, Ly->n_out, q[l]);
+            real *dst = l > 0 ? tg->T[l - 1] : J;
+            X(gemm)(false, false, rows, Ly->n_in, Ly->n_out, 1.0, S, Ly->n_out, Ly->w,
                        Ly->n_in, 0.0, dst, Ly->n_in);
         }
     }
     return CPAE_OK;
 }
 
-int32_t cpae__tangent_backward(const cpae_chain *c, const cpae__tangent *tg, const double *dJ,
-                               const double *base, double *grad, const double *hidden_extra,
+int32_t X(tangent_backward)(const CHAIN *c, const X(tangent) *tg, const real *dJ,
+                               const real *base, real *grad, const real *hidden_extra,
                                const char *func)
 {
     int64_t m = tg->m, in = tg->in, out = tg->out, L = tg->n_layers;
-    int64_t wmax = cpae__chain_max_width(c);
-    int64_t cols = tg->forward ? m * in : m * out; /* stacked extent */
-    double *buf = cpae__pool_alloc(tg->pool, (size_t)(2 * wmax * cols +
+    int64_t wmax = X(chain_max_width)(c);
+    /* stacked extent, sized for cap samples */
+    int64_t cols = tg->forward ? tg->cap * in : tg->cap * out;
+    real *buf = cpae__pool_alloc(tg->pool, (size_t)(2 * wmax * cols +
                                                       (tg->forward ? 0 : wmax * cols)) *
-                                                   sizeof(double));
+                                                   sizeof(real));
     if (!buf)
         return cpae__fail(CPAE_E_NOMEM, func, "cannot allocate tangent backward scratch");
-    double *A = buf, *B = buf + wmax * cols;
+    real *A = buf, *B = buf + wmax * cols;
     if (tg->forward) {
         int64_t ld = m * in;
         /* Gbar[L] = dJ side by side: n_L x (m in). */
         for (int64_t i = 0; i < m; i++)
             for (int64_t r = 0; r < out; r++)
-                memcpy(A + r * ld + i * in, dJ + (i * out + r) * in, (size_t)in * sizeof(double));
+                memcpy(A + r * ld + i * in, dJ + (i * out + r) * in, (size_t)in * sizeof(real));
         for (int64_t l = L - 1; l >= 0; l--) {
-            const struct cpae_layer *Ly = &c->layers[l];
+            const LAYER *Ly = &c->layers[l];
             if (cpae__has_bits(Ly->act))
-                scale_rows(A, m, in, Ly->n_out, tg->q[l]);
+                X(scale_rows)(A, m, in, Ly->n_out, tg->q[l]);
             /* dW += (Q Gbar) T^T ; Gbar_prev = W^T (Q Gbar) */
-            cpae__gemm(false, true, Ly->n_out, Ly->n_in, ld, 1.0, A, ld, tg->T[l], ld, 1.0,
+            X(gemm)(false, true, Ly->n_out, Ly->n_in, ld, 1.0, A, ld, tg->T[l], ld, 1.0,
                        grad + (Ly->w - base), Ly->n_in);
             if (l > 0) {
-                cpae__gemm(true, false, Ly->n_in, ld, Ly->n_out, 1.0, Ly->w, Ly->n_in, A, ld,
+                X(gemm)(true, false, Ly->n_in, ld, Ly->n_out, 1.0, Ly->w, Ly->n_in, A, ld,
                            0.0, B, ld);
                 if (l == L - 1 && hidden_extra)
                     for (int64_t e = 0; e < Ly->n_in * ld; e++)
                         B[e] += hidden_extra[e];
-                double *t = A;
+                real *t = A;
                 A = B;
                 B = t;
             }
@@ -235,22 +280,22 @@ int32_t cpae__tangent_backward(const cpae_chain *c, const cpae__tangent *tg, con
     } else {
         (void)hidden_extra; /* output-side stacking: not supported, NULL */
         int64_t rows = m * out;
-        double *S = buf + 2 * wmax * cols;
-        memcpy(A, dJ, (size_t)(rows * in) * sizeof(double)); /* Ubar_{-1} */
+        real *S = buf + 2 * wmax * cols;
+        memcpy(A, dJ, (size_t)(rows * in) * sizeof(real)); /* Ubar_{-1} */
         for (int64_t l = 0; l < L; l++) {
-            const struct cpae_layer *Ly = &c->layers[l];
+            const LAYER *Ly = &c->layers[l];
             /* S = U[l] Q[l]; dW += S^T Ubar_{l-1}; Ubar_l = (Ubar_{l-1} W^T) Q[l] */
-            memcpy(S, tg->T[l], (size_t)(rows * Ly->n_out) * sizeof(double));
+            memcpy(S, tg->T[l], (size_t)(rows * Ly->n_out) * sizeof(real));
             if (cpae__has_bits(Ly->act))
-                scale_cols(S, m, out, Ly->n_out, tg->q[l]);
-            cpae__gemm(true, false, Ly->n_out, Ly->n_in, rows, 1.0, S, Ly->n_out, A, Ly->n_in,
+                X(scale_cols)(S, m, out, Ly->n_out, tg->q[l]);
+            X(gemm)(true, false, Ly->n_out, Ly->n_in, rows, 1.0, S, Ly->n_out, A, Ly->n_in,
                        1.0, grad + (Ly->w - base), Ly->n_in);
             if (l + 1 < L) {
-                cpae__gemm(false, true, rows, Ly->n_out, Ly->n_in, 1.0, A, Ly->n_in, Ly->w,
+                X(gemm)(false, true, rows, Ly->n_out, Ly->n_in, 1.0, A, Ly->n_in, Ly->w,
                            Ly->n_in, 0.0, B, Ly->n_out);
                 if (cpae__has_bits(Ly->act))
-                    scale_cols(B, m, out, Ly->n_out, tg->q[l]);
-                double *t = A;
+                    X(scale_cols)(B, m, out, Ly->n_out, tg->q[l]);
+                real *t = A;
                 A = B;
                 B = t;
             }

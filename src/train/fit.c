@@ -17,8 +17,8 @@ static int32_t gather(cpae_trainer *t, const int64_t *rows, int64_t m, cpae__bat
 {
     int64_t d = t->d, K = (int64_t)cpae__tp(t, CPAE_P_LIE_NEIGHBOURS);
     bool data = cpae__trainer_data_sampler(t);
-    bb->x = malloc((size_t)(m * d) * sizeof(double));
-    bb->nbr = data ? malloc((size_t)(m * K * d) * sizeof(double)) : NULL;
+    bb->x = cpae__pool_alloc(&t->pool, (size_t)(m * d) * sizeof(double));
+    bb->nbr = data ? cpae__pool_alloc(&t->pool, (size_t)(m * K * d) * sizeof(double)) : NULL;
     if (!bb->x || (data && !bb->nbr))
         return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
     for (int64_t i = 0; i < m; i++)
@@ -37,6 +37,7 @@ static int32_t gather(cpae_trainer *t, const int64_t *rows, int64_t m, cpae__bat
     b->x_nbr = bb->nbr;
     b->x_anchor = t->n > 0 ? t->x + (int64_t)cpae__tp(t, CPAE_P_LIE_ANCHOR) * d : NULL;
     b->pool = &t->pool;
+    b->mirror = cpae__trainer_mirror(t);
     return CPAE_OK;
 }
 
@@ -164,8 +165,8 @@ int32_t cpae_trainer_fit(cpae_trainer *t)
             double terms[CPAE__N_TERMS];
             if (!(st = gather(t, perm + s0, bs, &bb, &b, fn)))
                 st = cpae__trainer_train_step(t, &b, terms, fn);
-            free(bb.x);
-            free(bb.nbr);
+            cpae__pool_free(&t->pool, bb.x);
+            cpae__pool_free(&t->pool, bb.nbr);
             if (st)
                 break;
             step++;

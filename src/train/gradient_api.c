@@ -20,6 +20,21 @@ int32_t cpae_trainer_n_params(const cpae_trainer *t, int64_t *n)
     return CPAE_OK;
 }
 
+int32_t cpae_trainer_workspace_size(const cpae_trainer *t, int64_t *bytes)
+{
+    static const char fn[] = "cpae_trainer_workspace_size";
+    cpae__clear_error();
+    int32_t st;
+    if ((st = cpae__check_ptr(t, fn, "trainer")) || (st = cpae__check_ptr(bytes, fn, "bytes")))
+        return st;
+    const cpae__mirror *mi = &t->mirror;
+    size_t mirror = (size_t)(t->model->n_enc + t->model->n_dec) * sizeof(cpae__layer_f) +
+                    (size_t)(2 * mi->n_params + 2 * mi->n_gen) * sizeof(float);
+    *bytes = (int64_t)(cpae__pool_bytes(&t->pool) + mirror +
+                       (size_t)(3 * cpae__trainer_room(t)) * sizeof(double));
+    return CPAE_OK;
+}
+
 int32_t cpae_trainer_get_params(const cpae_trainer *t, float *params, int64_t cap)
 {
     static const char fn[] = "cpae_trainer_get_params";
@@ -79,7 +94,7 @@ static int32_t user_batch(cpae_trainer *t, const float *x, int64_t m, int64_t d,
                           cpae__batch_buf *bb, cpae__batch *b, const char *fn)
 {
     int32_t st;
-    if ((st = cpae__trainer_copy_data(x, m, d, t->model->layers[0].n_in, &bb->x, fn)) ||
+    if ((st = cpae__trainer_copy_batch(t, x, m, d, &bb->x, fn)) ||
         (st = cpae__trainer_plan(t, fn)))
         return st;
     b->x = bb->x;
@@ -87,18 +102,19 @@ static int32_t user_batch(cpae_trainer *t, const float *x, int64_t m, int64_t d,
     b->x_nbr = NULL;
     b->x_anchor = t->x ? t->x + (int64_t)cpae__tp(t, CPAE_P_LIE_ANCHOR) * d : NULL;
     b->pool = &t->pool;
+    b->mirror = cpae__trainer_mirror(t);
     if (cpae__trainer_data_sampler(t)) {
         int64_t K = (int64_t)cpae__tp(t, CPAE_P_LIE_NEIGHBOURS);
-        int64_t *idx = malloc((size_t)(m * K) * sizeof(int64_t));
-        bb->nbr = malloc((size_t)(m * K * d) * sizeof(double));
+        int64_t *idx = cpae__pool_alloc(&t->pool, (size_t)(m * K) * sizeof(int64_t));
+        bb->nbr = cpae__pool_alloc(&t->pool, (size_t)(m * K * d) * sizeof(double));
         if (!idx || !bb->nbr) {
-            free(idx);
+            cpae__pool_free(&t->pool, idx);
             return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         }
         if (!(st = cpae__nearest(t->x, t->n, bb->x, m, d, K, idx, fn)))
             for (int64_t e = 0; e < m * K; e++)
                 memcpy(bb->nbr + e * d, t->x + idx[e] * d, (size_t)d * sizeof(double));
-        free(idx);
+        cpae__pool_free(&t->pool, idx);
         b->x_nbr = bb->nbr;
     }
     return st;
@@ -144,8 +160,8 @@ int32_t cpae_trainer_gradient(cpae_trainer *t, const float *x, int64_t m, int64_
                 grad[i] = (float)g[i];
     }
     free(g);
-    free(bb.x);
-    free(bb.nbr);
+    cpae__pool_free(&t->pool, bb.x);
+    cpae__pool_free(&t->pool, bb.nbr);
     return st;
 }
 
@@ -184,7 +200,7 @@ int32_t cpae_trainer_step(cpae_trainer *t, const float *x, int64_t m, int64_t d,
         st = cpae__trainer_train_step(t, &b, tv, fn);
     if (!st || st == CPAE_E_DIVERGED)
         (void)copy_terms(tv, terms, n_terms, fn);
-    free(bb.x);
-    free(bb.nbr);
+    cpae__pool_free(&t->pool, bb.x);
+    cpae__pool_free(&t->pool, bb.nbr);
     return st;
 }

@@ -2,52 +2,56 @@
  * neighbours z' in latent space (docs/math.md section 3): the encodings of
  * its nearest training samples (data), uniform draws on the sphere of
  * radius delta around z (ball), or the points just past the K decoder
- * facets closest to z (facet). */
+ * facets closest to z (facet). Generic: compiled once per precision
+ * (core/real.h); distances and directions are computed in double. */
 #include "train/terms.h"
 
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/real.h"
+
 /* Facet sampler (docs/math.md section 3): for each latent z_i, the K decoder
  * constraints closest to it and the points just past them. */
-static int32_t facet_neighbours(const cpae_chain *dec, const cpae__loss_cfg *cfg,
-                                const double *z, double *const *qz, double *const *act,
-                                int64_t m, double *zn, cpae__pool *pool, const char *fn)
+static int32_t X(facet_neighbours)(const CHAIN *dec, const cpae__loss_cfg *cfg,
+                                   const real *z, real *const *qz, real *const *act,
+                                   int64_t m, real *zn, cpae__pool *pool, const char *fn)
 {
-    int64_t h = cpae__chain_in(dec), K = (int64_t)cfg->v[CPAE_P_LIE_NEIGHBOURS], ld = m * h;
+    int64_t h = X(chain_in)(dec), K = (int64_t)cfg->v[CPAE_P_LIE_NEIGHBOURS], ld = m * h;
     double eps = cfg->v[CPAE_P_LIE_FACET_EPS];
-    cpae__tangent tg = {0};
-    double *J = malloc((size_t)(m * h * cpae__chain_out(dec)) * sizeof(double));
-    double *best_r = malloc((size_t)(m * K) * sizeof(double));
-    double *best_g = malloc((size_t)(m * K * (h + 1)) * sizeof(double));
-    int64_t wmax = cpae__chain_max_width(dec);
-    double *G = malloc((size_t)(wmax * ld) * sizeof(double));
-    double *Z = malloc((size_t)(m * wmax) * sizeof(double));
+    X(tangent) tg = {0};
+    double *best_r = cpae__pool_alloc(pool, (size_t)(m * K) * sizeof(double));
+    double *best_g = cpae__pool_alloc(pool, (size_t)(m * K * (h + 1)) * sizeof(double));
+    int64_t wmax = X(chain_max_width)(dec);
+    real *G = cpae__pool_alloc(pool, (size_t)(wmax * ld) * sizeof(real));
+    real *Z = cpae__pool_alloc(pool, (size_t)(m * wmax) * sizeof(real));
     int32_t st = CPAE_OK;
-    if (!J || !best_r || !best_g || !G || !Z) {
+    if (!best_r || !best_g || !G || !Z) {
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto done;
     }
-    if ((st = cpae__tangent_forward(dec, (const double *const *)qz, m, &tg, J, pool, fn)))
+    /* The layers' input tangents T^l only: the constraint gradients below
+     * are W^l T^l, so the Jacobians themselves are never formed. */
+    if ((st = X(tangent_forward)(dec, (const real *const *)qz, m, &tg, NULL, pool, fn)))
         goto done;
     for (int64_t e = 0; e < m * K; e++)
         best_r[e] = INFINITY;
     for (int64_t l = 0; l < dec->n; l++) {
-        const struct cpae_layer *L = &dec->layers[l];
+        const LAYER *L = &dec->layers[l];
         if (!cpae__has_bits(L->act))
             continue;
         int64_t n = L->n_out;
         /* Constraint gradients W T (n x m h) and values z = W a + b (m x n). */
-        cpae__gemm(false, false, n, ld, L->n_in, 1.0, L->w, L->n_in, tg.T[l], ld, 0.0, G, ld);
-        const double *a_prev = l == 0 ? z : act[l - 1];
-        cpae__layer_pre(L, a_prev, m, Z);
+        X(gemm)(false, false, n, ld, L->n_in, 1, L->w, L->n_in, tg.T[l], ld, 0, G, ld);
+        const real *a_prev = l == 0 ? z : act[l - 1];
+        X(layer_pre)(L, a_prev, m, Z);
         for (int64_t i = 0; i < m; i++)
             for (int64_t u = 0; u < n; u++) {
-                const double *g = G + u * ld + i * h;
+                const real *g = G + u * ld + i * h;
                 double nrm2 = 0.0;
                 for (int64_t j = 0; j < h; j++)
-                    nrm2 += g[j] * g[j];
+                    nrm2 += (double)g[j] * (double)g[j];
                 if (nrm2 == 0.0)
                     continue;
                 double r = fabs(Z[i * n + u]) / sqrt(nrm2);
@@ -71,56 +75,68 @@ static int32_t facet_neighbours(const cpae_chain *dec, const cpae__loss_cfg *cfg
     }
     for (int64_t i = 0; i < m; i++)
         for (int64_t k = 0; k < K; k++) {
-            double *zk = zn + (i * K + k) * h;
+            real *zk = zn + (i * K + k) * h;
             double r = best_r[i * K + k];
-            memcpy(zk, z + i * h, (size_t)h * sizeof(double));
+            memcpy(zk, z + i * h, (size_t)h * sizeof(real));
             if (isfinite(r)) /* fewer constraints than K: neighbour = z (no pair) */
                 for (int64_t j = 0; j < h; j++)
-                    zk[j] += (1.0 + eps) * r * best_g[(i * K + k) * h + j] +
-                             (r == 0.0 ? eps * best_g[(i * K + k) * h + j] : 0.0);
+                    zk[j] = (real)(zk[j] + ((1.0 + eps) * r * best_g[(i * K + k) * h + j] +
+                                            (r == 0.0 ? eps * best_g[(i * K + k) * h + j]
+                                                      : 0.0)));
         }
 done:
-    cpae__tangent_free(&tg);
-    free(J);
-    free(best_r);
-    free(best_g);
-    free(G);
-    free(Z);
+    X(tangent_free)(&tg);
+    cpae__pool_free(pool, best_r);
+    cpae__pool_free(pool, best_g);
+    cpae__pool_free(pool, G);
+    cpae__pool_free(pool, Z);
     return st;
 }
 
-int32_t cpae__lie_sample_neighbours(const cpae_model *model, const cpae__loss_cfg *cfg,
-                                    const cpae__batch *b, const cpae__trace *tr,
-                                    cpae_rng *rng, double *zn, const char *fn)
+/* Encoder outputs of n points (the data sampler's neighbours). */
+static int32_t X(encode)(const CHAIN *enc, const real *x, int64_t n, real *z, cpae__pool *pool,
+                         const char *fn)
 {
-    cpae_chain enc, dec;
-    (void)cpae__chain(model, CPAE_ENCODER, &enc, fn);
-    (void)cpae__chain(model, CPAE_DECODER, &dec, fn);
-    int64_t m = b->m, K = (int64_t)cfg->v[CPAE_P_LIE_NEIGHBOURS], h = cpae__chain_out(&enc);
-    const double *z = tr->act[model->n_enc - 1];
+    X(trace) t = {0};
+    int32_t st = X(trace_run)(enc, x, n, &t, pool, fn);
+    if (!st)
+        memcpy(z, X(trace_out)(&t), (size_t)(n * X(chain_out)(enc)) * sizeof(real));
+    X(trace_free)(&t);
+    return st;
+}
+
+int32_t X(lie_sample_neighbours)(const X(term_args) *a, real *zn)
+{
+    const cpae__loss_cfg *cfg = a->cfg;
+    const char *fn = a->fn;
+    const X(trace) *tr = a->tr;
+    int64_t ne = a->model->n_enc;
+    CHAIN enc = X(args_chain)(a, CPAE_ENCODER), dec = X(args_chain)(a, CPAE_DECODER);
+    int64_t m = a->batch->m, K = (int64_t)cfg->v[CPAE_P_LIE_NEIGHBOURS], h = X(chain_out)(&enc);
+    const real *z = tr->act[ne - 1];
     switch ((int32_t)cfg->v[CPAE_P_LIE_SAMPLER]) {
     case CPAE__SAMPLER_DATA:
-        if (!b->x_nbr)
+        if (!a->x_nbr)
             return cpae__fail(CPAE_E_INVALID, fn, "the data sampler needs neighbours");
-        return cpae__chain_forward(&enc, b->x_nbr, m * K, zn, NULL, 0, fn);
+        return X(encode)(&enc, a->x_nbr, m * K, zn, tr->pool, fn);
     case CPAE__SAMPLER_BALL:
         for (int64_t e = 0; e < m * K; e++) {
-            double *u = zn + e * h, nrm2;
-            do {
+            real *u = zn + e * h;
+            double nrm2;
+            do { /* the norm of the rounded draw: the step is delta exactly */
                 nrm2 = 0.0;
                 for (int64_t j = 0; j < h; j++) {
-                    u[j] = cpae__rng_normal(rng);
-                    nrm2 += u[j] * u[j];
+                    u[j] = (real)cpae__rng_normal(a->rng);
+                    nrm2 += (double)u[j] * (double)u[j];
                 }
             } while (nrm2 == 0.0);
             double s = cfg->v[CPAE_P_LIE_DELTA] / sqrt(nrm2);
             for (int64_t j = 0; j < h; j++)
-                u[j] = z[(e / K) * h + j] + s * u[j];
+                u[j] = (real)(z[(e / K) * h + j] + s * u[j]);
         }
         return CPAE_OK;
     case CPAE__SAMPLER_FACET:
-        return facet_neighbours(&dec, cfg, z, tr->q + model->n_enc, tr->act + model->n_enc, m,
-                                zn, tr->pool, fn);
+        return X(facet_neighbours)(&dec, cfg, z, tr->q + ne, tr->act + ne, m, zn, tr->pool, fn);
     default:
         return cpae__fail(CPAE_E_INVALID, fn, "unknown sampler %d",
                           (int)cfg->v[CPAE_P_LIE_SAMPLER]);

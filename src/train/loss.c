@@ -10,6 +10,7 @@
 #include "train/loss.h"
 #include "train/terms.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -53,51 +54,128 @@ int32_t cpae__loss_check(const cpae__term_env *env, const char *fn)
     return CPAE_OK;
 }
 
-double **cpae__stack_states(const cpae_chain *c, double *const *qa, int64_t ma,
-                            double *const *qb, const int64_t *rows_b, int64_t mb,
-                            double **buf_out)
+/* The double evaluation of the rows in `rows` (all rows when precision is
+ * double; the rows without a float evaluate otherwise). */
+static int32_t eval_double(const cpae_model *model, const struct cpae_lie *lie,
+                           const cpae__loss_cfg *cfg, const cpae__batch *b, cpae_rng *rng,
+                           const double *xin, bool float_done, double *terms, double *grad,
+                           bool *ran, const char *fn)
 {
-    int64_t total = 0;
-    for (int64_t l = 0; l < c->n; l++)
-        total += (ma + mb) * c->layers[l].n_out;
-    double **q = malloc((size_t)c->n * sizeof(double *));
-    double *buf = malloc((size_t)(total ? total : 1) * sizeof(double));
-    if (!q || !buf) {
-        free(q);
-        free(buf);
-        return NULL;
+    cpae_chain ae;
+    (void)cpae__chain(model, CPAE_AUTOENCODER, &ae, fn);
+    cpae__trace tr = {0};
+    int32_t st = CPAE_OK;
+    cpae__term_args args = {model, lie, model->layers, model->params, lie ? lie->g : NULL,
+                            cfg, b, b->x, b->x_nbr, &tr, xin, rng, terms, grad, fn};
+    int32_t (*last)(const cpae__term_args *) = NULL;
+    bool traced = false;
+    for (int32_t t = 0; t < cpae__n_terms && !st; t++) {
+        const cpae__term *row = cpae__terms[t];
+        double w = cpae__term_weight(row, cfg, lie);
+        if ((float_done && row->evaluate_f) ||
+            (!(w > 0.0) && !(row->needs & CPAE__ALWAYS_REPORTED)))
+            continue;
+        if (!traced && (st = cpae__trace_run(&ae, xin, b->m, &tr, b->pool, fn)))
+            break;
+        traced = true;
+        *ran = true;
+        if (row->evaluate != last) /* shared evaluations run once */
+            st = row->evaluate(&args);
+        last = row->evaluate;
     }
-    double *p = buf;
-    for (int64_t l = 0; l < c->n; l++) {
-        int64_t n = c->layers[l].n_out;
-        q[l] = p;
-        memcpy(p, qa[l], (size_t)(ma * n) * sizeof(double));
-        for (int64_t r = 0; r < mb; r++)
-            memcpy(p + (ma + r) * n, qb[l] + (rows_b ? rows_b[r] : r) * n,
-                   (size_t)n * sizeof(double));
-        p += (ma + mb) * n;
+    cpae__trace_free(&tr);
+    return st;
+}
+
+/* Is a row without a float evaluate active? */
+static bool double_rows(const cpae__loss_cfg *cfg, const struct cpae_lie *lie)
+{
+    for (int32_t t = 0; t < cpae__n_terms; t++)
+        if (!cpae__terms[t]->evaluate_f && cpae__term_weight(cpae__terms[t], cfg, lie) > 0.0)
+            return true;
+    return false;
+}
+
+/* eval_single's "the float range overflowed" (never returned to a caller). */
+#define OVERFLOW (-1)
+
+/* Copy n doubles into a float block from the pool. */
+static float *to_float(cpae__pool *pool, const double *v, int64_t n)
+{
+    float *f = cpae__pool_alloc(pool, (size_t)n * sizeof(float));
+    if (f)
+        for (int64_t i = 0; i < n; i++)
+            f[i] = (float)v[i];
+    return f;
+}
+
+/* The single-precision evaluation of the rows that have one; the
+ * gradient lands in the mirror and is added to grad in double. OVERFLOW
+ * (grad untouched) when a value left the float range. */
+static int32_t eval_single(const cpae_model *model, const struct cpae_lie *lie,
+                           const cpae__loss_cfg *cfg, const cpae__batch *b, cpae_rng *rng,
+                           const double *xin, double *terms, double *grad, bool add,
+                           const char *fn)
+{
+    cpae__mirror *mi = b->mirror;
+    cpae__mirror_sync(mi, model, lie);
+    int64_t m = b->m, d = model->layers[0].n_in, K = (int64_t)cfg->v[CPAE_P_LIE_NEIGHBOURS];
+    float *xf = to_float(b->pool, b->x, m * d), *xinf = to_float(b->pool, xin, m * d);
+    float *nbrf = b->x_nbr ? to_float(b->pool, b->x_nbr, m * K * d) : NULL;
+    cpae__chain_f ae = {mi->layers, model->n_enc + model->n_dec};
+    cpae__trace_f tr = {0};
+    int32_t st = CPAE_OK;
+    if (!xf || !xinf || (b->x_nbr && !nbrf)) {
+        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        goto done;
     }
-    *buf_out = buf;
-    return q;
+    if (grad)
+        memset(mi->grad, 0, (size_t)(mi->n_params + mi->n_gen) * sizeof(float));
+    if ((st = cpae__trace_run_f(&ae, xinf, m, &tr, b->pool, fn)))
+        goto done;
+    cpae__term_args_f args = {model, lie, mi->layers, mi->params, mi->g, cfg, b, xf, nbrf,
+                              &tr, xinf, rng, terms, grad ? mi->grad : NULL, fn};
+    int32_t (*last)(const cpae__term_args_f *) = NULL;
+    for (int32_t t = 0; t < cpae__n_terms && !st; t++) {
+        const cpae__term *row = cpae__terms[t];
+        double w = cpae__term_weight(row, cfg, lie);
+        if (!row->evaluate_f || (!(w > 0.0) && !(row->needs & CPAE__ALWAYS_REPORTED)))
+            continue;
+        if (row->evaluate_f != last)
+            st = row->evaluate_f(&args);
+        last = row->evaluate_f;
+    }
+    /* Float overflow (huge weights or data) where double would not: the
+     * caller re-runs the evaluation in double. */
+    bool finite = true;
+    for (int32_t t = 0; !st && t < CPAE__N_TERMS; t++)
+        finite = finite && isfinite(terms[t]);
+    int64_t n = mi->n_params + (lie ? mi->n_gen : 0);
+    for (int64_t i = 0; !st && grad && finite && i < n; i++)
+        finite = isfinite(mi->grad[i]);
+    if (!st && !finite)
+        st = OVERFLOW;
+    for (int64_t i = 0; !st && add && grad && i < n; i++)
+        grad[i] += (double)mi->grad[i];
+done:
+    cpae__trace_free_f(&tr);
+    cpae__pool_free(b->pool, xf);
+    cpae__pool_free(b->pool, xinf);
+    cpae__pool_free(b->pool, nbrf);
+    return st;
 }
 
 int32_t cpae__loss_eval(const cpae_model *model, const struct cpae_lie *lie,
                         const cpae__loss_cfg *cfg, const cpae__batch *b, cpae_rng *rng,
                         double *terms, double *grad, const char *fn)
 {
-    cpae_chain ae;
-    (void)cpae__chain(model, CPAE_AUTOENCODER, &ae, fn);
-    int64_t m = b->m, d = cpae__chain_in(&ae);
+    int64_t m = b->m, d = model->layers[0].n_in;
     double sigma = cfg->v[CPAE_P_NOISE_SIGMA], mask = cfg->v[CPAE_P_NOISE_MASK];
     for (int t = 0; t < CPAE__N_TERMS; t++)
         terms[t] = 0.0;
-    double *xin = malloc((size_t)(m * d) * sizeof(double));
-    cpae__trace tr = {0};
-    int32_t st = CPAE_OK;
-    if (!xin) {
-        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
-        goto done;
-    }
+    double *xin = cpae__pool_alloc(b->pool, (size_t)(m * d) * sizeof(double));
+    if (!xin)
+        return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
     /* Denoising: every term sees the corrupted input; the reconstruction
      * term compares with the clean x. */
     for (int64_t e = 0; e < m * d; e++) {
@@ -108,22 +186,34 @@ int32_t cpae__loss_eval(const cpae_model *model, const struct cpae_lie *lie,
             v += sigma * cpae__rng_normal(rng);
         xin[e] = v;
     }
-    if ((st = cpae__trace_run(&ae, xin, m, &tr, b->pool, fn)))
-        goto done;
-    cpae__term_args args = {model, lie, cfg, b, &tr, xin, rng, terms, grad, fn};
-    int32_t (*last)(const cpae__term_args *) = NULL;
-    for (int32_t t = 0; t < cpae__n_terms && !st; t++) {
-        const cpae__term *row = cpae__terms[t];
-        double w = cpae__term_weight(row, cfg, lie);
-        if (!(w > 0.0) && !(row->needs & CPAE__ALWAYS_REPORTED))
-            continue;
-        if (row->evaluate != last) /* shared evaluations run once */
-            st = row->evaluate(&args);
-        last = row->evaluate;
-        terms[CPAE__T_TOTAL] += w * terms[row->id];
+    /* Rows run in table order (the order fixes the random stream a seed
+     * gives): the float rows first, then the double-only rows, which come
+     * last in the table. */
+    int32_t st = CPAE_OK;
+    bool single = b->mirror != NULL, keep = single && b->keep_float && grad, ran = false;
+    int64_t n = single ? b->mirror->n_params + (lie ? b->mirror->n_gen : 0) : 0;
+    cpae_rng rng0 = *rng;
+    if (single &&
+        (st = eval_single(model, lie, cfg, b, rng, xin, terms, grad, !keep, fn)) == OVERFLOW) {
+        single = keep = false; /* the whole evaluation again, in double */
+        *rng = rng0;
+        for (int t = 0; t < CPAE__N_TERMS; t++)
+            terms[t] = 0.0;
+        if (b->keep_float && grad) /* the caller left grad as it was */
+            memset(grad, 0, (size_t)n * sizeof(double));
+        st = CPAE_OK;
     }
-done:
-    cpae__trace_free(&tr);
-    free(xin);
+    if (keep && double_rows(cfg, lie)) /* their share goes through grad */
+        memset(grad, 0, (size_t)n * sizeof(double));
+    if (!st)
+        st = eval_double(model, lie, cfg, b, rng, xin, single, terms, grad, &ran, fn);
+    for (int64_t i = 0; !st && keep && ran && i < n; i++)
+        b->mirror->grad[i] += (float)grad[i];
+    if (b->mirror)
+        b->mirror->grad_is_float = keep;
+    for (int32_t t = 0; t < cpae__n_terms && !st; t++)
+        terms[CPAE__T_TOTAL] += cpae__term_weight(cpae__terms[t], cfg, lie) *
+                                terms[cpae__terms[t]->id];
+    cpae__pool_free(b->pool, xin);
     return st;
 }

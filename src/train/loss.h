@@ -43,32 +43,49 @@ typedef struct cpae__loss_cfg {
                                from the data when the key is 0) */
 } cpae__loss_cfg;
 
+/* The single-precision copy a trainer keeps of its model and generators
+ * for training in float (train/mirror.c): layers point into params; an
+ * evaluation refreshes it from the double master values, and its float
+ * gradient (grad, parameters then generators) is added to the caller's
+ * double gradient. The optimiser state and the master values stay double. */
+typedef struct cpae__mirror {
+    cpae__layer_f *layers; /* n_enc + n_dec */
+    float *params;         /* n_params, in the model's layout */
+    float *g;              /* n_gen = k d d, or NULL */
+    float *grad;           /* n_params + n_gen */
+    int64_t n_params, n_gen;
+    bool grad_is_float;    /* the last evaluation left its gradient here
+                              (cpae__batch.keep_float) rather than in the
+                              caller's double grad */
+} cpae__mirror;
+
 /* Inputs of one evaluation. x_nbr (m x lie_k x d) holds each sample's data
- * neighbours for the data sampler; x_anchor (d) the exact form's anchor. */
+ * neighbours for the data sampler; x_anchor (d) the exact form's anchor.
+ * With a mirror the evaluation runs in single precision (the terms that
+ * have no float evaluate, the exact form, still run in double). */
 typedef struct cpae__batch {
     const double *x;
     int64_t m;
     const double *x_nbr;
     const double *x_anchor;
     struct cpae__pool *pool; /* scratch reused across steps, or NULL */
+    cpae__mirror *mirror;    /* single precision, or NULL: double */
+    bool keep_float;         /* with a mirror: leave the gradient in
+                                mirror->grad (the float step; grad is then
+                                scratch of n_params + n_gen doubles and
+                                need not be zeroed), unless the float range
+                                overflowed (mirror->grad_is_float false) */
 } cpae__batch;
 
-/* What a term's evaluate receives. The autoencoder has been traced on xin
- * (the batch after the denoising corruption); terms write their unweighted
- * values into terms[] and ADD their weighted gradient into grad (model
- * parameters first, then the generators), when grad is not NULL. */
-typedef struct cpae__term_args {
-    const cpae_model *model;
-    const struct cpae_lie *lie;
-    const cpae__loss_cfg *cfg;
-    const cpae__batch *batch;
-    const cpae__trace *tr;
-    const double *xin;
-    cpae_rng *rng;
-    double *terms;
-    double *grad;
-    const char *fn;
-} cpae__term_args;
+#define CPAE__TPL 64
+#include "core/real.h"
+#include "train/loss_t.h"
+#include "core/real_end.h"
+
+#define CPAE__TPL 32
+#include "core/real.h"
+#include "train/loss_t.h"
+#include "core/real_end.h"
 
 /* What the plan checks before any step: the trainer's state a term needs. */
 typedef struct cpae__term_env {
@@ -98,7 +115,9 @@ typedef struct cpae__term {
     const cpae__param_info *params; /* the term's keys (weight included) */
     int32_t n_params;
     int32_t (*check)(const cpae__term_env *env, const char *fn); /* may be NULL */
-    int32_t (*evaluate)(const cpae__term_args *a);
+    int32_t (*evaluate)(const cpae__term_args *a);       /* double */
+    int32_t (*evaluate_f)(const cpae__term_args_f *a);   /* float; NULL: the
+                                                            term runs in double */
 } cpae__term;
 
 extern const cpae__term *const cpae__terms[];
@@ -121,12 +140,11 @@ int32_t cpae__loss_eval(const cpae_model *model, const struct cpae_lie *lie,
                         cpae_rng *rng, double *terms, double *grad,
                         const char *func);
 
-/* Per-layer state arrays of several sample sets stacked into one set, for
- * one tangent pass: rows of qa (ma samples) followed by the selected rows
- * of qb (rows_b NULL: the first mb). Returns the per-layer pointers (free)
- * and their storage in *buf_out (free); NULL when out of memory. */
-double **cpae__stack_states(const cpae_chain *c, double *const *qa, int64_t ma,
-                            double *const *qb, const int64_t *rows_b, int64_t mb,
-                            double **buf_out);
+/* The mirror of a model and (optional) generators: allocate, refresh from
+ * the double values, release (train/mirror.c). */
+int32_t cpae__mirror_init(cpae__mirror *mi, const cpae_model *model,
+                          const struct cpae_lie *lie, const char *fn);
+void cpae__mirror_sync(cpae__mirror *mi, const cpae_model *model, const struct cpae_lie *lie);
+void cpae__mirror_free(cpae__mirror *mi);
 
 #endif

@@ -11,6 +11,18 @@
 #include <string.h>
 
 
+/* Project generator gradients (k blocks of d x d) onto the skew-symmetric
+ * matrices (real: double or float storage). */
+#define PROJECT_SKEW(gen, k, d)                                                  \
+    for (int64_t j_ = 0; j_ < (k); j_++)                                          \
+        for (int64_t a_ = 0; a_ < (d); a_++)                                      \
+            for (int64_t e_ = a_; e_ < (d); e_++) {                               \
+                double v_ = 0.5 * ((double)(gen)[(j_ * (d) + a_) * (d) + e_] -     \
+                                   (double)(gen)[(j_ * (d) + e_) * (d) + a_]);     \
+                (gen)[(j_ * (d) + a_) * (d) + e_] = v_;                           \
+                (gen)[(j_ * (d) + e_) * (d) + a_] = -v_;                          \
+            }
+
 /* Loss and gradient (all trainable values, skew-projected) of a batch. */
 int32_t cpae__trainer_batch_gradient(cpae_trainer *t, const cpae__batch *b, double *terms,
                                      double *grad, const char *fn)
@@ -18,29 +30,15 @@ int32_t cpae__trainer_batch_gradient(cpae_trainer *t, const cpae__batch *b, doub
     int64_t nm = t->model->n_params, ng = cpae__trainer_n_gen(t);
     /* The loss writes generator gradients after the model's even when the
      * generators are fixed: give it room, then drop them. */
-    int64_t room = nm + (t->lie ? t->lie->k * t->lie->d * t->lie->d : 0);
-    double *g = calloc((size_t)(room ? room : 1), sizeof(double));
-    if (!g)
-        return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+    int64_t room = cpae__trainer_room(t);
+    double *g = t->work + room; /* the trainer's second room */
+    memset(g, 0, (size_t)room * sizeof(double));
     int32_t st = cpae__loss_eval(t->model, t->lie, &t->cfg, b, &t->rng, terms, grad ? g : NULL, fn);
     if (!st && grad) {
         memcpy(grad, g, (size_t)(nm + ng) * sizeof(double));
-        if (ng && t->lie->param == CPAE_LIE_SKEW) {
-            /* Gradient within the skew-symmetric subspace. */
-            int64_t d = t->lie->d;
-            for (int64_t j = 0; j < t->lie->k; j++) {
-                double *gj = grad + nm + j * d * d;
-                for (int64_t a = 0; a < d; a++)
-                    for (int64_t e = a; e < d; e++) {
-                        double v = 0.5 * (gj[a * d + e] - gj[e * d + a]);
-                        gj[a * d + e] = v;
-                        gj[e * d + a] = -v;
-                    }
-            }
-        }
+        if (ng && t->lie->param == CPAE_LIE_SKEW) /* within the skew subspace */
+            PROJECT_SKEW(grad + nm, t->lie->k, t->lie->d);
     }
-    free(g);
-
     return st;
 }
 
@@ -59,24 +57,75 @@ typedef struct opt_consts {
     double b1, b2, eps, mom, c1, c2;
 } opt_consts;
 
-/* The step of trainable value i for gradient g (Adam with bias correction,
- * or SGD with momentum), updating the optimiser state. */
-static double opt_step(const opt_consts *o, cpae_trainer *t, int64_t i, double g)
+/* p -= scale * step over one contiguous range, with the gradient
+ * g + wd p: Adam with bias correction, or SGD with momentum, updating the
+ * optimiser state m (and v). One flat loop the compiler vectorises (see
+ * update_range_f for the AVX2 clone). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((optimize("O3"), target_clones("avx2", "default")))
+#endif
+static void update_range(const opt_consts *o, double *restrict p, double *restrict m,
+                         double *restrict v, const double *restrict g, int64_t n, double wd,
+                         double scale)
 {
     if (o->adam) {
-        t->opt_m[i] = o->b1 * t->opt_m[i] + (1 - o->b1) * g;
-        t->opt_v[i] = o->b2 * t->opt_v[i] + (1 - o->b2) * g * g;
-        return (t->opt_m[i] / o->c1) / (sqrt(t->opt_v[i] / o->c2) + o->eps);
+        const double b1 = o->b1, b2 = o->b2, c1 = o->c1, c2 = o->c2, eps = o->eps;
+        for (int64_t i = 0; i < n; i++) {
+            double gi = g[i] + wd * p[i];
+            m[i] = b1 * m[i] + (1 - b1) * gi;
+            v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+            p[i] -= scale * ((m[i] / c1) / (sqrt(v[i] / c2) + eps));
+        }
+        return;
     }
-    t->opt_m[i] = o->mom * t->opt_m[i] + g;
-    return t->opt_m[i];
+    const double mom = o->mom;
+    for (int64_t i = 0; i < n; i++) {
+        m[i] = mom * m[i] + (g[i] + wd * p[i]);
+        p[i] -= scale * m[i];
+    }
+}
+
+/* The same on the float weights of a single-precision step (the moments
+ * stay double). Returns false if a new weight left the float range. The
+ * loops are branch-free so that they vectorise; on x86-64 with GCC they are
+ * also built for AVX2 and picked at load time (the step's largest pass
+ * over memory after the GEMMs; baseline SSE2 cannot vectorise the range
+ * check). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
+__attribute__((optimize("O3"), target_clones("avx2", "default")))
+#endif
+static bool update_range_f(const opt_consts *o, float *restrict p, double *restrict m,
+                           double *restrict v, const float *restrict g, int64_t n, double wd,
+                           double scale)
+{
+    int bad = 0;
+    const double b1 = o->b1, b2 = o->b2, c1 = o->c1, c2 = o->c2, eps = o->eps, mom = o->mom;
+    if (o->adam)
+        for (int64_t i = 0; i < n; i++) {
+            double gi = (double)g[i] + wd * (double)p[i];
+            double mi = b1 * m[i] + (1 - b1) * gi, vi = b2 * v[i] + (1 - b2) * gi * gi;
+            m[i] = mi;
+            v[i] = vi;
+            double np = (double)p[i] - scale * ((mi / c1) / (sqrt(vi / c2) + eps));
+            bad |= !(fabs(np) <= FLT_MAX); /* NaN too */
+            p[i] = (float)np;
+        }
+    else
+        for (int64_t i = 0; i < n; i++) {
+            double mi = mom * m[i] + ((double)g[i] + wd * (double)p[i]);
+            m[i] = mi;
+            double np = (double)p[i] - scale * mi;
+            bad |= !(fabs(np) <= FLT_MAX); /* NaN too */
+            p[i] = (float)np;
+        }
+    return !bad;
 }
 
 /* One optimiser update with gradient grad. Weights and generators are
  * restored if the update produces a non-finite value. */
-int32_t cpae__trainer_update(cpae_trainer *t, const double *grad, const char *fn)
+static int32_t opt_state(cpae_trainer *t, const char *fn)
 {
-    int64_t nm = t->model->n_params, ng = cpae__trainer_n_gen(t), nt = nm + ng;
+    int64_t nt = cpae__trainer_n_train(t);
     if (!t->opt_m) {
         t->opt_m = calloc((size_t)(nt ? nt : 1), sizeof(double));
         t->opt_v = calloc((size_t)(nt ? nt : 1), sizeof(double));
@@ -87,12 +136,12 @@ int32_t cpae__trainer_update(cpae_trainer *t, const double *grad, const char *fn
             return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         }
     }
-    double *save = malloc((size_t)(nt ? nt : 1) * sizeof(double));
-    if (!save)
-        return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
-    cpae__trainer_snapshot(t, save);
-    double lr = cpae__tp(t, CPAE_P_LEARNING_RATE), wd = cpae__tp(t, CPAE_P_WEIGHT_DECAY);
-    double glr = cpae__tp(t, CPAE_P_GENERATOR_LR);
+    return CPAE_OK;
+}
+
+/* The constants of update number t->opt_t (after incrementing it). */
+static opt_consts opt_begin(cpae_trainer *t)
+{
     t->opt_t++;
     opt_consts o = {cpae__tp(t, CPAE_P_OPTIMIZER) == CPAE_OPT_ADAM,
                     cpae__tp(t, CPAE_P_ADAM_BETA1),
@@ -103,44 +152,132 @@ int32_t cpae__trainer_update(cpae_trainer *t, const double *grad, const char *fn
                     0};
     o.c1 = 1.0 - pow(o.b1, (double)t->opt_t);
     o.c2 = 1.0 - pow(o.b2, (double)t->opt_t);
-    /* Weight decay applies to weights only: mark the bias ranges. */
+    return o;
+}
+
+int32_t cpae__trainer_update(cpae_trainer *t, const double *grad, const char *fn)
+{
+    int64_t nm = t->model->n_params, ng = cpae__trainer_n_gen(t);
+    int32_t st = opt_state(t, fn);
+    if (st)
+        return st;
+    double *save = t->work + 2 * cpae__trainer_room(t); /* the third room */
+    cpae__trainer_snapshot(t, save);
+    double lr = cpae__tp(t, CPAE_P_LEARNING_RATE), wd = cpae__tp(t, CPAE_P_WEIGHT_DECAY);
+    double glr = cpae__tp(t, CPAE_P_GENERATOR_LR);
+    opt_consts o = opt_begin(t);
+    /* Weight decay applies to weights only: each layer's W, then its b. */
+    double *p = t->model->params;
     for (int64_t l = 0; l < t->model->n_enc + t->model->n_dec; l++) {
         const struct cpae_layer *L = &t->model->layers[l];
-        int64_t w0 = L->w - t->model->params, nw = L->n_in * L->n_out;
-        for (int64_t i = w0; i < w0 + nw + L->n_out; i++)
-            t->model->params[i] -=
-                lr * opt_step(&o, t, i, grad[i] + (i < w0 + nw ? wd * t->model->params[i] : 0.0));
+        int64_t w0 = L->w - p, nw = L->n_in * L->n_out, b0 = L->b - p;
+        update_range(&o, p + w0, t->opt_m + w0, t->opt_v + w0, grad + w0, nw, wd, lr);
+        update_range(&o, p + b0, t->opt_m + b0, t->opt_v + b0, grad + b0, L->n_out, 0.0, lr);
     }
-    for (int64_t e = 0; e < ng; e++)
-        t->lie->g[e] -= glr * lr * opt_step(&o, t, nm + e, grad[nm + e]);
-    int32_t st = CPAE_OK;
+    if (ng)
+        update_range(&o, t->lie->g, t->opt_m + nm, t->opt_v + nm, grad + nm, ng, 0.0, glr * lr);
     if (!cpae__all_float(t->model->params, nm) || (ng && !cpae__all_float(t->lie->g, ng)))
         st = cpae__fail(CPAE_E_DIVERGED, fn, "the update produced a non-finite weight; "
                         "weights kept at their last finite values");
-    else if (ng && cpae__lie_normalize(t->lie, fn) != CPAE_OK)
+    else if (ng && cpae__lie_normalize_with(t->lie, t->work + cpae__trainer_room(t), fn) !=
+                       CPAE_OK) /* scratch: the second room, free during an update */
         st = cpae__fail(CPAE_E_DIVERGED, fn, "a generator collapsed (zero or dependent) in "
                         "the update; weights kept at their last finite values");
     if (st)
         cpae__trainer_restore(t, save);
-    free(save);
     return st;
+}
+
+/* Check a step's loss and gradient, then update (double gradient, skew
+ * part already projected). */
+static int32_t finish_double(cpae_trainer *t, const double *grad, const double *terms,
+                             const char *fn)
+{
+    if (!cpae__all_float(terms, CPAE__N_TERMS) || !cpae__all_float(grad, cpae__trainer_n_train(t)))
+        return cpae__fail(CPAE_E_DIVERGED, fn, "the loss or its gradient is not finite "
+                          "(loss %g); weights kept at their last finite values",
+                          terms[CPAE__T_TOTAL]);
+    return cpae__trainer_update(t, grad, fn);
+}
+
+/* A single-precision step (CPAE_P_PRECISION 32): the gradient stays in the
+ * mirror as floats, the optimiser updates the mirror's float weights (the
+ * moments stay double) and writes them back to the model only when every
+ * one is finite, so the model itself is the undo copy. Generators are
+ * updated in double (k d d values). */
+static int32_t train_step_single(cpae_trainer *t, const cpae__batch *b0, double *terms,
+                                 const char *fn)
+{
+    cpae__batch b = *b0;
+    b.keep_float = true;
+    cpae__mirror *mi = b.mirror;
+    int64_t nm = t->model->n_params, ng = cpae__trainer_n_gen(t), room = cpae__trainer_room(t);
+    double *scratch = t->work; /* the first room: the double rows' share, then free */
+    int32_t st = cpae__loss_eval(t->model, t->lie, &t->cfg, &b, &t->rng, terms, scratch, fn);
+    if (st)
+        return st;
+    if (!mi->grad_is_float) { /* the float range overflowed: a double step */
+        if (ng && t->lie->param == CPAE_LIE_SKEW)
+            PROJECT_SKEW(scratch + nm, t->lie->k, t->lie->d);
+        return finish_double(t, scratch, terms, fn);
+    }
+    float *gf = mi->grad;
+    if (ng && t->lie->param == CPAE_LIE_SKEW)
+        PROJECT_SKEW(gf + nm, t->lie->k, t->lie->d);
+    int finite = cpae__all_float(terms, CPAE__N_TERMS);
+    for (int64_t i = 0; i < nm + ng; i++)
+        finite &= isfinite(gf[i]) != 0;
+    if (!finite)
+        return cpae__fail(CPAE_E_DIVERGED, fn, "the loss or its gradient is not finite "
+                          "(loss %g); weights kept at their last finite values",
+                          terms[CPAE__T_TOTAL]);
+    if ((st = opt_state(t, fn)))
+        return st;
+    double lr = cpae__tp(t, CPAE_P_LEARNING_RATE), wd = cpae__tp(t, CPAE_P_WEIGHT_DECAY);
+    double glr = cpae__tp(t, CPAE_P_GENERATOR_LR);
+    opt_consts o = opt_begin(t);
+    bool ok = true;
+    float *pf = mi->params;
+    for (int64_t l = 0; l < t->model->n_enc + t->model->n_dec; l++) {
+        const struct cpae_layer *L = &t->model->layers[l];
+        int64_t w0 = L->w - t->model->params, nw = L->n_in * L->n_out;
+        int64_t b0i = L->b - t->model->params;
+        ok &= update_range_f(&o, pf + w0, t->opt_m + w0, t->opt_v + w0, gf + w0, nw, wd, lr);
+        ok &= update_range_f(&o, pf + b0i, t->opt_m + b0i, t->opt_v + b0i, gf + b0i, L->n_out,
+                             0.0, lr);
+    }
+    double *gsave = t->work + 2 * room, *gd = t->work + room;
+    const char *why = "the update produced a non-finite weight; weights kept at their last "
+                      "finite values";
+    if (ok && ng) {
+        memcpy(gsave, t->lie->g, (size_t)ng * sizeof(double));
+        for (int64_t e = 0; e < ng; e++)
+            gd[e] = gf[nm + e];
+        update_range(&o, t->lie->g, t->opt_m + nm, t->opt_v + nm, gd, ng, 0.0, glr * lr);
+        if (!cpae__all_float(t->lie->g, ng))
+            ok = false;
+        else if (cpae__lie_normalize_with(t->lie, scratch, fn) != CPAE_OK) {
+            ok = false;
+            why = "a generator collapsed (zero or dependent) in the update; weights kept at "
+                  "their last finite values";
+        }
+        if (!ok)
+            memcpy(t->lie->g, gsave, (size_t)ng * sizeof(double));
+    }
+    if (!ok) /* the model is untouched; the mirror is refreshed by the next step */
+        return cpae__fail(CPAE_E_DIVERGED, fn, "%s", why);
+    for (int64_t i = 0; i < nm; i++)
+        t->model->params[i] = pf[i];
+    return CPAE_OK;
 }
 
 /* Loss, gradient and update for one batch of training rows or user rows. */
 int32_t cpae__trainer_train_step(cpae_trainer *t, const cpae__batch *b, double *terms,
                                  const char *fn)
 {
-    int64_t nt = cpae__trainer_n_train(t);
-    double *grad = malloc((size_t)(nt ? nt : 1) * sizeof(double));
-    if (!grad)
-        return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+    if (b->mirror)
+        return train_step_single(t, b, terms, fn);
+    double *grad = t->work; /* the trainer's first room */
     int32_t st = cpae__trainer_batch_gradient(t, b, terms, grad, fn);
-    if (!st && (!cpae__all_float(terms, CPAE__N_TERMS) || !cpae__all_float(grad, nt)))
-        st = cpae__fail(CPAE_E_DIVERGED, fn, "the loss or its gradient is not finite "
-                        "(loss %g); weights kept at their last finite values",
-                        terms[CPAE__T_TOTAL]);
-    if (!st)
-        st = cpae__trainer_update(t, grad, fn);
-    free(grad);
-    return st;
+    return st ? st : finish_double(t, grad, terms, fn);
 }

@@ -25,6 +25,7 @@ static const cpae__param_info TRAINER_PARAMS[] = {
     {CPAE_P_STEPS, 0, 1e12, 0, true},
     {CPAE_P_VALIDATE_EVERY, 0, 1e12, 0, true},
     {CPAE_P_DIVERGENCE_FACTOR, 0, 1e300, 1e4, false},
+    {CPAE_P_PRECISION, 32, 64, 32, true}, /* 32 or 64 (cpae__param_check) */
 };
 #define N_TRAINER_PARAMS ((int)(sizeof TRAINER_PARAMS / sizeof TRAINER_PARAMS[0]))
 
@@ -82,6 +83,8 @@ int32_t cpae__param_check(int32_t key, double value, const char *fn)
     if (p->integer && value != floor(value))
         return cpae__fail(CPAE_E_INVALID, fn, "key %d takes an integer, got %g", (int)key,
                           value);
+    if (key == CPAE_P_PRECISION && value != 32 && value != 64)
+        return cpae__fail(CPAE_E_INVALID, fn, "CPAE_P_PRECISION is 32 or 64, got %g", value);
     return CPAE_OK;
 }
 

@@ -122,7 +122,7 @@ static int32_t evaluate(const cpae__term_args *args)
     int64_t m = b->m, h = cpae__chain_in(&dec), d = cpae__chain_out(&dec), len = d * h;
     int64_t n_grid = (int64_t)cfg->v[CPAE_P_LIE_THETA_GRID];
     const double *G = lie->g;
-    double *z0 = NULL, *qbuf = NULL, **q = NULL, *J = NULL, *dJ = NULL, *R = NULL, *E = NULL,
+    double *z0 = NULL, **q = NULL, *J = NULL, *dJ = NULL, *R = NULL, *E = NULL,
            *L = NULL;
     cpae__trace ta = {0};
     cpae__tangent tg = {0};
@@ -145,7 +145,7 @@ static int32_t evaluate(const cpae__term_args *args)
     if ((st = cpae__chain_forward(&enc, b->x_anchor, 1, z0, NULL, 0, fn)) ||
         (st = cpae__trace_run(&dec, z0, 1, &ta, tr->pool, fn)))
         goto done;
-    if (!(q = cpae__stack_states(&dec, tr->q + model->n_enc, m, ta.q, NULL, 1, &qbuf))) {
+    if (!(q = cpae__stack_states(&dec, tr->q + model->n_enc, m, ta.q, NULL, 1, tr->pool))) {
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto done;
     }
@@ -280,8 +280,7 @@ done:
     cpae__tangent_free(&tg);
     cpae__trace_free(&ta);
     free(z0);
-    free(q);
-    free(qbuf);
+    cpae__pool_free(tr->pool, q);
     cpae__pool_free(tr->pool, J);
     cpae__pool_free(tr->pool, dJ);
     free(R);
@@ -318,4 +317,5 @@ const cpae__term cpae__term_lie_exact = {
     CPAE_TERM_LIE_EXACT, "lie_exact", CPAE_P_W_LIE_EXACT,
     CPAE__NEEDS_GENERATOR | CPAE__NEEDS_DEC_TANGENTS, PARAMS,
     (int32_t)(sizeof PARAMS / sizeof *PARAMS), check, evaluate,
+    NULL, /* double in both precisions: expm and Frechet numerics */
 };

@@ -49,6 +49,16 @@ int32_t cpae_trainer_create(cpae_model *model, cpae_lie *lie, int32_t method,
         return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
     t->model = model;
     t->lie = lie;
+    int64_t room = cpae__trainer_room(t);
+    if ((st = cpae__mirror_init(&t->mirror, model, lie, fn))) {
+        free(t);
+        return st;
+    }
+    if (!(t->work = malloc((size_t)(3 * (room ? room : 1)) * sizeof(double)))) {
+        cpae__mirror_free(&t->mirror);
+        free(t);
+        return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+    }
     t->method = method;
     t->learn_g = lie && cpae__lie_learned(lie);
     cpae__param_defaults(method, t->cfg.v);
@@ -69,6 +79,8 @@ void cpae_trainer_destroy(cpae_trainer *t)
     free(t->opt_m);
     free(t->opt_v);
     cpae__pool_clear(&t->pool);
+    cpae__mirror_free(&t->mirror);
+    free(t->work);
     free(t);
 }
 
@@ -124,6 +136,29 @@ int32_t cpae__trainer_copy_data(const float *x, int64_t n, int64_t d, int64_t wa
     if (!cpae__mul_ok(n, d, &total) || total > (INT64_C(1) << 36))
         return cpae__fail(CPAE_E_SIZE, fn, "data set too large");
     return cpae__to_double(x, total, out, fn, "x");
+}
+
+int32_t cpae__trainer_copy_batch(cpae_trainer *t, const float *x, int64_t n, int64_t d,
+                                 double **out, const char *fn)
+{
+    int64_t want = t->model->layers[0].n_in, total;
+    int32_t st = cpae__check_ptr(x, fn, "x");
+    if (st)
+        return st;
+    if (n < 1 || d != want)
+        return cpae__fail(CPAE_E_SIZE, fn, "n = %lld, d = %lld (the model takes %lld)",
+                          (long long)n, (long long)d, (long long)want);
+    if (!cpae__mul_ok(n, d, &total) || total > (INT64_C(1) << 36))
+        return cpae__fail(CPAE_E_SIZE, fn, "data set too large");
+    double *b = cpae__pool_alloc(&t->pool, (size_t)total * sizeof(double));
+    if (!b)
+        return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+    if ((st = cpae__copy_in(b, x, total, total, fn, "x"))) {
+        cpae__pool_free(&t->pool, b);
+        return st;
+    }
+    *out = b;
+    return CPAE_OK;
 }
 
 int32_t cpae_trainer_set_data(cpae_trainer *t, const float *x, int64_t n, int64_t d)

@@ -31,7 +31,26 @@ struct cpae_trainer {
     int64_t fit_best_step;   /* step of the restored weights (-1: none) */
     double fit_best_val;     /* their validation error (NaN: none) */
     cpae__pool pool;         /* scratch blocks reused across steps */
+    cpae__mirror mirror;     /* float copy of the model and generators
+                                (CPAE_P_PRECISION 32) */
+    double *work;            /* a step's gradient, the loss's gradient
+                                room and the undo copy: 3 x room values,
+                                allocated with the trainer */
 };
+
+/* Values in a gradient room: the parameters, then every generator value
+ * (the loss writes them even when the generators are fixed). */
+static inline int64_t cpae__trainer_room(const cpae_trainer *t)
+{
+    return t->model->n_params + (t->lie ? t->lie->k * t->lie->d * t->lie->d : 0);
+}
+
+/* The mirror a batch evaluates on: NULL (double) unless CPAE_P_PRECISION
+ * is 32. */
+static inline cpae__mirror *cpae__trainer_mirror(cpae_trainer *t)
+{
+    return t->cfg.v[CPAE_P_PRECISION] == 32 ? &t->mirror : NULL;
+}
 
 /* A key's value. */
 static inline double cpae__tp(const cpae_trainer *t, int32_t key) { return t->cfg.v[key]; }
@@ -67,6 +86,11 @@ int32_t cpae__trainer_replan_theta(cpae_trainer *t, const char *fn);
 bool cpae__trainer_exact_active(const cpae_trainer *t);
 /* Is the data sampler of the local form active? */
 bool cpae__trainer_data_sampler(const cpae_trainer *t);
+
+/* A batch's n x d finite floats as doubles in a block of the trainer's
+ * pool (give it back with cpae__pool_free(&t->pool, ...)). */
+int32_t cpae__trainer_copy_batch(cpae_trainer *t, const float *x, int64_t n, int64_t d,
+                                 double **out, const char *fn);
 
 /* Copy n x d finite floats to doubles (d must be the model's input). */
 int32_t cpae__trainer_copy_data(const float *x, int64_t n, int64_t d, int64_t want_d,

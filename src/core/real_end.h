@@ -1,0 +1,7 @@
+/* real_end.h -- undo core/real.h (after a template's declarations). */
+#undef CPAE__TPL
+#undef real
+#undef X
+#undef LAYER
+#undef CHAIN
+#undef LAPACKE_R

@@ -1,0 +1,197 @@
+/* lie_pair.c -- one pair of the Lie regularizer's local form (docs/math.md
+ * section 3): theta, the residual R and, in the tangent form, the gauge
+ * term E. Generic: compiled once per precision (core/real.h). The tangent
+ * form's projector and pseudo-inverse come from a thin SVD of A' with a
+ * rank cut; in float the pair is converted and solved in double (a near
+ * cut is where float and double would otherwise disagree). */
+#include "train/lie_pair.h"
+
+#include <float.h>
+#include <lapacke.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "lie/theta.h"
+#include "train/loss.h"
+
+#include "core/real.h"
+
+bool X(lie_pair_ws_init)(X(pair_ws) *w, int64_t k, int64_t d, int64_t h, int32_t form,
+                         cpae__pool *pool)
+{
+    int64_t len = d * h, np = (k + 1) / 2 * 2; /* gap pointers, padded to 16 bytes */
+    int64_t nr = (k + 4) * len + 2 * h + 3 * h * h;
+    memset(w, 0, sizeof *w);
+    w->pool = pool;
+    w->gap = cpae__pool_alloc(pool, (size_t)np * sizeof(real *) + (size_t)nr * sizeof(real));
+    if (!w->gap)
+        return false;
+    w->delta = (real *)(w->gap + np);
+    w->proj = w->delta + len;           /* (k + 1) len */
+    w->R = w->proj + (k + 1) * len;
+    w->Q = w->R + len;
+    w->tau = w->Q + len;                /* 2 h */
+    w->Vt = w->tau + 2 * h;
+    w->E = w->Vt + h * h;
+    w->W = w->E + h * h;
+#if CPAE__TPL == 32
+    if (form == CPAE__FORM_TANGENT) {
+        cpae__pair_ws *tw = cpae__pool_alloc(pool, sizeof *tw);
+        w->twin = tw;
+        w->dbl = cpae__pool_alloc(pool, (size_t)((k + 2) * len) * sizeof(double));
+        if (tw)
+            memset(tw, 0, sizeof *tw);
+        return tw && w->dbl && cpae__lie_pair_ws_init(tw, k, d, h, form, pool);
+    }
+#else
+    (void)form;
+#endif
+    return true;
+}
+
+void X(lie_pair_ws_free)(X(pair_ws) *w)
+{
+#if CPAE__TPL == 32
+    if (w->twin)
+        cpae__lie_pair_ws_free(w->twin);
+    cpae__pool_free(w->pool, w->twin);
+    cpae__pool_free(w->pool, w->dbl);
+#endif
+    cpae__pool_free(w->pool, (void *)w->gap); /* the block's start */
+    memset(w, 0, sizeof *w);
+}
+
+/* theta = argmin ||target - sum_j theta_j gap[j]||^2 (cpae__theta_local).
+ * In float, k = 1 is solved here with double sums; k > 1 goes through the
+ * double least-squares solver on a converted copy. */
+static int32_t X(theta_solve)(const real *target, const real *const *gap, int64_t k,
+                              int64_t len, double *theta, const char *fn)
+{
+#if CPAE__TPL == 64
+    return cpae__theta_local(target, gap, k, len, theta, NULL, fn);
+#else
+    if (k == 1) {
+        double gg = 0.0, gt = 0.0;
+        for (int64_t e = 0; e < len; e++) {
+            gg += (double)gap[0][e] * (double)gap[0][e];
+            gt += (double)gap[0][e] * (double)target[e];
+        }
+        theta[0] = gg > 0.0 ? gt / gg : 0.0;
+        return CPAE_OK;
+    }
+    double *buf = malloc((size_t)((k + 1) * len) * sizeof(double));
+    const double **g = malloc((size_t)k * sizeof(double *));
+    if (!buf || !g) {
+        free(buf);
+        free(g);
+        return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+    }
+    for (int64_t e = 0; e < len; e++)
+        buf[k * len + e] = target[e];
+    for (int64_t j = 0; j < k; j++) {
+        for (int64_t e = 0; e < len; e++)
+            buf[j * len + e] = gap[j][e];
+        g[j] = buf + j * len;
+    }
+    int32_t st = cpae__theta_local(buf + k * len, g, k, len, theta, NULL, fn);
+    free(buf);
+    free(g);
+    return st;
+#endif
+}
+
+
+int32_t X(lie_pair_residual)(const real *Ai, const real *Ap, const real *ga, int64_t k,
+                             int64_t d, int64_t h, int32_t form, X(pair_ws) *w, double *theta,
+                             double *r, const char *fn)
+{
+    int64_t len = d * h;
+#if CPAE__TPL == 32
+    if (form == CPAE__FORM_TANGENT) { /* in double (see the file comment) */
+        double *ai = w->dbl, *ap = ai + len, *g = ap + len;
+        for (int64_t e = 0; e < len; e++) {
+            ai[e] = Ai[e];
+            ap[e] = Ap[e];
+        }
+        for (int64_t e = 0; e < k * len; e++)
+            g[e] = ga[e];
+        cpae__pair_ws *tw = w->twin;
+        int32_t st = cpae__lie_pair_residual(ai, ap, g, k, d, h, form, tw, theta, r, fn);
+        for (int64_t e = 0; !st && e < len; e++)
+            w->R[e] = (real)tw->R[e];
+        for (int64_t e = 0; !st && e < h * h; e++)
+            w->E[e] = (real)tw->E[e];
+        return st;
+    }
+#endif
+    for (int64_t e = 0; e < len; e++)
+        w->delta[e] = Ai[e] - Ap[e];
+    if (form == CPAE__FORM_TANGENT) {
+        /* The numerical range of A' by a thin SVD A' = U S V^T, rank r =
+         * #{s_i > max(d, h) eps_float s_1} (the float cut in both
+         * precisions, so they agree on r): the projector is U_r U_r^T and the
+         * gauge term uses the pseudo-inverse V S_r^+ U_r^T. (A QR would
+         * take directions made of rounding when A' is rank deficient, as a
+         * ReLU decoder often makes it.) Q holds U_r, zero past column r. */
+        real *S = w->tau, *superb = w->tau + h;
+        memcpy(w->proj, Ap, (size_t)len * sizeof(real));
+        lapack_int info = LAPACKE_R(gesvd)(LAPACK_ROW_MAJOR, 'S', 'S', (lapack_int)d,
+                                           (lapack_int)h, w->proj, (lapack_int)h, S, w->Q,
+                                           (lapack_int)h, w->Vt, (lapack_int)h, superb);
+        if (info != 0)
+            return cpae__fail(CPAE_E_NUMERIC, fn, "gesvd failed (%d)", (int)info);
+        double tol = (double)(d > h ? d : h) * FLT_EPSILON * (double)S[0];
+        for (int64_t c = 0; c < h; c++)
+            if (!((double)S[c] > tol)) {
+                S[c] = 0;
+                for (int64_t a = 0; a < d; a++)
+                    w->Q[a * h + c] = 0;
+            }
+        for (int64_t j = 0; j <= k; j++) {
+            const real *src = j < k ? ga + j * len : w->delta;
+            real *dst = w->proj + j * len;
+            /* dst = src - Q (Q^T src) */
+            X(gemm)(true, false, h, h, d, 1.0, w->Q, h, src, h, 0.0, w->W, h);
+            memcpy(dst, src, (size_t)len * sizeof(real));
+            X(gemm)(false, false, d, h, h, -1.0, w->Q, h, w->W, h, 1.0, dst, h);
+            if (j < k)
+                w->gap[j] = dst;
+        }
+    } else {
+        for (int64_t j = 0; j < k; j++)
+            w->gap[j] = ga + j * len;
+        memcpy(w->proj + k * len, w->delta, (size_t)len * sizeof(real));
+    }
+    const real *target = w->proj + k * len;
+    int32_t st = X(theta_solve)(target, w->gap, k, len, theta, fn);
+    if (st)
+        return st;
+    double rr = 0.0;
+    for (int64_t e = 0; e < len; e++) {
+        double v = target[e];
+        for (int64_t j = 0; j < k; j++)
+            v -= theta[j] * w->gap[j][e];
+        w->R[e] = v;
+        rr += v * v;
+    }
+    *r = rr;
+    if (form == CPAE__FORM_TANGENT) {
+        /* E = R_qr^{-1} Q^T (Delta - sum theta_j G_j A') (unprojected). */
+        for (int64_t e = 0; e < len; e++) {
+            double v = w->delta[e];
+            for (int64_t j = 0; j < k; j++)
+                v -= theta[j] * ga[j * len + e];
+            w->proj[e] = v; /* slot 0 is free again */
+        }
+        /* E = V S_r^+ U_r^T (...) */
+        X(gemm)(true, false, h, h, d, 1.0, w->Q, h, w->proj, h, 0.0, w->W, h);
+        for (int64_t c = 0; c < h; c++) {
+            real inv = w->tau[c] > 0 ? 1 / w->tau[c] : 0;
+            for (int64_t e = 0; e < h; e++)
+                w->W[c * h + e] *= inv;
+        }
+        X(gemm)(true, false, h, h, h, 1.0, w->Vt, h, w->W, h, 0.0, w->E, h);
+    }
+    return CPAE_OK;
+}
+

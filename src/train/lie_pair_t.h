@@ -1,0 +1,28 @@
+/* lie_pair_t.h -- one Lie-local pair's residual, for one precision
+ * (core/real.h names). Read twice by train/lie_pair.h; no include guard. */
+
+/* Scratch of one pair (sized by cpae__lie_pair_ws_init for k generators
+ * and d x h maps). In float, the tangent form runs in double: dbl holds
+ * the double copies and twin the double scratch. */
+typedef struct X(pair_ws) {
+    real *delta, *proj, *R, *Q, *tau, *Vt, *E, *W;
+    const real **gap;
+    double *dbl;  /* float + tangent form: Ai, A', G_j A' in double */
+    void *twin;   /* float + tangent form: a cpae__pair_ws */
+    cpae__pool *pool;
+} X(pair_ws);
+
+/* Scratch from the pool (false: out of memory; free it either way). */
+bool X(lie_pair_ws_init)(X(pair_ws) *w, int64_t k, int64_t d, int64_t h, int32_t form,
+                         cpae__pool *pool);
+void X(lie_pair_ws_free)(X(pair_ws) *w);
+
+/* One pair's residual. Plain: R = Delta - sum theta_j G_j A' with
+ * Delta = A_i - A'. Tangent space: the same after projecting off the
+ * numerical range of A' (thin SVD, rank cut at max(d, h) eps_float s_1), and
+ * E = A'^+ (Delta - sum theta_j G_j A') for the gradient's extra term.
+ * ga: k blocks (d x h) G_j A'. Writes theta (k), r = ||R||^2, and R, E
+ * into w. */
+int32_t X(lie_pair_residual)(const real *Ai, const real *Ap, const real *ga, int64_t k,
+                             int64_t d, int64_t h, int32_t form, X(pair_ws) *w, double *theta,
+                             double *r, const char *fn);
