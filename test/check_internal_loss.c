@@ -39,6 +39,11 @@ static const fd_case cases[] = {
     {"local facet plain skew k1", CPAE_ACT_ABS, W_LOCAL, 2, 0, CPAE_LIE_SKEW, 1, 0, 0},
     {"local facet tangent general k2", CPAE_ACT_LEAKY_RELU, W_LOCAL, 2, 1, CPAE_LIE_GENERAL, 2, 0, 0},
     {"local data plain fixed k1", CPAE_ACT_ABS, W_LOCAL, 0, 0, CPAE_LIE_FIXED, 1, 0, 0},
+    /* |.| output layer: the output-width path (no hidden-width fold) */
+    {"local ball plain skew k1, abs output", CPAE_ACT_RELU, W_LOCAL, 1, 0, CPAE_LIE_SKEW, 1, 0,
+     1},
+    {"local facet tangent skew k1, abs output", CPAE_ACT_ABS, W_LOCAL, 2, 1, CPAE_LIE_SKEW, 1, 0,
+     1},
     {"exact general", CPAE_ACT_ABS, W_EXACT, 0, 0, CPAE_LIE_GENERAL, 1, 0, 0},
     {"exact skew", CPAE_ACT_LEAKY_RELU, W_EXACT, 0, 0, CPAE_LIE_SKEW, 1, 0, 0},
     {"exact tangent skew", CPAE_ACT_ABS, W_EXACT, 0, 1, CPAE_LIE_SKEW, 1, 0, 0},

@@ -16,6 +16,20 @@
 
 #include "core/real.h"
 
+void X(lie_blocks_to_side)(const real *blk, int64_t P, int64_t d, int64_t h, real *side)
+{
+    for (int64_t p = 0; p < P; p++)
+        for (int64_t r = 0; r < d; r++)
+            memcpy(side + r * P * h + p * h, blk + (p * d + r) * h, (size_t)h * sizeof(real));
+}
+
+void X(lie_side_to_blocks)(const real *side, int64_t P, int64_t d, int64_t h, real *blk)
+{
+    for (int64_t p = 0; p < P; p++)
+        for (int64_t r = 0; r < d; r++)
+            memcpy(blk + (p * d + r) * h, side + r * P * h + p * h, (size_t)h * sizeof(real));
+}
+
 bool X(lie_pair_ws_init)(X(pair_ws) *w, int64_t k, int64_t d, int64_t h, int32_t form,
                          cpae__pool *pool)
 {
@@ -61,10 +75,7 @@ void X(lie_pair_ws_free)(X(pair_ws) *w)
     memset(w, 0, sizeof *w);
 }
 
-/* theta = argmin ||target - sum_j theta_j gap[j]||^2 (cpae__theta_local).
- * In float, k = 1 is solved here with double sums; k > 1 goes through the
- * double least-squares solver on a converted copy. */
-static int32_t X(theta_solve)(const real *target, const real *const *gap, int64_t k,
+int32_t X(lie_theta_solve)(const real *target, const real *const *gap, int64_t k,
                               int64_t len, double *theta, const char *fn)
 {
 #if CPAE__TPL == 64
@@ -163,7 +174,7 @@ int32_t X(lie_pair_residual)(const real *Ai, const real *Ap, const real *ga, int
         memcpy(w->proj + k * len, w->delta, (size_t)len * sizeof(real));
     }
     const real *target = w->proj + k * len;
-    int32_t st = X(theta_solve)(target, w->gap, k, len, theta, fn);
+    int32_t st = X(lie_theta_solve)(target, w->gap, k, len, theta, fn);
     if (st)
         return st;
     double rr = 0.0;

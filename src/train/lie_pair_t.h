@@ -1,6 +1,17 @@
 /* lie_pair_t.h -- one Lie-local pair's residual, for one precision
  * (core/real.h names). Read twice by train/lie_pair.h; no include guard. */
 
+/* P blocks of d x h (contiguous) <-> side by side (d x P h): the pairs'
+ * layout for per-pair work and for one GEMM over all pairs. */
+void X(lie_blocks_to_side)(const real *blk, int64_t P, int64_t d, int64_t h, real *side);
+void X(lie_side_to_blocks)(const real *side, int64_t P, int64_t d, int64_t h, real *blk);
+
+/* theta = argmin ||target - sum_j theta_j gap[j]||^2 (cpae__theta_local).
+ * In float, k = 1 is solved with double sums; k > 1 goes through the
+ * double least-squares solver on a converted copy. */
+int32_t X(lie_theta_solve)(const real *target, const real *const *gap, int64_t k, int64_t len,
+                           double *theta, const char *fn);
+
 /* Scratch of one pair (sized by cpae__lie_pair_ws_init for k generators
  * and d x h maps). In float, the tangent form runs in double: dbl holds
  * the double copies and twin the double scratch. */

@@ -42,6 +42,14 @@ int32_t X(term_reconstruction_eval)(const X(term_args) *a);
 int32_t X(term_jacobian_eval)(const X(term_args) *a);
 int32_t X(term_lie_local_eval)(const X(term_args) *a);
 
+/* The local term's plain form at the last hidden width, for a decoder
+ * with an identity output layer (train/lie_local_hidden.c): applies when
+ * ..._applies; adds the gradient and writes the pairs' residual sum. */
+bool X(lie_local_hidden_applies)(const CHAIN *dec, int32_t form);
+int32_t X(lie_local_hidden)(const X(term_args) *args, const CHAIN *dec, const X(trace) *tn,
+                            const int64_t *rows, const int64_t *owner, int64_t P,
+                            double *total);
+
 /* Neighbour latents z' (m K x h) of the batch by the configured sampler
  * (data, ball or facet; docs/math.md section 3). lie_samplers.c. */
 int32_t X(lie_sample_neighbours)(const X(term_args) *a, real *zn);

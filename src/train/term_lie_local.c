@@ -30,19 +30,6 @@ static bool X(same_region)(const CHAIN *dec, real *const *qa, int64_t ia,
     return true;
 }
 
-/* Blocks (P blocks of d x h, contiguous) <-> side by side (d x P h). */
-static void X(blocks_to_side)(const real *blk, int64_t P, int64_t d, int64_t h, real *side)
-{
-    for (int64_t p = 0; p < P; p++)
-        for (int64_t r = 0; r < d; r++)
-            memcpy(side + r * P * h + p * h, blk + (p * d + r) * h, (size_t)h * sizeof(real));
-}
-static void X(side_to_blocks)(const real *side, int64_t P, int64_t d, int64_t h, real *blk)
-{
-    for (int64_t p = 0; p < P; p++)
-        for (int64_t r = 0; r < d; r++)
-            memcpy(blk + (p * d + r) * h, side + r * P * h + p * h, (size_t)h * sizeof(real));
-}
 
 int32_t X(term_lie_local_eval)(const X(term_args) *args)
 {
@@ -88,6 +75,12 @@ int32_t X(term_lie_local_eval)(const X(term_args) *args)
         }
     if (P == 0)
         goto done;
+    if (X(lie_local_hidden_applies)(&dec, form)) { /* the usual decoder */
+        double total = 0.0;
+        st = X(lie_local_hidden)(args, &dec, &tn, rows, owner, P, &total);
+        terms[CPAE__T_LIE_LOCAL] = total / (double)(m * K);
+        goto done;
+    }
     /* Blocks are sized for the most pairs a batch can have (Pmax = m K),
      * so the pool serves every step from the same blocks. */
     int64_t S = m + P, Pmax = m * K;
@@ -124,7 +117,7 @@ int32_t X(term_lie_local_eval)(const X(term_args) *args)
         goto done;
     }
     if (!fold)
-        X(blocks_to_side)(Ap, P, d, h, side);
+        X(lie_blocks_to_side)(Ap, P, d, h, side);
     for (int64_t j = 0; j < k; j++) {
         if (fold) {
             real *gwj = gw + j * d * nh;
@@ -134,7 +127,7 @@ int32_t X(term_lie_local_eval)(const X(term_args) *args)
         } else
             X(gemm)(false, false, d, P * h, d, 1.0, args->g + j * d * d, d, side, P * h,
                        0.0, gside, P * h);
-        X(side_to_blocks)(gside, P, d, h, ga + j * P * len);
+        X(lie_side_to_blocks)(gside, P, d, h, ga + j * P * len);
     }
     double total = 0.0, c = 2.0 * cfg->v[CPAE_P_W_LIE_LOCAL] / (double)(m * K);
     real *gaj = cpae__pool_alloc(tr->pool, (size_t)(k * len) * sizeof(real));
@@ -185,7 +178,7 @@ int32_t X(term_lie_local_eval)(const X(term_args) *args)
         memset(extra, 0, (size_t)(nh * ldT) * sizeof(real));
     for (int64_t j = 0; j < k; j++) {
         const real *gj = args->g + j * d * d;
-        X(blocks_to_side)(rs + j * P * len, P, d, h, gside);
+        X(lie_blocks_to_side)(rs + j * P * len, P, d, h, gside);
         if (fold) {
             X(gemm)(false, true, d, nh, P * h, 1.0, gside, P * h, Tp, ldT, 0.0, xw, nh);
             if (cpae__lie_learned(lie))
@@ -201,7 +194,7 @@ int32_t X(term_lie_local_eval)(const X(term_args) *args)
             X(gemm)(false, true, d, d, P * h, -c, gside, P * h, side, P * h, 1.0,
                        gG + j * d * d, d);
         X(gemm)(true, false, d, P * h, d, 1.0, gj, d, gside, P * h, 0.0, ga, P * h);
-        X(side_to_blocks)(ga, P, d, h, rs + j * P * len); /* G_j^T [theta_j R] */
+        X(lie_side_to_blocks)(ga, P, d, h, rs + j * P * len); /* G_j^T [theta_j R] */
         for (int64_t e = 0; e < P * len; e++)
             dJ[m * len + e] -= c * rs[j * P * len + e];
     }
