@@ -63,26 +63,32 @@ static int32_t normalize_core(double *g, int64_t k, int64_t d, int32_t param, do
     const int64_t nn = d * d;
     for (int64_t j = 0; j < k; j++) {
         double *G = g + j * nn;
-        double amax = 0.0;
-        for (int64_t i = 0; i < nn; i++) {
-            double a = fabs(G[i]);
-            if (!(a <= DBL_MAX))
-                return cpae__fail(CPAE_E_NONFINITE, fn, "generator %lld has a %s entry",
-                                  (long long)j, isnan(G[i]) ? "NaN" : "infinite");
+        int bad = 0;
+        for (int64_t i = 0; i < nn; i++) /* one branch-free pass */
+            bad |= !(fabs(G[i]) <= DBL_MAX);
+        if (bad) {
+            int64_t i = 0;
+            while (fabs(G[i]) <= DBL_MAX)
+                i++;
+            return cpae__fail(CPAE_E_NONFINITE, fn, "generator %lld has a %s entry",
+                              (long long)j, isnan(G[i]) ? "NaN" : "infinite");
         }
         if (param == CPAE_LIE_SKEW)
             skew_part(G, d);
+        double amax = 0.0;
         for (int64_t i = 0; i < nn; i++)
-            if (fabs(G[i]) > amax)
-                amax = fabs(G[i]);
+            amax = fmax(amax, fabs(G[i]));
         if (amax == 0.0)
             return cpae__fail(CPAE_E_INVALID, fn, "generator %lld is zero%s", (long long)j,
                               param == CPAE_LIE_SKEW ? " (its skew part is zero)" : "");
         /* Scale by the largest entry first: the sum of squares then neither
-         * overflows nor underflows. */
-        for (int64_t i = 0; i < nn; i++)
+         * overflows nor underflows (scaling and summing in one pass). */
+        double ss = 0.0;
+        for (int64_t i = 0; i < nn; i++) {
             G[i] /= amax;
-        double nrm = sqrt(cpae__dot(G, G, nn));
+            ss += G[i] * G[i];
+        }
+        double nrm = sqrt(ss);
         for (int64_t i = 0; i < nn; i++)
             G[i] /= nrm;
     }
@@ -167,19 +173,17 @@ int32_t cpae__lie_normalize(struct cpae_lie *lie, const char *func)
     double *w = cpae__dalloc(total);
     if (!w)
         return cpae__nomem(func, total);
-    int32_t st = cpae__lie_normalize_with(lie, w, func);
+    memcpy(w, lie->g, (size_t)total * sizeof(double));
+    int32_t st = normalize_core(w, lie->k, lie->d, lie->param, CPAE__LIE_DEP_TOL, func);
+    if (st == CPAE_OK)
+        memcpy(lie->g, w, (size_t)total * sizeof(double));
     free(w);
     return st;
 }
 
-int32_t cpae__lie_normalize_with(struct cpae_lie *lie, double *work, const char *func)
+int32_t cpae__lie_normalize_in_place(struct cpae_lie *lie, const char *func)
 {
-    int64_t total = lie->k * lie->d * lie->d;
-    memcpy(work, lie->g, (size_t)total * sizeof(double));
-    int32_t st = normalize_core(work, lie->k, lie->d, lie->param, CPAE__LIE_DEP_TOL, func);
-    if (st == CPAE_OK)
-        memcpy(lie->g, work, (size_t)total * sizeof(double));
-    return st;
+    return normalize_core(lie->g, lie->k, lie->d, lie->param, CPAE__LIE_DEP_TOL, func);
 }
 
 int32_t cpae__lie_check_j(const struct cpae_lie *lie, int64_t j, const char *fn)

@@ -179,8 +179,7 @@ int32_t cpae__trainer_update(cpae_trainer *t, const double *grad, const char *fn
     if (!cpae__all_float(t->model->params, nm) || (ng && !cpae__all_float(t->lie->g, ng)))
         st = cpae__fail(CPAE_E_DIVERGED, fn, "the update produced a non-finite weight; "
                         "weights kept at their last finite values");
-    else if (ng && cpae__lie_normalize_with(t->lie, t->work + cpae__trainer_room(t), fn) !=
-                       CPAE_OK) /* scratch: the second room, free during an update */
+    else if (ng && cpae__lie_normalize_in_place(t->lie, fn) != CPAE_OK) /* undo: save */
         st = cpae__fail(CPAE_E_DIVERGED, fn, "a generator collapsed (zero or dependent) in "
                         "the update; weights kept at their last finite values");
     if (st)
@@ -256,7 +255,7 @@ static int32_t train_step_single(cpae_trainer *t, const cpae__batch *b0, double 
         update_range(&o, t->lie->g, t->opt_m + nm, t->opt_v + nm, gd, ng, 0.0, glr * lr);
         if (!cpae__all_float(t->lie->g, ng))
             ok = false;
-        else if (cpae__lie_normalize_with(t->lie, scratch, fn) != CPAE_OK) {
+        else if (cpae__lie_normalize_in_place(t->lie, fn) != CPAE_OK) { /* undo: gsave */
             ok = false;
             why = "a generator collapsed (zero or dependent) in the update; weights kept at "
                   "their last finite values";
