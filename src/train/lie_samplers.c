@@ -31,13 +31,22 @@ static int32_t X(facet_neighbours)(const CHAIN *dec, const cpae__loss_cfg *cfg,
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto done;
     }
-    /* The layers' input tangents T^l only: the constraint gradients below
-     * are W^l T^l, so the Jacobians themselves are never formed. */
-    if ((st = X(tangent_forward)(dec, (const real *const *)qz, m, &tg, NULL, pool, fn)))
+    /* The layers' input tangents T^l only, up to the last layer with code
+     * bits: the constraint gradients below are W^l T^l, so neither the
+     * Jacobians nor the output layer's tangents are formed. (Forward
+     * stacking needs the sub-chain's output at least as wide as h.) */
+    int64_t lb = 0;
+    for (int64_t l = 0; l < dec->n; l++)
+        if (cpae__has_bits(dec->layers[l].act))
+            lb = l;
+    CHAIN sub = {dec->layers, lb > 0 ? lb : 1};
+    if (X(chain_out)(&sub) < h)
+        sub = *dec;
+    if ((st = X(tangent_forward)(&sub, (const real *const *)qz, m, &tg, NULL, pool, fn)))
         goto done;
     for (int64_t e = 0; e < m * K; e++)
         best_r[e] = INFINITY;
-    for (int64_t l = 0; l < dec->n; l++) {
+    for (int64_t l = 0; l <= lb; l++) {
         const LAYER *L = &dec->layers[l];
         if (!cpae__has_bits(L->act))
             continue;
