@@ -64,12 +64,15 @@ int32_t X(lie_local_hidden)(const X(term_args) *args, const CHAIN *dec, const X(
     w.D = cpae__pool_alloc(pool, (size_t)(nh * Pmax * h) * sizeof(real));
     w.S1 = cpae__pool_alloc(pool, (size_t)(Pmax * len) * sizeof(real));
     w.S2 = cpae__pool_alloc(pool, (size_t)(Pmax * len) * sizeof(real));
-    w.Rb = cpae__pool_alloc(pool, (size_t)(Pmax * len) * sizeof(real));
+    if (k > 1) { /* the per-pair blocks of the k > 1 least squares */
+        w.Rb = cpae__pool_alloc(pool, (size_t)(Pmax * len) * sizeof(real));
+        }
     w.gw = cpae__pool_alloc(pool, (size_t)(k * d * nh) * sizeof(real));
     w.ga = cpae__pool_alloc(pool, (size_t)(k * Pmax * len) * sizeof(real));
-    w.theta = cpae__pool_alloc(pool, (size_t)(k * Pmax) * sizeof(double));
+    w.theta = cpae__pool_alloc(pool, (size_t)((k + 1) * Pmax) * sizeof(double));
     w.gap = cpae__pool_alloc(pool, (size_t)k * sizeof(real *));
-    if (!w.q || !w.D || !w.S1 || !w.S2 || !w.Rb || !w.gw || !w.ga || !w.theta || !w.gap) {
+    if (!w.q || !w.D || !w.S1 || !w.S2 || (k > 1 && (!w.Rb || !w.ga)) || !w.gw || !w.theta ||
+        !w.gap) {
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto done;
     }
@@ -82,33 +85,66 @@ int32_t X(lie_local_hidden)(const X(term_args) *args, const CHAIN *dec, const X(
         for (int64_t p = 0; p < P; p++)
             for (int64_t c = 0; c < h; c++)
                 w.D[r * Ph + p * h + c] = T[r * ldT + owner[p] * h + c] - Tp[r * ldT + p * h + c];
-    /* Delta (side, in S1) = W D; its blocks in S2. */
+    /* Delta (side, in S1) = W D. */
     X(gemm)(false, false, d, Ph, nh, 1.0, last->w, nh, w.D, Ph, 0.0, w.S1, Ph);
-    X(lie_side_to_blocks)(w.S1, P, d, h, w.S2);
-    for (int64_t j = 0; j < k; j++) { /* G_j A' = (G_j W) T' */
-        real *gwj = w.gw + j * d * nh;
-        X(gemm)(false, false, d, nh, d, 1.0, args->g + j * d * d, d, last->w, nh, 0.0, gwj, nh);
-        X(gemm)(false, false, d, Ph, nh, 1.0, gwj, nh, Tp, ldT, 0.0, w.S1, Ph);
-        X(lie_side_to_blocks)(w.S1, P, d, h, w.ga + j * P * len);
-    }
-    /* Per pair: theta, R = Delta - sum_j theta_j G_j A', r = ||R||^2. */
-    const real **gap = w.gap;
     double sum = 0.0;
-    for (int64_t p = 0; p < P && !st; p++) {
-        for (int64_t j = 0; j < k; j++)
-            gap[j] = w.ga + (j * P + p) * len;
-        const real *dp = w.S2 + p * len;
-        double *th = w.theta + p * k;
-        if ((st = X(lie_theta_solve)(dp, gap, k, len, th, fn)))
-            break;
-        real *R = w.Rb + p * len;
-        for (int64_t e = 0; e < len; e++) {
-            double v = dp[e];
-            for (int64_t j = 0; j < k; j++)
-                v -= th[j] * gap[j][e];
-            R[e] = (real)v;
-            sum += v * v;
+    if (k == 1) { /* theta and R pair by pair, all in the side-by-side layout */
+        X(gemm)(false, false, d, nh, d, 1.0, args->g, d, last->w, nh, 0.0, w.gw, nh);
+        X(gemm)(false, false, d, Ph, nh, 1.0, w.gw, nh, Tp, ldT, 0.0, w.S2, Ph); /* G A' */
+        double *num = w.theta, *den = w.theta + Pmax;
+        memset(num, 0, (size_t)P * sizeof(double));
+        memset(den, 0, (size_t)P * sizeof(double));
+        for (int64_t r = 0; r < d; r++)
+            for (int64_t p = 0; p < P; p++) {
+                const real *dl = w.S1 + r * Ph + p * h, *ga = w.S2 + r * Ph + p * h;
+                double nu = 0.0, de = 0.0;
+                for (int64_t e = 0; e < h; e++) {
+                    nu += (double)dl[e] * (double)ga[e];
+                    de += (double)ga[e] * (double)ga[e];
+                }
+                num[p] += nu;
+                den[p] += de;
+            }
+        for (int64_t p = 0; p < P; p++) /* theta_p = <Delta, G A'> / ||G A'||^2 */
+            num[p] = den[p] > 0.0 ? num[p] / den[p] : 0.0;
+        for (int64_t r = 0; r < d; r++) /* R = Delta - theta G A', in S1 */
+            for (int64_t p = 0; p < P; p++) {
+                real *dl = w.S1 + r * Ph + p * h;
+                const real *ga = w.S2 + r * Ph + p * h;
+                real th = (real)num[p];
+                for (int64_t e = 0; e < h; e++) {
+                    dl[e] -= th * ga[e];
+                    sum += (double)dl[e] * (double)dl[e];
+                }
+            }
+    } else { /* k > 1: each pair's least squares on its blocks */
+        X(lie_side_to_blocks)(w.S1, P, d, h, w.S2);
+        for (int64_t j = 0; j < k; j++) { /* G_j A' = (G_j W) T' */
+            real *gwj = w.gw + j * d * nh;
+            X(gemm)(false, false, d, nh, d, 1.0, args->g + j * d * d, d, last->w, nh, 0.0, gwj,
+                    nh);
+            X(gemm)(false, false, d, Ph, nh, 1.0, gwj, nh, Tp, ldT, 0.0, w.S1, Ph);
+            X(lie_side_to_blocks)(w.S1, P, d, h, w.ga + j * P * len);
         }
+        const real **gap = w.gap;
+        for (int64_t p = 0; p < P && !st; p++) {
+            for (int64_t j = 0; j < k; j++)
+                gap[j] = w.ga + (j * P + p) * len;
+            const real *dp = w.S2 + p * len;
+            double *th = w.theta + p * k;
+            if ((st = X(lie_theta_solve)(dp, gap, k, len, th, fn)))
+                break;
+            real *R = w.Rb + p * len;
+            for (int64_t e = 0; e < len; e++) {
+                double v = dp[e];
+                for (int64_t j = 0; j < k; j++)
+                    v -= th[j] * gap[j][e];
+                R[e] = (real)v;
+                sum += v * v;
+            }
+        }
+        if (!st)
+            X(lie_blocks_to_side)(w.Rb, P, d, h, w.S1);
     }
     *total = sum;
     if (st || !grad)
@@ -124,7 +160,6 @@ int32_t X(lie_local_hidden)(const X(term_args) *args, const CHAIN *dec, const X(
     }
     memset(w.ghid, 0, (size_t)(nh * ldT) * sizeof(real));
     real *Rs = w.S1; /* R side by side (d x P h) */
-    X(lie_blocks_to_side)(w.Rb, P, d, h, Rs);
     /* dW += c R D^T; then D's storage takes W^T c R, scattered to the owners
      * (+) and the pairs (-). */
     X(gemm)(false, true, d, nh, Ph, c, Rs, Ph, w.D, Ph, 1.0, gW, nh);
