@@ -231,6 +231,10 @@ int32_t X(tangent_forward_cap)(const CHAIN *c, const real *const *q, int64_t m, 
             memcpy(S, tg->T[l], (size_t)(rows * Ly->n_out) * sizeof(real));
             if (cpae__has_bits(Ly->act))
                 X(scale_cols)(S, m, out, Ly->n_out, q[l]);
+            if (l == 0 && !J) { /* stop: T[L] is V = U[0] Q[0] */
+                tg->T[L] = S;
+                break;
+            }
             real *dst = l > 0 ? tg->T[l - 1] : J;
             X(gemm)(false, false, rows, Ly->n_in, Ly->n_out, 1.0, S, Ly->n_out, Ly->w,
                        Ly->n_in, 0.0, dst, Ly->n_in);
@@ -238,6 +242,10 @@ int32_t X(tangent_forward_cap)(const CHAIN *c, const real *const *q, int64_t m, 
     }
     return CPAE_OK;
 }
+
+static void X(backward_output_side)(const CHAIN *c, const X(tangent) *tg, const real *Ain,
+                                    int64_t l0, real *A, real *B, real *S, const real *base,
+                                    real *grad);
 
 int32_t X(tangent_backward)(const CHAIN *c, const X(tangent) *tg, const real *dJ,
                                const real *base, real *grad, const real *hidden_extra,
@@ -279,10 +287,38 @@ int32_t X(tangent_backward)(const CHAIN *c, const X(tangent) *tg, const real *dJ
         }
     } else {
         (void)hidden_extra; /* output-side stacking: not supported, NULL */
-        int64_t rows = m * out;
-        real *S = buf + 2 * wmax * cols;
-        memcpy(A, dJ, (size_t)(rows * in) * sizeof(real)); /* Ubar_{-1} */
-        for (int64_t l = 0; l < L; l++) {
+        X(backward_output_side)(c, tg, dJ, 0, A, B, buf + 2 * wmax * cols, base, grad);
+    }
+    cpae__pool_free(tg->pool, buf);
+    return CPAE_OK;
+}
+
+int32_t X(tangent_backward_from)(const CHAIN *c, const X(tangent) *tg, const real *dU, int64_t l0,
+                                 const real *base, real *grad, const char *func)
+{
+    if (l0 >= tg->n_layers)
+        return CPAE_OK;
+    int64_t wmax = X(chain_max_width)(c), cols = tg->cap * tg->out;
+    real *buf = cpae__pool_alloc(tg->pool, (size_t)(3 * wmax * cols) * sizeof(real));
+    if (!buf)
+        return cpae__fail(CPAE_E_NOMEM, func, "cannot allocate tangent backward scratch");
+    X(backward_output_side)(c, tg, dU, l0, buf, buf + wmax * cols, buf + 2 * wmax * cols, base,
+                            grad);
+    cpae__pool_free(tg->pool, buf);
+    return CPAE_OK;
+}
+
+/* Output-side backward from layer l0: Ain is the gradient of the stacked
+ * U[l0 - 1] (the Jacobians J when l0 = 0), rows x n_in(l0); A, B, S are
+ * scratch of rows x max width. */
+static void X(backward_output_side)(const CHAIN *c, const X(tangent) *tg, const real *Ain,
+                                    int64_t l0, real *A, real *B, real *S, const real *base,
+                                    real *grad)
+{
+    int64_t m = tg->m, out = tg->out, L = tg->n_layers, rows = m * out;
+    {
+        memcpy(A, Ain, (size_t)(rows * c->layers[l0].n_in) * sizeof(real)); /* Ubar_{l0-1} */
+        for (int64_t l = l0; l < L; l++) {
             const LAYER *Ly = &c->layers[l];
             /* S = U[l] Q[l]; dW += S^T Ubar_{l-1}; Ubar_l = (Ubar_{l-1} W^T) Q[l] */
             memcpy(S, tg->T[l], (size_t)(rows * Ly->n_out) * sizeof(real));
@@ -301,6 +337,4 @@ int32_t X(tangent_backward)(const CHAIN *c, const X(tangent) *tg, const real *dJ
             }
         }
     }
-    cpae__pool_free(tg->pool, buf);
-    return CPAE_OK;
 }

@@ -81,9 +81,11 @@ typedef struct X(tangent) {
     cpae__pool *pool; /* where buf (and backward scratch) come from */
 } X(tangent);
 
-/* Compute J (m blocks of out x in, row-major, contiguous; NULL: keep only
- * the tangent blocks) from the states q[l] (m x n_l per layer, as in a
- * trace). Keeps what backward needs. */
+/* Compute J (m blocks of out x in, row-major, contiguous) from the states
+ * q[l] (m x n_l per layer, as in a trace). Keeps what backward needs.
+ * J NULL: forward stacking keeps only the tangent blocks; output-side
+ * stacking stops before the first layer's GEMM and leaves
+ * V = U[0] Q[0] ((m out) x n_out(0)) in T[n_layers]. */
 int32_t X(tangent_forward)(const CHAIN *c, const real *const *q, int64_t m, X(tangent) *tg,
                            real *J, cpae__pool *pool, const char *func);
 /* The same with every block sized for cap >= m samples, so that a caller
@@ -102,6 +104,11 @@ int32_t X(tangent_forward_cap)(const CHAIN *c, const real *const *q, int64_t m, 
 int32_t X(tangent_backward)(const CHAIN *c, const X(tangent) *tg, const real *dJ,
                             const real *base, real *grad, const real *hidden_extra,
                             const char *func);
+/* Output-side stacking only: the backward pass from layer l0 on, given the
+ * gradient dU of the stacked U[l0 - 1] (rows x n_in(l0)); for callers that
+ * handle layers below l0 themselves (the Jacobian terms' first layer). */
+int32_t X(tangent_backward_from)(const CHAIN *c, const X(tangent) *tg, const real *dU, int64_t l0,
+                                 const real *base, real *grad, const char *func);
 void X(tangent_free)(X(tangent) *tg);
 
 /* Per-layer state arrays of several sample sets stacked into one set, for
