@@ -8,6 +8,8 @@
 #   make demo       the main demonstration
 #   make figures    the gallery's figures (docs/gallery.md) into FIGURES_DIR
 #   make examples   build the example programs
+#   make bench      ms/step, GFLOP/s and % of GEMM peak of every method (BENCH_SECONDS,
+#                   THREADS, BENCH_PRECISION); exact slices; the exact form's kernels
 #   make docs       API reference (doxygen) in docs/api/
 #   make install    PREFIX=/usr/local DESTDIR= LIBDIR= INCLUDEDIR= PKGCONFIGDIR=
 #   make uninstall
@@ -181,10 +183,19 @@ fuzz: deps-check $(FUZZ_BINS)
 	@ASAN_OPTIONS=detect_leaks=1 sh test/fuzz/run.sh $(FUZZ_RUNS) $(FUZZ_BINS)
 
 # ------------------------------------------------------------------ bench
-# A benchmark, not a test: steps/s and GFLOP/s of every method; exact
-# slices and rasters (bench_geometry).
-build/bench: test/bench.c $(SHLIB) | build/test
-	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $< -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib -lm
+# Benchmarks, not tests (never part of make check).
+# bench: ms/step, GFLOP/s and % of the single-thread sgemm / dgemm peak of
+# every method at the two reference shapes (one Markdown table); exact
+# slices and rasters (bench_geometry); the exact form's batched kernels
+# (bench_expm). BENCH_SECONDS: timed seconds per row (default 3); THREADS:
+# OpenBLAS threads of the training steps (default 1); BENCH_PRECISION: 32 or
+# 64 when the library has CPAE_P_PRECISION (default: the library's).
+BENCH_SECONDS ?= 3
+THREADS ?= 1
+BENCH_HDRS := test/bench_common.h
+build/bench build/bench_step: build/%: test/%.c $(BENCH_HDRS) $(SHLIB) | build/test
+	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $(DEP_CFLAGS) $< -o $@ -Llib -lcpae \
+	    -Wl,-rpath,$(CURDIR)/lib $(DEP_LIBS) -lm
 
 build/bench_geometry: test/bench_geometry.c $(SHLIB) | build/test
 	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $< -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib -lm
@@ -195,7 +206,7 @@ build/bench_expm: test/bench_expm.c $(OBJS) | build/test
 	$(CC) $(CFLAGS_TEST) -Isrc $(DEP_CFLAGS) $< $(OBJS) -o $@ $(DEP_LIBS) -lm
 
 bench: deps all build/bench build/bench_geometry build/bench_expm
-	./build/bench $(BENCH_SECONDS)
+	OPENBLAS_NUM_THREADS=$(THREADS) ./build/bench $(BENCH_SECONDS)
 	./build/bench_geometry
 	./build/bench_expm
 
