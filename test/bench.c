@@ -102,10 +102,18 @@ static double gemm_rate(int dbl, int M, int N, int K)
     size_t sz = dbl ? sizeof(double) : sizeof(float);
     void *a = xmalloc(sz * (size_t)M * (size_t)K), *b = xmalloc(sz * (size_t)K * (size_t)N),
          *c = xmalloc(sz * (size_t)M * (size_t)N);
-    for (size_t e = 0; e < (size_t)M * (size_t)K; e++)
-        dbl ? (void)(((double *)a)[e] = 1e-3 * (double)(e % 997)) : (void)(((float *)a)[e] = 1e-3f * (float)(e % 997));
-    for (size_t e = 0; e < (size_t)K * (size_t)N; e++)
-        dbl ? (void)(((double *)b)[e] = 1e-3 * (double)(e % 991)) : (void)(((float *)b)[e] = 1e-3f * (float)(e % 991));
+    for (size_t e = 0; e < (size_t)M * (size_t)K; e++) {
+        if (dbl)
+            ((double *)a)[e] = 1e-3 * (double)(e % 997);
+        else
+            ((float *)a)[e] = 1e-3f * (float)(e % 997);
+    }
+    for (size_t e = 0; e < (size_t)K * (size_t)N; e++) {
+        if (dbl)
+            ((double *)b)[e] = 1e-3 * (double)(e % 991);
+        else
+            ((float *)b)[e] = 1e-3f * (float)(e % 991);
+    }
     double flops = 2.0 * M * N * K, best = 0;
     int64_t iters = 1;
     for (int rep = 0; rep < 4; rep++) { /* rep 0: calibrate and warm up */
