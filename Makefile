@@ -10,6 +10,7 @@
 #   make examples   build the example programs
 #   make bench      ms/step, GFLOP/s and % of GEMM peak of every method (BENCH_SECONDS,
 #                   THREADS, BENCH_PRECISION); exact slices; the exact form's kernels
+#   make bench-peer libcpae against the PyTorch peer in PEER_DIR, interleaved (STEPS, THREADS)
 #   make docs       API reference (doxygen) in docs/api/
 #   make install    PREFIX=/usr/local DESTDIR= LIBDIR= INCLUDEDIR= PKGCONFIGDIR=
 #   make uninstall
@@ -68,6 +69,7 @@ SHLIB := lib/libcpae.so.$(VERSION)
 STLIB := lib/libcpae.a
 
 .PHONY: all deps check test asan tsan fuzz examples demo figures docs install uninstall clean bench \
+        bench-peer \
         install-shared install-static install-includes install-pc check-abi abi-update
 
 all: deps $(SHLIB) $(STLIB) lib/cpae.pc
@@ -209,6 +211,17 @@ bench: deps all build/bench build/bench_geometry build/bench_expm
 	OPENBLAS_NUM_THREADS=$(THREADS) ./build/bench $(BENCH_SECONDS)
 	./build/bench_geometry
 	./build/bench_expm
+
+# bench-peer: libcpae (build/bench_step) and the PyTorch peer of PEER_DIR
+# (peerx.py, float32, closed-form Jacobians) on the same synthetic data and
+# settings, interleaved A B A B, best of 3 each; prints ms per step and the
+# speed-up. Skipped (exit 0, with the reason) without PEER_DIR or without
+# torch for /usr/bin/python3. PEER_DIR defaults to ../shared/peer beside the
+# checkout (or beside the main worktree of a git worktree). STEPS caps the
+# timed steps of every row; THREADS (default 1) is both sides' threads.
+PEER_DIR ?=
+bench-peer: deps all build/bench_step
+	@PEER_DIR="$(PEER_DIR)" THREADS=$(THREADS) $(PYTHON) test/bench_peer.py
 
 # --------------------------------------------------------------- examples
 build/examples/%: examples/%.c $(SHLIB) | build/examples
