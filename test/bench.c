@@ -50,13 +50,18 @@
  * step's own shapes (stacked tangent rows m h = 1024 against the layer
  * widths), best of 3 runs of >= 100 ms per shape, best shape per reference
  * shape, measured before and after the rows (the better of the two). The %
- * columns are achieved GFLOP/s over those peaks. */
+ * columns are achieved GFLOP/s over those peaks.
+ *
+ * Isolation: the peaks and every row run in a forked child process, so no
+ * row inherits the allocator state of another (see in_child). */
 #define _POSIX_C_SOURCE 200809L
 #include <cblas.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include "bench_common.h"
 
@@ -152,17 +157,80 @@ static double gemm_peak(int dbl, const int (*shapes)[3], int n)
     return best;
 }
 
-/* Single-thread peaks (whatever the run's own thread count), raised to
- * the best seen so far: measured before and after the rows, so a busy
- * moment on a shared machine does not set the bar. */
-static void measure_peaks(const int (*gshape)[3][3], int threads, double *speak, double *dpeak)
+/* ------------------------------------------------------------- isolation */
+
+/* Run fn(arg, out) in a forked child and copy its `size` bytes of output
+ * back. Every row (and the peak measurement) runs in a fresh child: glibc
+ * raises its mmap and trim thresholds after large blocks are freed, so in
+ * one process each row would inherit the allocator state the earlier rows
+ * (or the GEMM buffers) left behind and page-fault less than a program
+ * that trains one model. The parent allocates and frees no large block. */
+typedef void (*child_fn)(const void *arg, void *out);
+static void in_child(child_fn fn, const void *arg, void *out, size_t size)
 {
+    int fd[2];
+    if (pipe(fd)) {
+        perror("bench: pipe");
+        exit(2);
+    }
+    fflush(stdout);
+    fflush(stderr);
+    pid_t pid = fork();
+    if (pid < 0) {
+        perror("bench: fork");
+        exit(2);
+    }
+    if (pid == 0) {
+        close(fd[0]);
+        fn(arg, out);
+        const char *p = out;
+        for (size_t left = size; left > 0;) {
+            ssize_t k = write(fd[1], p, left);
+            if (k <= 0)
+                _exit(3);
+            p += k;
+            left -= (size_t)k;
+        }
+        _exit(0);
+    }
+    close(fd[1]);
+    size_t got = 0;
+    while (got < size) {
+        ssize_t k = read(fd[0], (char *)out + got, size - got);
+        if (k <= 0)
+            break;
+        got += (size_t)k;
+    }
+    close(fd[0]);
+    int status = 0;
+    if (waitpid(pid, &status, 0) != pid || got != size || !WIFEXITED(status) ||
+        WEXITSTATUS(status) != 0) {
+        fprintf(stderr, "bench: a measurement (child %ld) failed\n", (long)pid);
+        exit(2);
+    }
+}
+
+/* Single-thread peaks (whatever the run's own thread count). */
+typedef struct peaks {
+    double s[2], d[2];
+} peaks;
+
+/* The step's own GEMM shapes (M, N, K) per reference shape: stacked
+ * tangent rows m h = 1024 against the layer widths. */
+static const int GSHAPE[2][3][3] = {
+    {{1024, 140, 64}, {140, 1024, 64}, {1024, 64, 140}},
+    {{784, 2048, 256}, {1024, 784, 256}, {256, 1024, 784}},
+};
+
+static void measure_peaks(const void *arg, void *out)
+{
+    (void)arg;
+    peaks *pk = out;
     openblas_set_num_threads(1);
     for (int sh = 0; sh < 2; sh++) {
-        speak[sh] = fmax(speak[sh], gemm_peak(0, gshape[sh], 3));
-        dpeak[sh] = fmax(dpeak[sh], gemm_peak(1, gshape[sh], 3));
+        pk->s[sh] = gemm_peak(0, GSHAPE[sh], 3);
+        pk->d[sh] = gemm_peak(1, GSHAPE[sh], 3);
     }
-    openblas_set_num_threads(threads);
 }
 
 /* ------------------------------------------------------------------ data */
@@ -239,12 +307,25 @@ typedef struct result {
     double ms;       /* best ms per step; NAN: not run */
     int64_t reps, steps;
     double predicted_s;
+    char precision[16];
 } result;
 
-static result run_row(const row *r, const int64_t *w, int64_t nw, const float *x, int64_t n,
-                      double budget, const char **precision)
+typedef struct row_job {
+    const row *r;
+    const int64_t *w;
+    int64_t nw, n;
+    const float *x;
+    double budget;
+} row_job;
+
+static void run_row(const void *arg, void *out)
 {
-    result res = {NAN, 0, 0, NAN};
+    const row_job *job = arg;
+    const row *r = job->r;
+    const int64_t *w = job->w, nw = job->nw, n = job->n;
+    const float *x = job->x;
+    double budget = job->budget;
+    result res = {NAN, 0, 0, NAN, ""};
     bench_cfg c = bench_cfg_default(r->method);
     c.sampler = r->sampler;
     c.neighbours = r->K;
@@ -254,7 +335,8 @@ static result run_row(const row *r, const int64_t *w, int64_t nw, const float *x
     CHECK(cpae_model_create_mirrored(w, nw, CPAE_ACT_RELU, 1, &mdl));
     cpae_lie *lie = bench_lie(&c, w[0]);
     CHECK(cpae_trainer_create(mdl, lie, r->method, &t));
-    *precision = bench_configure(t, &c, getenv("BENCH_PRECISION"));
+    snprintf(res.precision, sizeof res.precision, "%s",
+             bench_configure(t, &c, getenv("BENCH_PRECISION")));
     CHECK(cpae_trainer_set_data(t, x, n, w[0]));
     bench_timer bt;
     bench_run(t, &bt, 1, 1, 1); /* calibration: step 1 plans, step 2 is timed */
@@ -276,7 +358,7 @@ static result run_row(const row *r, const int64_t *w, int64_t nw, const float *x
     cpae_trainer_destroy(t);
     cpae_lie_destroy(lie);
     cpae_model_destroy(mdl);
-    return res;
+    *(result *)out = res;
 }
 
 int main(int argc, char **argv)
@@ -286,40 +368,43 @@ int main(int argc, char **argv)
     const int64_t widths[2][4] = {{140, 64, 16, 0}, {784, 256, 64, 16}};
     const int64_t nw[2] = {3, 4}, kmax[2] = {5, 20}, m = 64, n = 640;
     const char *shape_name[2] = {"(a) 140-64-16", "(b) 784-256-64-16"};
-    /* The step's own GEMM shapes (M, N, K): stacked tangent rows m h = 1024
-     * against the layer widths. */
-    static const int gshape[2][3][3] = {
-        {{1024, 140, 64}, {140, 1024, 64}, {1024, 64, 140}},
-        {{784, 2048, 256}, {1024, 784, 256}, {256, 1024, 784}},
-    };
 
     double t_start = bench_now();
     int threads = openblas_get_num_threads();
-    double speak[2] = {0, 0}, dpeak[2] = {0, 0};
-    measure_peaks(gshape, threads, speak, dpeak);
+    peaks pk0, pk1;
+    in_child(measure_peaks, NULL, &pk0, sizeof pk0);
 
     result res[2][N_ROWS];
     const char *precision = "float64";
+    float *xs[2]; /* freed at the end: see in_child */
+    for (int sh = 0; sh < 2; sh++)
+        xs[sh] = orbit_data(n, widths[sh][0], kmax[sh], 1 + (uint64_t)sh);
     for (int sh = 0; sh < 2; sh++) {
-        float *x = orbit_data(n, widths[sh][0], kmax[sh], 1 + (uint64_t)sh);
         for (int i = 0; i < N_ROWS; i++) {
             const row *r = &ROWS[i];
             if (sh == 1 && r->method == CPAE_METHOD_LIE_EXACT && !r->skew && !slow) {
                 double ratio = pow((double)widths[1][0] / (double)widths[0][0], 3);
                 double pred = 1e-3 * res[0][i].ms * ratio;
                 if (!(pred <= 60.0)) {
-                    res[sh][i] = (result){NAN, 0, 0, pred};
+                    res[sh][i] = (result){NAN, 0, 0, pred, ""};
                     continue;
                 }
             }
-            res[sh][i] = run_row(r, widths[sh], nw[sh], x, n, budget, &precision);
+            row_job job = {r, widths[sh], nw[sh], n, xs[sh], budget};
+            in_child(run_row, &job, &res[sh][i], sizeof res[sh][i]);
+            precision = res[sh][i].precision;
             fprintf(stderr, "bench: %s %s: %.3f ms/step\n", shape_name[sh], r->name,
                     res[sh][i].ms);
         }
-        free(x);
     }
-
-    measure_peaks(gshape, threads, speak, dpeak); /* again: the better of the two */
+    /* Peaks again after the rows: the better of the two, so a busy moment
+     * on a shared machine does not set the bar. */
+    in_child(measure_peaks, NULL, &pk1, sizeof pk1);
+    double speak[2], dpeak[2];
+    for (int sh = 0; sh < 2; sh++) {
+        speak[sh] = fmax(pk0.s[sh], pk1.s[sh]);
+        dpeak[sh] = fmax(pk0.d[sh], pk1.d[sh]);
+    }
 
     printf("\n### libcpae training step, %s, %d OpenBLAS thread%s, batch 64, Adam, ReLU, "
            "one generator\n\n",
@@ -356,5 +441,7 @@ int main(int argc, char **argv)
         printf("Note 2: not run; the prediction is the (a) row scaled by (784/140)^3 (a Pade "
                "expm per sample); BENCH_SLOW=1 runs it.\n");
     printf("Total %.0f s.\n", bench_now() - t_start);
+    free(xs[0]);
+    free(xs[1]);
     return 0;
 }
