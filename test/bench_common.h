@@ -10,11 +10,14 @@
  * over [-3, 3] anchored at training sample 0. The full flag -> key mapping
  * is in the header of test/bench_peer.py.
  *
- * Precision: when the header defines CPAE_P_PRECISION (as a macro: an enum
- * constant alone is invisible to #ifdef), the trainer's precision is set
- * from the environment variable BENCH_PRECISION (32 or 64; unset: the
- * library default) and reported as "float32" / "float64"; without it the
- * library trains in double and "float64" is reported. */
+ * Precision: when the library has the trainer key CPAE_P_PRECISION (key 16,
+ * since 0.6), the trainer's precision is set from BENCH_PRECISION (32 or
+ * 64; unset: the library default) and reported as "float32" / "float64";
+ * without it the library trains in double and "float64" is reported. The
+ * header declares CPAE_P_PRECISION as an enum constant, which #ifdef cannot
+ * see, so the key is probed at run time with cpae_param_bounds (key numbers
+ * are fixed forever): the benchmarks build against headers with and without
+ * it and report what the library they run on does. */
 #ifndef BENCH_COMMON_H
 #define BENCH_COMMON_H
 
@@ -104,24 +107,30 @@ static inline cpae_lie *bench_lie(const bench_cfg *c, int64_t d)
     return lie;
 }
 
+/* The precision key: the header's name when it is a macro, else its
+ * fixed number. */
+#ifdef CPAE_P_PRECISION
+#define BENCH_P_PRECISION CPAE_P_PRECISION
+#else
+#define BENCH_P_PRECISION 16
+#endif
+
 /* Precision: the value set (BENCH_PRECISION) or the library default, as a
- * label. Without CPAE_P_PRECISION the library trains in double. */
+ * label. A library without the key trains in double. */
 static inline const char *bench_precision(cpae_trainer *t, const char *request)
 {
-#ifdef CPAE_P_PRECISION
-    double v = 0;
-    if (request && *request)
-        CHECK(cpae_trainer_set_param(t, CPAE_P_PRECISION, atof(request)));
-    CHECK(cpae_trainer_get_param(t, CPAE_P_PRECISION, &v));
-    return v == 32 ? "float32" : v == 64 ? "float64" : "unknown";
-#else
-    (void)t;
     static int warned = 0;
-    if (request && *request && atof(request) != 64 && !warned++)
-        fprintf(stderr, "precision %s requested, but this libcpae has no CPAE_P_PRECISION: "
-                "it trains in float64\n", request);
-    return "float64";
-#endif
+    double v = 0;
+    if (cpae_param_bounds(BENCH_P_PRECISION, NULL, NULL, NULL) != CPAE_OK) {
+        if (request && *request && atof(request) != 64 && !warned++)
+            fprintf(stderr, "precision %s requested, but this libcpae has no "
+                    "CPAE_P_PRECISION: it trains in float64\n", request);
+        return "float64";
+    }
+    if (request && *request)
+        CHECK(cpae_trainer_set_param(t, BENCH_P_PRECISION, atof(request)));
+    CHECK(cpae_trainer_get_param(t, BENCH_P_PRECISION, &v));
+    return v == 32 ? "float32" : v == 64 ? "float64" : "unknown";
 }
 
 /* Trainer keys for a configuration; returns the precision label. */

@@ -17,8 +17,10 @@
  * otherwise; G general unless --skew. --contractive turns hoc into
  * contractive, as peerx.py does. --threads sets OpenBLAS's thread count.
  * --init torch (default) redraws the weights like torch.nn.Linear.
- * --precision sets CPAE_P_PRECISION when the library has it (otherwise only
- * 64 is accepted; BENCH_PRECISION is the fallback). Accepted for the
+ * --precision sets CPAE_P_PRECISION when the library has it (without it a
+ * warning: the library trains in float64; BENCH_PRECISION is the fallback,
+ * the library default the last; "precision" in the output says which ran).
+ * Accepted for the
  * driver's convenience and ignored: --test, --jacobian tangent, --expm,
  * --gn-steps (libcpae has no such keys; its exact form chooses the skew or
  * general path from the generator and refines theta by Gauss-Newton to
