@@ -11,8 +11,8 @@ Environment: PEER_DIR (default ../shared/peer beside this checkout, or
 beside the main worktree when this is a git worktree); THREADS (1: both
 sides single-threaded, OPENBLAS_NUM_THREADS / OMP_NUM_THREADS and the
 peer's --threads); STEPS (caps every row's timed steps; warm-up steps
-shrink with it); BENCH_PRECISION (libcpae's precision when the library has
-CPAE_P_PRECISION); PEER_PYTHON (default /usr/bin/python3); BENCH_SLOW=1
+become at most max(2, STEPS)); BENCH_PRECISION (libcpae's CPAE_P_PRECISION,
+32 or 64; default the library's); PEER_PYTHON (default /usr/bin/python3); BENCH_SLOW=1
 (run libcpae's general-G exact row at (b) even when predicted to take
 minutes a step). Without the peer, or when PEER_PYTHON cannot import torch,
 it says why and exits 0. Raw JSON lines go to build/bench-peer/results.jsonl.
