@@ -218,6 +218,54 @@ static inline void bench_torch_init(cpae_model *mdl, uint64_t seed)
     }
 }
 
+/* Share of (sample, ball neighbour) pairs whose decoder region differs from
+ * the sample's, for the model's current weights: every sample of x (n x
+ * d) encoded, K draws z + delta u (u uniform on the unit sphere, own seeded
+ * generator), codes compared. The trainer skips the other pairs, so this
+ * is the share of the Lie local form's pair work a step does. */
+static inline double bench_ball_crossing(const cpae_model *mdl, const float *x, int64_t n,
+                                         int64_t d, int64_t K, double delta)
+{
+    int64_t nl, h, nb;
+    CHECK(cpae_model_n_layers(mdl, CPAE_ENCODER, &nl));
+    CHECK(cpae_model_layer_info(mdl, CPAE_ENCODER, nl - 1, NULL, &h, NULL, NULL));
+    CHECK(cpae_model_code_bytes(mdl, CPAE_DECODER, &nb));
+    float *z = malloc(sizeof(float) * (size_t)(n * h));
+    float *zn = malloc(sizeof(float) * (size_t)(n * K * h));
+    uint8_t *c0 = malloc((size_t)(n * nb)), *c1 = malloc((size_t)(n * K * nb));
+    double *u = malloc(sizeof(double) * (size_t)h);
+    if (!z || !zn || !c0 || !c1 || !u) {
+        fprintf(stderr, "out of memory\n");
+        exit(2);
+    }
+    CHECK(cpae_model_encode(mdl, x, n, d, z, n * h));
+    uint64_t s = 0x2545F4914F6CDD1DULL;
+    for (int64_t e = 0; e < n * K; e++) {
+        double nrm2 = 0;
+        for (int64_t j = 0; j < h; j++) { /* Box-Muller */
+            s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+            double a = fmax((double)(s >> 11) * 0x1.0p-53, 1e-300);
+            s ^= s << 13, s ^= s >> 7, s ^= s << 17;
+            double b = (double)(s >> 11) * 0x1.0p-53;
+            u[j] = sqrt(-2 * log(a)) * cos(6.283185307179586 * b);
+            nrm2 += u[j] * u[j];
+        }
+        for (int64_t j = 0; j < h; j++)
+            zn[e * h + j] = (float)(z[(e / K) * h + j] + delta * u[j] / sqrt(nrm2));
+    }
+    CHECK(cpae_model_codes(mdl, CPAE_DECODER, z, n, h, c0, n * nb));
+    CHECK(cpae_model_codes(mdl, CPAE_DECODER, zn, n * K, h, c1, n * K * nb));
+    int64_t diff = 0;
+    for (int64_t e = 0; e < n * K; e++)
+        diff += memcmp(c0 + (e / K) * nb, c1 + e * nb, (size_t)nb) != 0;
+    free(z);
+    free(zn);
+    free(c0);
+    free(c1);
+    free(u);
+    return (double)diff / (double)(n * K);
+}
+
 /* Step timer: the progress callback stamps wall and process-CPU time at
  * the end of chosen steps. After `warmup` untimed steps, `reps` segments of
  * `steps` steps each are timed back to back; the fit is then cancelled. */

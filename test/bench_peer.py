@@ -205,7 +205,7 @@ def main():
     say('bench-peer: peer %s (torch %s), %d thread(s)%s' % (
         peer, torch_version, threads, ', at most %d steps a row' % cap if cap else ''))
     results = open(os.path.join(OUT, 'results.jsonl'), 'w')
-    table, notes, precision, version = [], [], None, None
+    table, notes, crossing, precision, version = [], [], [], None, None
     t_start = time.time()
     for shape in ('a', 'b'):
         prefix = synth(peer, shape)
@@ -255,6 +255,10 @@ def main():
             p = best['peer']['seconds_per_step'] * 1e3 if best['peer'] else None
             runs = '/'.join(str(done[s]) for s in ('libcpae', 'peer'))
             table.append((label, c, p, plan['libcpae'][0], plan['peer'][0], runs))
+            if 'sampler' in ' '.join(flags) and best['libcpae'] and best['peer']:
+                crossing.append('%s %.2f / %.2f' % (
+                    label, best['libcpae'].get('crossing_after', float('nan')),
+                    best['peer'].get('final_frac_diff_pairs', float('nan'))))
     results.close()
 
     print('\n### libcpae (%s, %s) against PyTorch %s (float32, closed-form Jacobians), '
@@ -274,6 +278,10 @@ def main():
     print()
     for n in notes:
         print(n)
+    if crossing:
+        print('Share of Lie local pairs in another region than their sample, i.e. the pair '
+              'work done (libcpae: ball draws around every sample after the run; peer: its '
+              'last epoch): ' + '; '.join(crossing) + '.')
     print('Total %.0f s.' % (time.time() - t_start))
 
 

@@ -182,6 +182,14 @@ int main(int argc, char **argv)
     bench_run(t, &bt, warmup, steps, 1);
     double wall = bench_best(&bt, &cpu);
 
+    /* Share of Lie pairs in another region (the peer reports its own as
+     * final_frac_diff_pairs): ball draws around every sample, at the final
+     * weights; every facet neighbour crosses. */
+    double crossing = -1;
+    if (method == CPAE_METHOD_LIE_LOCAL && c.sampler != CPAE_SAMPLER_DATA)
+        crossing = c.sampler == CPAE_SAMPLER_BALL
+                       ? bench_ball_crossing(mdl, x, n, d, c.neighbours, c.delta)
+                       : 1.0;
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     const char *ob = getenv("OPENBLAS_NUM_THREADS");
@@ -190,13 +198,14 @@ int main(int argc, char **argv)
            "\"seconds_per_step\": %.6f, \"cpu_seconds_per_step\": %.6f, \"precision\": \"%s\", "
            "\"lambda\": %g, \"sampler\": \"%s\", \"neighbors\": %lld, \"delta\": %g, "
            "\"facet_eps\": %g, \"generators\": %lld, \"skew\": %s, \"theta_max\": %g, "
-           "\"grid\": %lld, \"init\": \"%s\", \"blas_threads\": %d, \"final_rec\": %.6g, "
+           "\"grid\": %lld, \"init\": \"%s\", \"blas_threads\": %d, \"crossing_after\": %.4f, "
+           "\"final_rec\": %.6g, "
            "\"final_total\": %.6g, \"maxrss_kb\": %ld, \"OPENBLAS_NUM_THREADS\": \"%s\"}\n",
            cpae_version_string(), LABEL[method], (long long)d, archs, (long long)c.batch,
            (long long)steps, (long long)warmup, wall, cpu, precision, c.lambda, sampler,
            (long long)c.neighbours, c.delta, c.facet_eps, (long long)c.generators,
            c.skew ? "true" : "false", c.theta_max, (long long)c.grid, init,
-           openblas_get_num_threads(), bt.terms[CPAE_TERM_RECONSTRUCTION],
+           openblas_get_num_threads(), crossing, bt.terms[CPAE_TERM_RECONSTRUCTION],
            bt.terms[CPAE_TERM_TOTAL], ru.ru_maxrss, ob ? ob : "");
     cpae_trainer_destroy(t);
     cpae_lie_destroy(lie);
