@@ -20,11 +20,12 @@
  * d = 784, z-normalised, shifted by theta ~ U[-d/2, d/2]); the library's
  * own (He-uniform) initialisation.
  *
- * Timing: after a calibration fit of 2 steps (the second one timed), R = 5
- * back-to-back segments of N steps fill the budget; ms/step is the fastest
- * segment (the calibration step counts as one more candidate). A row whose
+ * Timing: a calibration fit of 2 steps (the second one timed) sizes N; a
+ * second fit takes one untimed step, then R = 5 back-to-back segments of N
+ * steps that fill the budget; ms/step is the fastest segment. A row whose
  * step takes more than a fifth of the budget gets fewer segments of one
- * step each (its "timed" column says how many); the general-G exact row at
+ * step each (its "timed" column says how many), and its calibration step
+ * counts as one more candidate; the general-G exact row at
  * (b) is not run when the (a) row, scaled by (784/140)^3, predicts more
  * than 60 s per step (its cost is d^3 per sample: one Pade expm each)
  * unless BENCH_SLOW=1.
@@ -452,7 +453,8 @@ int main(int argc, char **argv)
         }
     printf("\n'crossing': share of the Lie local pairs in another region than their sample "
            "(the others are skipped; FLOPs count only these). 'timed': segments x steps per "
-           "segment, after a 2-step calibration fit; ms/step is the fastest segment.\n");
+           "segment, after a 2-step calibration fit and one untimed step; ms/step is the fastest "
+           "segment.\n");
     if (fewer)
         printf("Note 1: a slow row, timed over fewer segments of one step each (best of those "
                "and the calibration step).\n");
