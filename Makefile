@@ -8,6 +8,9 @@
 #   make demo       the main demonstration
 #   make figures    the gallery's figures (docs/gallery.md) into FIGURES_DIR
 #   make examples   build the example programs
+#   make bench      ms/step, GFLOP/s and % of GEMM peak of every method (BENCH_SECONDS,
+#                   THREADS, BENCH_PRECISION); exact slices; the exact form's kernels
+#   make bench-peer libcpae against the PyTorch peer in PEER_DIR, interleaved (STEPS, THREADS)
 #   make docs       API reference (doxygen) in docs/api/
 #   make install    PREFIX=/usr/local DESTDIR= LIBDIR= INCLUDEDIR= PKGCONFIGDIR=
 #   make uninstall
@@ -66,6 +69,7 @@ SHLIB := lib/libcpae.so.$(VERSION)
 STLIB := lib/libcpae.a
 
 .PHONY: all deps check test asan tsan fuzz examples demo figures docs install uninstall clean bench \
+        bench-peer \
         install-shared install-static install-includes install-pc check-abi abi-update
 
 all: deps $(SHLIB) $(STLIB) lib/cpae.pc
@@ -181,10 +185,19 @@ fuzz: deps-check $(FUZZ_BINS)
 	@ASAN_OPTIONS=detect_leaks=1 sh test/fuzz/run.sh $(FUZZ_RUNS) $(FUZZ_BINS)
 
 # ------------------------------------------------------------------ bench
-# A benchmark, not a test: steps/s and GFLOP/s of every method; exact
-# slices and rasters (bench_geometry).
-build/bench: test/bench.c $(SHLIB) | build/test
-	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $< -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib -lm
+# Benchmarks, not tests (never part of make check).
+# bench: ms/step, GFLOP/s and % of the single-thread sgemm / dgemm peak of
+# every method at the two reference shapes (one Markdown table); exact
+# slices and rasters (bench_geometry); the exact form's batched kernels
+# (bench_expm). BENCH_SECONDS: timed seconds per row (default 3); THREADS:
+# OpenBLAS threads of the training steps (default 1); BENCH_PRECISION: 32 or
+# 64 when the library has CPAE_P_PRECISION (default: the library's).
+BENCH_SECONDS ?= 3
+THREADS ?= 1
+BENCH_HDRS := test/bench_common.h
+build/bench build/bench_step: build/%: test/%.c $(BENCH_HDRS) $(SHLIB) | build/test
+	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $(DEP_CFLAGS) $< -o $@ -Llib -lcpae \
+	    -Wl,-rpath,$(CURDIR)/lib $(DEP_LIBS) -lm
 
 build/bench_geometry: test/bench_geometry.c $(SHLIB) | build/test
 	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $< -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib -lm
@@ -195,9 +208,20 @@ build/bench_expm: test/bench_expm.c $(OBJS) | build/test
 	$(CC) $(CFLAGS_TEST) -Isrc $(DEP_CFLAGS) $< $(OBJS) -o $@ $(DEP_LIBS) -lm
 
 bench: deps all build/bench build/bench_geometry build/bench_expm
-	./build/bench $(BENCH_SECONDS)
+	OPENBLAS_NUM_THREADS=$(THREADS) ./build/bench $(BENCH_SECONDS)
 	./build/bench_geometry
 	./build/bench_expm
+
+# bench-peer: libcpae (build/bench_step) and the PyTorch peer of PEER_DIR
+# (peerx.py, float32, closed-form Jacobians) on the same synthetic data and
+# settings, interleaved A B A B, best of 3 each; prints ms per step and the
+# speed-up. Skipped (exit 0, with the reason) without PEER_DIR or without
+# torch for /usr/bin/python3. PEER_DIR defaults to ../shared/peer beside the
+# checkout (or beside the main worktree of a git worktree). STEPS caps the
+# timed steps of every row; THREADS (default 1) is both sides' threads.
+PEER_DIR ?=
+bench-peer: deps all build/bench_step
+	@PEER_DIR="$(PEER_DIR)" THREADS=$(THREADS) $(PYTHON) test/bench_peer.py
 
 # --------------------------------------------------------------- examples
 build/examples/%: examples/%.c $(SHLIB) | build/examples
