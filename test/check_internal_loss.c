@@ -278,6 +278,36 @@ START_TEST(test_term_table)
 }
 END_TEST
 
+/* The noise of the denoising and higher-order terms: cpae__rng_normals
+ * keeps both values of each polar pair. Moments of 2e5 draws (mean 0,
+ * variance 1, kurtosis 3, each within 4 standard errors), odd counts
+ * filled to the end, and the pair's two values uncorrelated. */
+START_TEST(test_normals)
+{
+    enum { N = 200001 };
+    double *z = malloc(sizeof(double) * N);
+    cpae_rng rng;
+    cpae__rng_seed(&rng, 11);
+    z[N - 1] = NAN;
+    cpae__rng_normals(&rng, z, N);
+    double s1 = 0, s2 = 0, s4 = 0, c = 0;
+    for (int i = 0; i < N; i++) {
+        ck_assert(isfinite(z[i]));
+        s1 += z[i];
+        s2 += z[i] * z[i];
+        s4 += z[i] * z[i] * z[i] * z[i];
+        if (i % 2 == 0 && i + 1 < N)
+            c += z[i] * z[i + 1];
+    }
+    double mean = s1 / N, var = s2 / N - mean * mean, kurt = s4 / N, corr = c / (N / 2);
+    ck_assert_msg(fabs(mean) < 4 / sqrt(N), "mean %g", mean);
+    ck_assert_msg(fabs(var - 1) < 4 * sqrt(2.0 / N), "variance %g", var);
+    ck_assert_msg(fabs(kurt - 3) < 4 * sqrt(96.0 / N), "fourth moment %g", kurt);
+    ck_assert_msg(fabs(corr) < 4 / sqrt(N / 2), "pair correlation %g", corr);
+    free(z);
+}
+END_TEST
+
 static Suite *suite(void)
 {
     Suite *s = suite_create("loss");
@@ -285,6 +315,7 @@ static Suite *suite(void)
     tcase_set_timeout(tc, 300);
     tcase_add_loop_test(tc, test_fd, 0, (int)(sizeof cases / sizeof cases[0]));
     tcase_add_test(tc, test_term_table);
+    tcase_add_test(tc, test_normals);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -75,6 +75,9 @@ uint64_t cpae__rng_next(cpae_rng *rng);
 double cpae__rng_uniform(cpae_rng *rng);
 /* Standard normal (Marsaglia polar method). */
 double cpae__rng_normal(cpae_rng *rng);
+/* n standard normals, both values of each polar pair used (half the
+ * logarithms of n calls to cpae__rng_normal; a different stream). */
+void cpae__rng_normals(cpae_rng *rng, double *out, int64_t n);
 
 /* ------------------------------------------------------------------- blas */
 

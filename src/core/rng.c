@@ -54,3 +54,20 @@ double cpae__rng_normal(cpae_rng *rng)
             return u * sqrt(-2.0 * log(s) / s);
     }
 }
+
+void cpae__rng_normals(cpae_rng *rng, double *out, int64_t n)
+{
+    /* The polar method gives two normals per accepted pair; keep both. */
+    int64_t i = 0;
+    while (i < n) {
+        double u = 2.0 * cpae__rng_uniform(rng) - 1.0;
+        double v = 2.0 * cpae__rng_uniform(rng) - 1.0;
+        double s = u * u + v * v;
+        if (!(s > 0.0 && s < 1.0))
+            continue;
+        double f = sqrt(-2.0 * log(s) / s);
+        out[i++] = u * f;
+        if (i < n)
+            out[i++] = v * f;
+    }
+}

@@ -178,14 +178,21 @@ int32_t cpae__loss_eval(const cpae_model *model, const struct cpae_lie *lie,
         return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
     /* Denoising: every term sees the corrupted input; the reconstruction
      * term compares with the clean x. */
-    for (int64_t e = 0; e < m * d; e++) {
-        double v = b->x[e];
-        if (mask > 0.0 && cpae__rng_uniform(rng) < mask)
-            v = 0.0;
-        if (sigma > 0.0)
-            v += sigma * cpae__rng_normal(rng);
-        xin[e] = v;
-    }
+    if (mask > 0.0)
+        for (int64_t e = 0; e < m * d; e++) {
+            double v = b->x[e];
+            if (cpae__rng_uniform(rng) < mask)
+                v = 0.0;
+            if (sigma > 0.0)
+                v += sigma * cpae__rng_normal(rng);
+            xin[e] = v;
+        }
+    else if (sigma > 0.0) { /* Gaussian noise only: the normals in pairs */
+        cpae__rng_normals(rng, xin, m * d);
+        for (int64_t e = 0; e < m * d; e++)
+            xin[e] = b->x[e] + sigma * xin[e];
+    } else
+        memcpy(xin, b->x, (size_t)(m * d) * sizeof(double));
     /* Rows run in table order (the order fixes the random stream a seed
      * gives): the float rows first, then the double-only rows, which come
      * last in the table. */

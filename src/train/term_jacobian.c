@@ -111,11 +111,18 @@ int32_t X(term_jacobian_eval)(const X(term_args) *args)
             st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
             goto done;
         }
+        double *eps = cpae__pool_alloc(tr->pool, (size_t)(m * nc * d) * sizeof(double));
+        if (!eps) {
+            st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+            goto done;
+        }
+        cpae__rng_normals(args->rng, eps, m * nc * d);
         for (int64_t i = 0; i < m; i++)
             for (int64_t k = 0; k < nc; k++)
                 for (int64_t j = 0; j < d; j++)
                     xc[(i * nc + k) * d + j] = (real)(
-                        xin[i * d + j] + cfg->v[CPAE_P_HOC_SIGMA] * cpae__rng_normal(args->rng));
+                        xin[i * d + j] + cfg->v[CPAE_P_HOC_SIGMA] * eps[(i * nc + k) * d + j]);
+        cpae__pool_free(tr->pool, eps);
         if ((st = X(trace_run)(&enc, xc, m * nc, &tc, tr->pool, fn)))
             goto done;
     }
