@@ -4,8 +4,10 @@
  * (tangent form: min over theta and M of ||exp(theta G) A_0 M - A_i||^2),
  * averaged over the batch. The anchor joins the batch in one stacked
  * tangent pass; a skew G with k = 1 takes the eigen fast path (one
- * factorisation for every sample), the rest one Pade expm and one Frechet
- * derivative per sample. */
+ * factorisation for every sample), a general G with k = 1 the action path
+ * (one table of Taylor terms of exp(t G) A_0 for the whole batch, no
+ * exponential formed), k > 1 one Pade expm and one Frechet derivative per
+ * sample. Precision of each path: docs/math.md. */
 #include "train/terms.h"
 
 #include <lapacke.h>
@@ -13,13 +15,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lie/action.h"
 #include "lie/pade.h"
 #include "lie/skew.h"
 #include "lie/theta.h"
 
-/* The exact form's general path (plain form; any k, any parametrisation;
- * the skew k = 1 case has its own fast path): per sample theta_i (k = 1:
- * cpae__theta_exact; k > 1: cpae__theta_exact_multi), X_i = sum_j theta_ij G_j,
+/* The exact form's dense path (plain form; any k, any parametrisation;
+ * the skew k = 1 case has its own fast path, the general k = 1 case the
+ * action path below unless its table is too large): per sample theta_i
+ * (k = 1: cpae__theta_exact_pade; k > 1: cpae__theta_exact_multi), X_i = sum_j theta_ij G_j,
  * R_i = exp(X_i) A_0 - A_i, dA_i = -2R, dA_0 = 2 exp(X_i)^T R,
  * dG_j = 2 theta_ij L(X_i^T, R A_0^T): one Pade expm and one Frechet
  * derivative per sample. */
@@ -41,7 +45,7 @@ static int32_t lie_exact_general(const struct cpae_lie *lie, const cpae__loss_cf
     *total = 0.0;
     for (int64_t i = 0; i < m && !st; i++) {
         const double *Ai = J + i * len;
-        st = k == 1 ? cpae__theta_exact(lie->g, NULL, d, A0, Ai, h, cfg->theta_max,
+        st = k == 1 ? cpae__theta_exact_pade(lie->g, d, A0, Ai, h, cfg->theta_max,
                                         (int64_t)cfg->v[CPAE_P_LIE_THETA_GRID], theta, NULL, fn)
                     : cpae__theta_exact_multi(lie->g, k, d, A0, Ai, h, cfg->theta_max,
                                         (int64_t)cfg->v[CPAE_P_LIE_THETA_GRID], w, theta, fn);
@@ -85,6 +89,61 @@ static int32_t lie_exact_general(const struct cpae_lie *lie, const cpae__loss_cf
                 gG[j * dd + e] += c * theta[j] * L[e];
     }
     free(w);
+    return st;
+}
+
+/* The exact form's action path (plain form, k = 1, any G; docs/math.md):
+ * one orbit table of exp(t G) A_0, |t| <= theta_max, for the whole batch
+ * (action.h: about (2 side + 1) deg GEMMs of d x d x h; deg ~ 25 and
+ * side = 0 when theta_max ||G||_1 <= 2.4), every theta solve in the table's
+ * coordinates (cpae__theta_exact_orbit), the residuals R_i = exp(theta_i G)
+ * A_0 - A_i in one GEMM per anchor, and the gradients dA_i = -2 R_i and,
+ * by the table's reverse mode with Rbar_i = 2 R_i,
+ * dA_0 = sum_i 2 exp(theta_i G)^T R_i and dG = sum_i 2 theta_i
+ * L(theta_i G^T, R_i A_0^T) (about 2 deg GEMMs of d x d x h per anchor,
+ * whatever the batch size). *done is false (and nothing is changed) when
+ * the table would exceed CPAE__ACTION_ORBIT_MAX doubles: then the caller
+ * runs lie_exact_general. */
+static int32_t lie_exact_action(const struct cpae_lie *lie, const cpae__loss_cfg *cfg,
+                                int64_t m, int64_t d, int64_t h, const double *J, double *dJ,
+                                double *gG, double *total, bool *done, const char *fn)
+{
+    const int64_t len = d * h;
+    const double *A0 = J + m * len, c = 2.0 * cfg->v[CPAE_P_W_LIE_EXACT] / (double)m;
+    cpae__action_orbit *o = NULL;
+    *done = false;
+    int32_t st = cpae__action_orbit_create(lie->g, d, A0, h, cfg->theta_max, &o, fn);
+    if (st == CPAE_E_LIMIT)
+        return CPAE_OK;
+    if (st)
+        return st;
+    *done = true;
+    double *th = malloc((size_t)m * sizeof(double)), *R = malloc((size_t)(m * len) * sizeof(double));
+    if (!th || !R) {
+        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        goto out;
+    }
+    if ((st = cpae__theta_exact_orbit(o, J, m, (int64_t)cfg->v[CPAE_P_LIE_THETA_GRID], th, NULL,
+                                      fn)) ||
+        (st = cpae__action_orbit_apply(o, m, th, R, NULL, fn)))
+        goto out;
+    double tot = 0.0;
+    for (int64_t e = 0; e < m * len; e++) {
+        R[e] -= J[e];
+        tot += R[e] * R[e];
+    }
+    *total = tot;
+    if (!dJ)
+        goto out;
+    for (int64_t e = 0; e < m * len; e++) {
+        dJ[e] -= c * R[e];
+        R[e] *= c;
+    }
+    st = cpae__action_orbit_adjoint(o, m, th, R, gG, dJ + m * len, fn);
+out:
+    free(th);
+    free(R);
+    cpae__action_orbit_destroy(o);
     return st;
 }
 
@@ -153,8 +212,14 @@ static int32_t evaluate(const cpae__term_args *args)
         goto done;
     if (lie->k > 1 || !skew) { /* plain form (form_rule) */
         double tot = 0.0;
-        bool want_gk = grad && cpae__lie_learned(lie);
-        if ((st = lie_exact_general(lie, cfg, m, d, h, J, grad ? dJ : NULL,
+        bool want_gk = grad && cpae__lie_learned(lie), done_action = false;
+        if (lie->k == 1 &&
+            (st = lie_exact_action(lie, cfg, m, d, h, J, grad ? dJ : NULL,
+                                   want_gk ? grad + model->n_params : NULL, &tot, &done_action,
+                                   fn)))
+            goto done;
+        if (!done_action &&
+            (st = lie_exact_general(lie, cfg, m, d, h, J, grad ? dJ : NULL,
                                     want_gk ? grad + model->n_params : NULL, &tot, fn)))
             goto done;
         terms[CPAE__T_LIE_EXACT] = tot / (double)m;
