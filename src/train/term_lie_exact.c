@@ -241,13 +241,13 @@ static int32_t evaluate(const cpae__term_args *args)
          * One factorisation of G serves every sample: the theta solves share
          * the anchor's transform, and the generator gradient is one
          * Daleckii-Krein sum, sum_i c theta_i L(-theta_i G, R_i A_0^T). */
-        double *th = malloc((size_t)(3 * m) * sizeof(double)), *Rall = NULL;
+        double *th = malloc((size_t)(4 * m) * sizeof(double)), *Rall = NULL;
         if (!th || !(Rall = malloc((size_t)(m * len) * sizeof(double)))) {
             free(th);
             st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
             goto done;
         }
-        double *negt = th + m, *coef = th + 2 * m;
+        double *negt = th + m, *coef = th + 2 * m, *cs = th + 3 * m;
         /* Tangent-space variant: min over theta and M of
          * ||exp(theta G) A_0 M - A_i||^2. With Q_0 R_0 = A_0 (thin QR),
          * M = R_0^{-1} Q_0^T exp(-theta G) A_i; by the envelope theorem the
@@ -283,16 +283,27 @@ static int32_t evaluate(const cpae__term_args *args)
         } else
             st = cpae__theta_exact_many(sk, d, A0, J, m, h, cfg->theta_max, n_grid,
                                         th, NULL, fn);
+        /* exp(theta_i G) A_0 for every sample in one pass (A_0's transform
+         * shared), and for the tangent form exp(-theta_i G) A_i likewise;
+         * then the per-sample work is O(d h) plus h x h products. */
+        double *Wall = NULL;
+        if (!st)
+            st = cpae__skew_apply_many(sk, m, th, A0, true, h, Rall, fn);
+        if (!st && tangent) {
+            for (int64_t i = 0; i < m; i++)
+                negt[i] = -th[i];
+            if (!(Wall = malloc((size_t)(m * len) * sizeof(double))))
+                st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+            else
+                st = cpae__skew_apply_many(sk, m, negt, J, false, h, Wall, fn);
+        }
         for (int64_t i = 0; i < m && !st; i++) {
             const double *Ai = J + i * len;
             double *Rg = Rall + i * len, *Ri = R, rr = 0.0;
-            if ((st = cpae__skew_apply(sk, th[i], A0, h, Ri, fn)))
-                break;
+            memcpy(Ri, Rg, (size_t)len * sizeof(double)); /* exp(theta_i G) A_0 */
             if (tangent) {
                 double *w = tw, *Mh = tw + len;
-                if ((st = cpae__skew_apply(sk, -th[i], Ai, h, w, fn)))
-                    break;
-                cpae__gemm(true, false, h, h, d, 1.0, Q0, h, w, h, 0.0, Mh, h);
+                cpae__gemm(true, false, h, h, d, 1.0, Q0, h, Wall + i * len, h, 0.0, Mh, h);
                 lapack_int info = LAPACKE_dtrtrs(LAPACK_ROW_MAJOR, 'U', 'N', 'N', (lapack_int)h,
                                                  (lapack_int)h, R0, (lapack_int)h, Mh,
                                                  (lapack_int)h);
@@ -316,15 +327,16 @@ static int32_t evaluate(const cpae__term_args *args)
             total += rr;
             negt[i] = -th[i];
             coef[i] = c * th[i];
-            if (!grad)
-                continue;
-            if ((st = cpae__skew_apply(sk, -th[i], Rg, h, E, fn)))
-                break;
-            for (int64_t e = 0; e < len; e++) {
-                dJ[i * len + e] -= c * Ri[e];
-                dA0[e] += c * E[e];
-            }
+            cs[i] = c;
+            if (grad)
+                for (int64_t e = 0; e < len; e++)
+                    dJ[i * len + e] -= c * Ri[e];
         }
+        free(Wall);
+        /* dA_0 = sum_i c exp(-theta_i G) Rg_i, summed in the eigenbasis */
+        if (!st && grad && !(st = cpae__skew_apply_sum(sk, m, negt, cs, Rall, h, E, fn)))
+            for (int64_t e = 0; e < len; e++)
+                dA0[e] += E[e];
         free(Q0);
         if (!st && want_g &&
             !(st = cpae__skew_frechet_sum(sk, m, negt, coef, Rall, A0, h, L, fn))) {
