@@ -578,11 +578,11 @@ int32_t cpae__action_orbit_apply(const cpae__action_orbit *o, int64_t m, const d
     if ((st = check_t(o, m, t, func)) || m == 0)
         return st;
     const int64_t nh = o->n * o->h, N1 = o->m + 1, na = 2 * o->side + 1;
-    const int64_t count = m * nh + 2 * m * N1 + m;
+    const int64_t count = (na > 1 ? m * nh : 0) + 2 * m * N1; /* one anchor: no scatter */
     double *w = cpae__dalloc(count);
     if (!w)
         return cpae__nomem(func, count);
-    double *tmp = w, *C = tmp + m * nh, *Cd = C + m * N1;
+    double *C = w, *Cd = C + m * N1, *tmp = Cd + m * N1;
     int64_t *idx = (int64_t *)malloc((size_t)m * sizeof(int64_t));
     if (!idx) {
         free(w);
@@ -604,9 +604,10 @@ int32_t cpae__action_orbit_apply(const cpae__action_orbit *o, int64_t m, const d
             continue;
         for (int pass = 0; pass < (dY ? 2 : 1); pass++) {
             double *dst = pass ? dY : Y;
+            /* all values on this anchor (idx is then 0..m-1): straight into dst */
             cpae__gemm(false, false, cnt, nh, N, 1.0, pass ? Cd : C, N, anchor_S(o, ai), nh, 0.0,
-                       tmp, nh);
-            for (int64_t k = 0; k < cnt; k++)
+                       cnt == m ? dst : tmp, nh);
+            for (int64_t k = 0; k < cnt && cnt < m; k++)
                 memcpy(dst + idx[k] * nh, tmp + k * nh, (size_t)nh * sizeof(double));
         }
     }
@@ -682,6 +683,24 @@ void cpae__action_orbit_fit(const cpae__action_orbit *o, const double *coords, d
         *jj = jv;
 }
 
+int64_t cpae__action_orbit_point(const cpae__action_orbit *o, double t, double *z)
+{
+    int64_t ai;
+    double u, c[CPAE__ACTION_MMAX + 1];
+    locate(o, t, &ai, &u);
+    const int32_t N = o->terms[ai];
+    const int64_t k = o->rank[ai], nh = o->n * o->h;
+    const double *R = anchor_qr(o, ai);
+    coefs(u, o->radius, N, c, NULL);
+    for (int64_t i = 0; i < k; i++) {
+        double v = 0.0;
+        for (int32_t j = (int32_t)i; j < N; j++)
+            v += R[i + j * nh] * c[j];
+        z[i] = v;
+    }
+    return ai;
+}
+
 int32_t cpae__action_orbit_adjoint(const cpae__action_orbit *o, int64_t m, const double *t,
                                    const double *Rbar, double *gG, double *gA0,
                                    const char *func)
@@ -700,7 +719,7 @@ int32_t cpae__action_orbit_adjoint(const cpae__action_orbit *o, int64_t m, const
         return CPAE_OK;
     /* Y (N1 blocks), T and S panels (n x (N1 - 1) h each), Rg (m blocks),
      * Cp, Cm, W, Wn (one block each), coefficients */
-    const int64_t count = 3 * N1 * nh + m * nh + 4 * nh + m * N1;
+    const int64_t count = 3 * N1 * nh + (side > 0 ? m * nh : 0) + 4 * nh + m * N1;
     double *w = cpae__dalloc(count);
     int64_t *idx = malloc((size_t)(m > 0 ? m : 1) * sizeof(int64_t));
     if (!w || !idx) {
@@ -708,8 +727,8 @@ int32_t cpae__action_orbit_adjoint(const cpae__action_orbit *o, int64_t m, const
         free(idx);
         return cpae__nomem(func, count);
     }
-    double *Yc = w, *Tp = Yc + N1 * nh, *Sp = Tp + N1 * nh, *Rg = Sp + N1 * nh,
-           *Cp = Rg + m * nh, *Cm = Cp + nh, *W = Cm + nh, *Wn = W + nh, *C = Wn + nh;
+    double *Yc = w, *Tp = Yc + N1 * nh, *Sp = Tp + N1 * nh, *Cp = Sp + N1 * nh, *Cm = Cp + nh,
+           *W = Cm + nh, *Wn = W + nh, *C = Wn + nh, *Rg = C + m * N1;
     /* outermost anchors first: a = side..1, a = -side..-1, then 0 */
     for (int64_t step = 0; step < 2 * side + 1; step++) {
         const int64_t a = step < side ? side - step : step < 2 * side ? -(2 * side - step) : 0;
@@ -724,12 +743,14 @@ int32_t cpae__action_orbit_adjoint(const cpae__action_orbit *o, int64_t m, const
             if (b != ai)
                 continue;
             coefs(u, o->radius, N, C + cnt * N, NULL);
-            memcpy(Rg + cnt * nh, Rbar + i * nh, (size_t)nh * sizeof(double));
+            if (side > 0) /* one anchor: every Rbar_i in order, no gather */
+                memcpy(Rg + cnt * nh, Rbar + i * nh, (size_t)nh * sizeof(double));
             idx[cnt++] = i;
         }
         /* Y_j = sum_k u_k^j Rbar_k, plus the next anchor's adjoint */
         if (cnt)
-            cpae__gemm(true, false, N, nh, cnt, 1.0, C, N, Rg, nh, 0.0, Yc, nh);
+            cpae__gemm(true, false, N, nh, cnt, 1.0, C, N, side > 0 ? Rg : Rbar, nh, 0.0, Yc,
+                       nh);
         else
             memset(Yc, 0, (size_t)(N * nh) * sizeof(double));
         const bool from_p = (a > 0 && a < side) || (a == 0 && side > 0);

@@ -146,6 +146,13 @@ int32_t cpae__action_orbit_coords(const cpae__action_orbit *o, const double *A, 
 void cpae__action_orbit_fit(const cpae__action_orbit *o, const double *coords, double t,
                             double *f, double *g, double *jj);
 
+/* exp(t G) A0 in the coordinates of its anchor: z receives rank[a] values
+ * (at most m + 1) and the anchor index a + side is returned; then for a
+ * target with coordinates c, f = c[coff[a] + rank[a]] + sum_l (z_l -
+ * c[coff[a] + l])^2 (what cpae__action_orbit_fit computes), in O(m) per
+ * target once z is known (a theta grid shared by many targets). */
+int64_t cpae__action_orbit_point(const cpae__action_orbit *o, double t, double *z);
+
 /* Reverse mode of cpae__action_orbit_apply at m values t_i: for
  * phi = sum_i <Rbar_i, exp(t_i G) A0>,
  *   gG  += d phi / dG  = sum_i t_i L(t_i G^T, Rbar_i A0^T)  (may be NULL)

@@ -550,21 +550,36 @@ int32_t cpae__theta_exact_orbit(const cpae__action_orbit *o, const double *A, in
         return st;
     if (m == 0)
         return CPAE_OK;
-    const int64_t nc = o->ncoords, count = m * nc + 2 * m;
+    const int64_t nc = o->ncoords, zw = o->m + 1;
+    int64_t zcount;
+    if (!cpae__mul_ok(n_grid, zw + 1, &zcount) || zcount > INT64_MAX / 2 - m * nc - 2 * m)
+        return cpae__fail(CPAE_E_LIMIT, func, "n_grid = %lld: too many", (long long)n_grid);
+    const int64_t count = m * nc + 2 * m + zcount;
     double *w = cpae__dalloc(count);
     if (!w)
         return cpae__nomem(func, count);
-    double *coords = w, *tv = coords + m * nc, *fv = tv + m;
+    double *coords = w, *tv = coords + m * nc, *fv = tv + m, *zt = fv + m;
     const double theta_max = o->t_max, spacing = 2.0 * theta_max / (double)(n_grid - 1);
     st = cpae__action_orbit_coords(o, A, m, coords, func);
-    /* Grid, then Gauss-Newton in the best cell: both in the table's
-     * coordinates, O(m^2) per point whatever n and h. */
+    /* The grid's points in their anchors' coordinates, once for all
+     * targets: row k holds the anchor index, then z. */
+    for (int64_t k = 0; k < n_grid; k++)
+        zt[k * (zw + 1)] =
+            (double)cpae__action_orbit_point(o, grid_point(k, n_grid, theta_max),
+                                             zt + k * (zw + 1) + 1);
+    /* Grid in O(m) per point and target, then Gauss-Newton in the best
+     * cell, O(m^2) per step: both in the table's coordinates, whatever n
+     * and h. */
     for (int64_t i = 0; i < m && st == CPAE_OK; i++) {
         orbit_ctx ctx = {o, coords + i * nc};
         double tbest = 0.0, fbest = INFINITY;
         for (int64_t k = 0; k < n_grid; k++) {
-            double t = grid_point(k, n_grid, theta_max), fk;
-            cpae__action_orbit_fit(o, ctx.coords, t, &fk, NULL, NULL);
+            const double *zk = zt + k * (zw + 1) + 1, t = grid_point(k, n_grid, theta_max);
+            const int64_t ai = (int64_t)zt[k * (zw + 1)], rk = o->rank[ai];
+            const double *b = ctx.coords + o->coff[ai];
+            double fk = b[rk];
+            for (int64_t l = 0; l < rk; l++)
+                fk += (zk[l] - b[l]) * (zk[l] - b[l]);
             if (grid_better(fk, t, fbest, tbest)) {
                 fbest = fk;
                 tbest = t;
