@@ -169,7 +169,7 @@ static void action_timing(void)
         random_fill(A0, len, &seed);
         /* targets near the orbit */
         cpae__action_orbit *o = NULL;
-        CK_OK(cpae__action_orbit_create(G, d, A0, h, theta_max, &o, "bench"));
+        CK_OK(cpae__action_orbit_create(G, d, A0, h, theta_max, NULL, &o, "bench"));
         for (int64_t i = 0; i < m; i++)
             th[i] = theta_max * 0.9 * tu_uniform(&seed);
         CK_OK(cpae__action_orbit_apply(o, m, th, A, NULL, "bench"));
@@ -178,7 +178,7 @@ static void action_timing(void)
             A[e] += 0.05 * tu_uniform(&seed);
 
         double t0 = now_s();
-        CK_OK(cpae__action_orbit_create(G, d, A0, h, theta_max, &o, "bench"));
+        CK_OK(cpae__action_orbit_create(G, d, A0, h, theta_max, NULL, &o, "bench"));
         double t1 = now_s();
         CK_OK(cpae__theta_exact_orbit(o, A, m, n_grid, th, fv, "bench"));
         double t2 = now_s();

@@ -9,6 +9,7 @@
  * are printed so they can be quoted (docs/math.md). */
 #include "testutil.h"
 
+#include "core/pool.h"
 #include "lie/action.h"
 #include "lie/lie.h"
 #include "lie/pade.h"
@@ -377,12 +378,13 @@ START_TEST(test_orbit)
            *gG = dnew(n * n), *gGr = dnew(n * n), *gA = dnew(len), *gAr = dnew(len),
            *Gt = dnew(n * n), *tmp = dnew(len);
     double worst_y = 0, worst_d = 0, worst_f = 0, worst_g = 0, worst_a = 0;
+    cpae__pool pool = {{0}, 0}; /* odd cases: the table and its scratch from a pool */
     for (size_t c = 0; c < sizeof cases / sizeof *cases; c++) {
         make_g(cases[c].kind, G, n, 1.0, &s);
         random_fill(A0, len, &s);
         const double t_max = cases[c].kind == GEN_ZERO ? 3.0 : cases[c].x;
         cpae__action_orbit *o = NULL;
-        CK_OK(cpae__action_orbit_create(G, n, A0, h, t_max, &o, "test"));
+        CK_OK(cpae__action_orbit_create(G, n, A0, h, t_max, (c & 1) ? &pool : NULL, &o, "test"));
         double t[41];
         for (int64_t k = 0; k < nt; k++)
             t[k] = -t_max + 2.0 * t_max * (double)k / (double)(nt - 1);
@@ -464,6 +466,8 @@ START_TEST(test_orbit)
     }
     printf("orbit: worst exp(tG) A0 %.2e, derivative %.2e, fit %.2e, dG %.2e, dA0 %.2e\n",
            worst_y, worst_d, worst_f, worst_g, worst_a);
+    ck_assert_int_gt(pool.n, 0); /* blocks came back to the pool */
+    cpae__pool_clear(&pool);
     free(G);
     free(A0);
     free(Y);
@@ -497,7 +501,7 @@ START_TEST(test_orbit_adjoint_fd)
         const double t_max = xs[c];
         double t[6] = {0.9 * t_max, -0.35 * t_max, 0.0, 0.1 * t_max, -t_max, 0.55 * t_max};
         cpae__action_orbit *o = NULL;
-        CK_OK(cpae__action_orbit_create(G, n, A0, h, t_max, &o, "test"));
+        CK_OK(cpae__action_orbit_create(G, n, A0, h, t_max, NULL, &o, "test"));
         memset(gG, 0, (size_t)(n * n) * sizeof(double));
         memset(gA, 0, (size_t)len * sizeof(double));
         CK_OK(cpae__action_orbit_adjoint(o, m, t, R, gG, gA, "test"));
@@ -507,7 +511,7 @@ START_TEST(test_orbit_adjoint_fd)
             double keep = G[e], ph[2];
             for (int sg = 0; sg < 2; sg++) {
                 G[e] = keep + (sg ? -hs : hs);
-                CK_OK(cpae__action_orbit_create(G, n, A0, h, t_max, &o, "test"));
+                CK_OK(cpae__action_orbit_create(G, n, A0, h, t_max, NULL, &o, "test"));
                 CK_OK(cpae__action_orbit_apply(o, m, t, Y, NULL, "test"));
                 cpae__action_orbit_destroy(o);
                 ph[sg] = 0;
@@ -552,7 +556,7 @@ START_TEST(test_theta_orbit_vs_pade)
                     A[i * len + e] += (i % 3) * 0.02 * tu_uniform(&s);
             }
             cpae__action_orbit *o = NULL;
-            CK_OK(cpae__action_orbit_create(G, n, A0, h, theta_max, &o, "test"));
+            CK_OK(cpae__action_orbit_create(G, n, A0, h, theta_max, NULL, &o, "test"));
             double th[9], fv[9];
             CK_OK(cpae__theta_exact_orbit(o, A, m, 65, th, fv, "test"));
             cpae__action_orbit_destroy(o);
@@ -670,9 +674,9 @@ START_TEST(test_errors)
     double huge = 1e300;
     CK_ERR(cpae__expm_action(G, n, B, 1, h, &huge, Y, NULL, "test"), CPAE_E_LIMIT);
     cpae__action_orbit *o = NULL;
-    CK_ERR(cpae__action_orbit_create(G, n, B, h, 0.0, &o, "test"), CPAE_E_INVALID);
-    CK_ERR(cpae__action_orbit_create(G, n, B, h, 1e9, &o, "test"), CPAE_E_LIMIT);
-    CK_OK(cpae__action_orbit_create(G, n, B, h, 2.0, &o, "test"));
+    CK_ERR(cpae__action_orbit_create(G, n, B, h, 0.0, NULL, &o, "test"), CPAE_E_INVALID);
+    CK_ERR(cpae__action_orbit_create(G, n, B, h, 1e9, NULL, &o, "test"), CPAE_E_LIMIT);
+    CK_OK(cpae__action_orbit_create(G, n, B, h, 2.0, NULL, &o, "test"));
     double t3 = 2.5;
     CK_ERR(cpae__action_orbit_apply(o, 1, &t3, Y, NULL, "test"), CPAE_E_INVALID);
     CK_ERR(cpae__action_orbit_adjoint(o, 1, &t3, B, G, NULL, "test"), CPAE_E_INVALID);

@@ -9,6 +9,7 @@
  * shares the terms between all samples (they share A0). */
 #include "lie/action.h"
 
+#include "core/pool.h"
 #include "lie/util.h"
 
 #include <lapacke.h>
@@ -366,7 +367,15 @@ done:
 
 /* ----------------------------------------------------- the orbit table */
 
-/* Anchor ai's terms, QR and reflector scalars. */
+/* count doubles from the table's pool (NULL when the size overflows). */
+static double *pool_d(struct cpae__pool *p, int64_t count)
+{
+    if (count < 0 || (uint64_t)count > SIZE_MAX / sizeof(double) - 1)
+        return NULL;
+    return cpae__pool_alloc(p, (size_t)(count > 0 ? count : 1) * sizeof(double));
+}
+
+/* Anchor ai's terms and QR. */
 static double *anchor_S(const cpae__action_orbit *o, int64_t ai)
 {
     return o->S + ai * (int64_t)(o->m + 1) * o->n * o->h;
@@ -421,17 +430,13 @@ void cpae__action_orbit_destroy(cpae__action_orbit *o)
 {
     if (!o)
         return;
-    free(o->terms);
-    free(o->rank);
-    free(o->coff);
-    free(o->S);
-    free(o->qr);
-    free(o->tau);
+    cpae__pool_free(o->pool, o->S); /* S, qr, tau and the LAPACK work: one block */
     free(o);
 }
 
 int32_t cpae__action_orbit_create(const double *G, int64_t n, const double *A0, int64_t h,
-                                  double t_max, cpae__action_orbit **out, const char *func)
+                                  double t_max, struct cpae__pool *pool,
+                                  cpae__action_orbit **out, const char *func)
 {
     int32_t st;
     if ((st = cpae__check_ptr(G, func, "G")) || (st = cpae__check_ptr(A0, func, "A0")) ||
@@ -487,33 +492,39 @@ int32_t cpae__action_orbit_create(const double *G, int64_t n, const double *A0, 
                           x, n_anchor, (int)m + 1, (long long)n, (long long)h,
                           (long long)CPAE__ACTION_ORBIT_MAX);
     }
-    const int64_t na = 2 * side + 1, per = (int64_t)(m + 1) * nh;
+    const int64_t na = 2 * side + 1, N = m + 1, per = N * nh;
+    /* LAPACK workspace: the larger of dgeqrf's (nh x N) and dormqr's for
+     * the targets, queried per call with lwork = -1; dormqr's is n_targets
+     * times a block size, so cpae__action_orbit_coords takes its own. */
+    double wq = 0.0;
+    lapack_int info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, (lapack_int)nh, (lapack_int)N, NULL,
+                                          (lapack_int)nh, NULL, &wq, -1);
+    const int64_t lwork = info == 0 && wq >= 1.0 ? (int64_t)wq : N * 64;
     cpae__action_orbit *o = calloc(1, sizeof *o);
-    if (o) {
-        o->terms = malloc((size_t)na * sizeof(int32_t));
-        o->rank = malloc((size_t)na * sizeof(int64_t));
-        o->coff = malloc((size_t)na * sizeof(int64_t));
-        o->S = cpae__dalloc(na * per);
-        o->qr = cpae__dalloc(na * per);
-        o->tau = cpae__dalloc(na * (m + 1));
+    double *blk = o ? pool_d(pool, 2 * na * per + na * N + lwork) : NULL;
+    free(scratch);
+    if (!blk) {
+        free(o);
+        return cpae__nomem(func, 2 * na * per + na * N + lwork);
     }
-    if (!o || !o->terms || !o->rank || !o->coff || !o->S || !o->qr || !o->tau) {
-        cpae__action_orbit_destroy(o);
-        free(scratch);
-        return cpae__nomem(func, 2 * na * per);
-    }
+    o->pool = pool;
+    o->S = blk;
+    o->qr = blk + na * per;
+    o->tau = o->qr + na * per;
+    double *work = o->tau + na * N;
     o->n = n;
     o->h = h;
     o->G = G;
     o->t_max = t_max;
     o->side = side;
     o->m = m;
+    o->rank = nh < N ? nh : N;
+    o->ncoords = na * (o->rank + 1);
     o->radius = side == 0 ? t_max : t_max / ((double)side + 0.5);
     o->spacing = side == 0 ? 2.0 * t_max : o->radius;
 
     /* Anchor 0 from A0, then outwards: C_{a +- 1} = sum_j (+-1)^j S_j. */
     memcpy(anchor_S(o, side), A0, (size_t)nh * sizeof(double));
-    o->terms[side] = m + 1;
     anchor_terms(G, n, h, o->radius, m, anchor_S(o, side));
     for (int dir = 1; dir >= -1; dir -= 2)
         for (int64_t a = 1; a <= side; a++) {
@@ -521,37 +532,29 @@ int32_t cpae__action_orbit_create(const double *G, int64_t n, const double *A0, 
             const double *Sp = anchor_S(o, prev);
             double *C = anchor_S(o, ai);
             memset(C, 0, (size_t)nh * sizeof(double));
-            for (int32_t j = o->terms[prev] - 1; j >= 0; j--) { /* small terms first */
+            for (int32_t j = m; j >= 0; j--) { /* small terms first */
                 const double sg = (dir < 0 && (j & 1)) ? -1.0 : 1.0;
                 for (int64_t e = 0; e < nh; e++)
                     C[e] += sg * Sp[j * nh + e];
             }
-            o->terms[ai] = m + 1;
             anchor_terms(G, n, h, o->radius, m, C);
         }
-    free(scratch);
-    int64_t off = 0;
     for (int64_t ai = 0; ai < na; ai++) {
-        const int32_t N = o->terms[ai];
-        if (!all_finite(anchor_S(o, ai), N * nh)) {
+        if (!all_finite(anchor_S(o, ai), per)) {
             cpae__action_orbit_destroy(o);
             return cpae__fail(CPAE_E_NUMERIC, func,
                               "exp(t G) A0 overflows (t_max ||G||_1 = %g)", x);
         }
-        /* [vec S_0 ... vec S_{N-1}] is column-major nh x N as stored */
+        /* [vec S_0 ... vec S_m] is column-major nh x N as stored */
         double *qr = o->qr + ai * per;
-        memcpy(qr, anchor_S(o, ai), (size_t)(N * nh) * sizeof(double));
-        lapack_int info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, (lapack_int)nh, (lapack_int)N, qr,
-                                         (lapack_int)nh, o->tau + ai * (m + 1));
+        memcpy(qr, anchor_S(o, ai), (size_t)per * sizeof(double));
+        info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, (lapack_int)nh, (lapack_int)N, qr,
+                                   (lapack_int)nh, o->tau + ai * N, work, (lapack_int)lwork);
         if ((st = cpae__lapack_status(info, "LAPACKE_dgeqrf", func))) {
             cpae__action_orbit_destroy(o);
             return st;
         }
-        o->rank[ai] = nh < N ? nh : N;
-        o->coff[ai] = off;
-        off += o->rank[ai] + 1;
     }
-    o->ncoords = off;
     *out = o;
     return CPAE_OK;
 }
@@ -578,18 +581,14 @@ int32_t cpae__action_orbit_apply(const cpae__action_orbit *o, int64_t m, const d
     if ((st = check_t(o, m, t, func)) || m == 0)
         return st;
     const int64_t nh = o->n * o->h, N1 = o->m + 1, na = 2 * o->side + 1;
-    const int64_t count = (na > 1 ? m * nh : 0) + 2 * m * N1; /* one anchor: no scatter */
-    double *w = cpae__dalloc(count);
+    const int64_t count = (na > 1 ? m * nh : 0) + 2 * m * N1 + m; /* one anchor: no scatter */
+    double *w = pool_d(o->pool, count);
     if (!w)
         return cpae__nomem(func, count);
-    double *C = w, *Cd = C + m * N1, *tmp = Cd + m * N1;
-    int64_t *idx = (int64_t *)malloc((size_t)m * sizeof(int64_t));
-    if (!idx) {
-        free(w);
-        return cpae__nomem(func, m);
-    }
+    double *C = w, *Cd = C + m * N1, *tmp = Cd + m * N1 + m;
+    int64_t *idx = (int64_t *)(Cd + m * N1); /* m int64 in m doubles */
+    const int32_t N = (int32_t)N1;
     for (int64_t ai = 0; ai < na; ai++) {
-        const int32_t N = o->terms[ai];
         int64_t cnt = 0;
         for (int64_t i = 0; i < m; i++) {
             int64_t a;
@@ -611,8 +610,7 @@ int32_t cpae__action_orbit_apply(const cpae__action_orbit *o, int64_t m, const d
                 memcpy(dst + idx[k] * nh, tmp + k * nh, (size_t)nh * sizeof(double));
         }
     }
-    free(idx);
-    free(w);
+    cpae__pool_free(o->pool, w);
     return CPAE_OK;
 }
 
@@ -626,30 +624,35 @@ int32_t cpae__action_orbit_coords(const cpae__action_orbit *o, const double *A, 
     if (m <= 0)
         return m < 0 ? cpae__fail(CPAE_E_SIZE, func, "m = %lld must be >= 0", (long long)m)
                      : CPAE_OK;
-    const int64_t nh = o->n * o->h, na = 2 * o->side + 1, per = (int64_t)(o->m + 1) * nh;
-    double *Ac = cpae__dalloc(m * nh);
+    const int64_t nh = o->n * o->h, na = 2 * o->side + 1, N = o->m + 1, per = N * nh,
+                  k = o->rank;
+    double wq = 0.0;
+    lapack_int info = LAPACKE_dormqr_work(LAPACK_COL_MAJOR, 'L', 'T', (lapack_int)nh,
+                                          (lapack_int)m, (lapack_int)k, NULL, (lapack_int)nh,
+                                          NULL, NULL, (lapack_int)nh, &wq, -1);
+    const int64_t lwork = info == 0 && wq >= 1.0 ? (int64_t)wq : m * 64;
+    double *Ac = pool_d(o->pool, m * nh + lwork);
     if (!Ac)
-        return cpae__nomem(func, m * nh);
+        return cpae__nomem(func, m * nh + lwork);
     for (int64_t ai = 0; ai < na && !st; ai++) {
-        const int64_t k = o->rank[ai];
         /* the targets are the columns of a column-major nh x m matrix */
         memcpy(Ac, A, (size_t)(m * nh) * sizeof(double));
-        lapack_int info = LAPACKE_dormqr(LAPACK_COL_MAJOR, 'L', 'T', (lapack_int)nh,
-                                         (lapack_int)m, (lapack_int)k, o->qr + ai * per,
-                                         (lapack_int)nh, o->tau + ai * (o->m + 1), Ac,
-                                         (lapack_int)nh);
+        info = LAPACKE_dormqr_work(LAPACK_COL_MAJOR, 'L', 'T', (lapack_int)nh, (lapack_int)m,
+                                   (lapack_int)k, o->qr + ai * per, (lapack_int)nh,
+                                   o->tau + ai * N, Ac, (lapack_int)nh, Ac + m * nh,
+                                   (lapack_int)lwork);
         if ((st = cpae__lapack_status(info, "LAPACKE_dormqr", func)))
             break;
         for (int64_t i = 0; i < m; i++) {
             const double *q = Ac + i * nh;
-            double *c = coords + i * o->ncoords + o->coff[ai], kap = 0.0;
+            double *c = coords + i * o->ncoords + ai * (k + 1), kap = 0.0;
             memcpy(c, q, (size_t)k * sizeof(double));
             for (int64_t e = k; e < nh; e++)
                 kap += q[e] * q[e];
             c[k] = kap;
         }
     }
-    free(Ac);
+    cpae__pool_free(o->pool, Ac);
     return st;
 }
 
@@ -659,9 +662,9 @@ void cpae__action_orbit_fit(const cpae__action_orbit *o, const double *coords, d
     int64_t ai;
     double u, c[CPAE__ACTION_MMAX + 1], cd[CPAE__ACTION_MMAX + 1];
     locate(o, t, &ai, &u);
-    const int32_t N = o->terms[ai];
-    const int64_t k = o->rank[ai], nh = o->n * o->h;
-    const double *R = anchor_qr(o, ai), *b = coords + o->coff[ai];
+    const int32_t N = o->m + 1;
+    const int64_t k = o->rank, nh = o->n * o->h;
+    const double *R = anchor_qr(o, ai), *b = coords + ai * (k + 1);
     coefs(u, o->radius, N, c, cd);
     double fv = b[k], gv = 0.0, jv = 0.0;
     for (int64_t i = 0; i < k; i++) {
@@ -688,8 +691,8 @@ int64_t cpae__action_orbit_point(const cpae__action_orbit *o, double t, double *
     int64_t ai;
     double u, c[CPAE__ACTION_MMAX + 1];
     locate(o, t, &ai, &u);
-    const int32_t N = o->terms[ai];
-    const int64_t k = o->rank[ai], nh = o->n * o->h;
+    const int32_t N = o->m + 1;
+    const int64_t k = o->rank, nh = o->n * o->h;
     const double *R = anchor_qr(o, ai);
     coefs(u, o->radius, N, c, NULL);
     for (int64_t i = 0; i < k; i++) {
@@ -719,21 +722,18 @@ int32_t cpae__action_orbit_adjoint(const cpae__action_orbit *o, int64_t m, const
         return CPAE_OK;
     /* Y (N1 blocks), T and S panels (n x (N1 - 1) h each), Rg (m blocks),
      * Cp, Cm, W, Wn (one block each), coefficients */
-    const int64_t count = 3 * N1 * nh + (side > 0 ? m * nh : 0) + 4 * nh + m * N1;
-    double *w = cpae__dalloc(count);
-    int64_t *idx = malloc((size_t)(m > 0 ? m : 1) * sizeof(int64_t));
-    if (!w || !idx) {
-        free(w);
-        free(idx);
+    const int64_t count = 3 * N1 * nh + (side > 0 ? m * nh : 0) + 4 * nh + m * N1 + m;
+    double *w = pool_d(o->pool, count);
+    if (!w)
         return cpae__nomem(func, count);
-    }
     double *Yc = w, *Tp = Yc + N1 * nh, *Sp = Tp + N1 * nh, *Cp = Sp + N1 * nh, *Cm = Cp + nh,
-           *W = Cm + nh, *Wn = W + nh, *C = Wn + nh, *Rg = C + m * N1;
+           *W = Cm + nh, *Wn = W + nh, *C = Wn + nh, *Rg = C + m * N1 + m;
+    int64_t *idx = (int64_t *)(C + m * N1); /* m int64 in m doubles */
     /* outermost anchors first: a = side..1, a = -side..-1, then 0 */
     for (int64_t step = 0; step < 2 * side + 1; step++) {
         const int64_t a = step < side ? side - step : step < 2 * side ? -(2 * side - step) : 0;
         const int64_t ai = a + side;
-        const int32_t N = o->terms[ai];
+        const int32_t N = (int32_t)N1;
         const double *S = anchor_S(o, ai);
         int64_t cnt = 0;
         for (int64_t i = 0; i < m; i++) {
@@ -792,7 +792,6 @@ int32_t cpae__action_orbit_adjoint(const cpae__action_orbit *o, int64_t m, const
             for (int64_t e = 0; e < nh; e++)
                 gA0[e] += W[e];
     }
-    free(w);
-    free(idx);
+    cpae__pool_free(o->pool, w);
     return CPAE_OK;
 }

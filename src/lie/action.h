@@ -101,31 +101,35 @@ int32_t cpae__expm_action_adjoint(const double *G, int64_t n, const double *B, i
  * part of Q^T vec A, so without cancellation), and every later value of
  * ||exp(t G) A0 - A||^2 and its t-derivative costs O(m^2), independent of
  * n and h. G is borrowed: it must stay unchanged while the table lives. */
+struct cpae__pool;
 typedef struct cpae__action_orbit {
     int64_t n, h;
     const double *G;
     double t_max, spacing, radius;
     int64_t side;      /* anchors a = -side..side (index a + side) */
-    int32_t m;         /* degree: at most m + 1 terms per anchor */
-    int32_t *terms;    /* per anchor: stored terms N_a (early termination) */
-    int64_t *rank;     /* per anchor: min(n h, N_a), rows of its R factor */
-    int64_t *coff;     /* per anchor: offset of its coordinates in a target's */
-    int64_t ncoords;   /* coordinates per target: sum_a (rank_a + 1) */
+    int32_t m;         /* degree: m + 1 terms per anchor */
+    int64_t rank;      /* min(n h, m + 1): rows of each anchor's R factor */
+    int64_t ncoords;   /* coordinates per target: (2 side + 1) (rank + 1);
+                          anchor a's are at (a + side) (rank + 1): b, kappa */
     double *S;         /* per anchor (m + 1) blocks of n x h */
     double *qr;        /* per anchor: dgeqrf of its terms, column-major n h x (m + 1) */
     double *tau;       /* per anchor: m + 1 reflector scalars */
+    struct cpae__pool *pool; /* the table's storage and every call's scratch */
 } cpae__action_orbit;
 
 /* Largest table (doubles of S and qr together) cpae__action_orbit_create
  * builds; beyond it CPAE_E_LIMIT, and the callers use the dense path. */
 #define CPAE__ACTION_ORBIT_MAX (INT64_C(1) << 25)
 
-/* Build the table of exp(t G) A0, |t| <= t_max (A0 n x h). t_max > 0 and
- * finite (CPAE_E_INVALID). CPAE_E_LIMIT when the table would exceed
+/* Build the table of exp(t G) A0, |t| <= t_max (A0 n x h). Its storage
+ * and the scratch of every call on it come from pool (core/pool.h; NULL:
+ * malloc), so a trainer's steps reuse the same blocks; LAPACK runs through
+ * its _work interfaces. t_max > 0 and finite (CPAE_E_INVALID). CPAE_E_LIMIT when the table would exceed
  * CPAE__ACTION_ORBIT_MAX doubles (t_max ||G||_1 very large), CPAE_E_NULL,
  * CPAE_E_SIZE, CPAE_E_NONFINITE, CPAE_E_NOMEM, CPAE_E_NUMERIC (overflow). */
 int32_t cpae__action_orbit_create(const double *G, int64_t n, const double *A0, int64_t h,
-                                  double t_max, cpae__action_orbit **out, const char *func);
+                                  double t_max, struct cpae__pool *pool,
+                                  cpae__action_orbit **out, const char *func);
 void cpae__action_orbit_destroy(cpae__action_orbit *o);
 
 /* Y_i = exp(t_i G) A0 and (dY may be NULL) dY_i = d/dt of the table's
@@ -146,11 +150,11 @@ int32_t cpae__action_orbit_coords(const cpae__action_orbit *o, const double *A, 
 void cpae__action_orbit_fit(const cpae__action_orbit *o, const double *coords, double t,
                             double *f, double *g, double *jj);
 
-/* exp(t G) A0 in the coordinates of its anchor: z receives rank[a] values
- * (at most m + 1) and the anchor index a + side is returned; then for a
- * target with coordinates c, f = c[coff[a] + rank[a]] + sum_l (z_l -
- * c[coff[a] + l])^2 (what cpae__action_orbit_fit computes), in O(m) per
- * target once z is known (a theta grid shared by many targets). */
+/* exp(t G) A0 in the coordinates of its anchor: z receives o->rank values
+ * and the anchor index ai = a + side is returned; then for a target with
+ * coordinates c and b = c + ai (rank + 1), f = b[rank] + sum_l (z_l -
+ * b_l)^2 (what cpae__action_orbit_fit computes), in O(m) per target once
+ * z is known (a theta grid shared by many targets). */
 int64_t cpae__action_orbit_point(const cpae__action_orbit *o, double t, double *z);
 
 /* Reverse mode of cpae__action_orbit_apply at m values t_i: for

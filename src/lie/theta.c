@@ -11,6 +11,7 @@
  * same problem whichever path computes it. */
 #include "lie/theta.h"
 
+#include "core/pool.h"
 #include "lie/action.h"
 #include "lie/pade.h"
 #include "lie/util.h"
@@ -500,7 +501,7 @@ int32_t cpae__theta_exact(const double *G, const cpae__skew_eig *skew,
     if ((st = cpae__check_finite_d(G, n * n, func, "G")))
         return st;
     cpae__action_orbit *o = NULL;
-    st = cpae__action_orbit_create(G, n, A0, h, theta_max, &o, func);
+    st = cpae__action_orbit_create(G, n, A0, h, theta_max, NULL, &o, func);
     if (st == CPAE_E_LIMIT) /* table too large: the dense path */
         return theta_exact_general(G, n, A0, A, h, theta_max, n_grid, theta, f, func);
     if (st)
@@ -555,7 +556,7 @@ int32_t cpae__theta_exact_orbit(const cpae__action_orbit *o, const double *A, in
     if (!cpae__mul_ok(n_grid, zw + 1, &zcount) || zcount > INT64_MAX / 2 - m * nc - 2 * m)
         return cpae__fail(CPAE_E_LIMIT, func, "n_grid = %lld: too many", (long long)n_grid);
     const int64_t count = m * nc + 2 * m + zcount;
-    double *w = cpae__dalloc(count);
+    double *w = cpae__pool_alloc(o->pool, (size_t)count * sizeof(double));
     if (!w)
         return cpae__nomem(func, count);
     double *coords = w, *tv = coords + m * nc, *fv = tv + m, *zt = fv + m;
@@ -575,8 +576,8 @@ int32_t cpae__theta_exact_orbit(const cpae__action_orbit *o, const double *A, in
         double tbest = 0.0, fbest = INFINITY;
         for (int64_t k = 0; k < n_grid; k++) {
             const double *zk = zt + k * (zw + 1) + 1, t = grid_point(k, n_grid, theta_max);
-            const int64_t ai = (int64_t)zt[k * (zw + 1)], rk = o->rank[ai];
-            const double *b = ctx.coords + o->coff[ai];
+            const int64_t ai = (int64_t)zt[k * (zw + 1)], rk = o->rank;
+            const double *b = ctx.coords + ai * (rk + 1);
             double fk = b[rk];
             for (int64_t l = 0; l < rk; l++)
                 fk += (zk[l] - b[l]) * (zk[l] - b[l]);
@@ -599,7 +600,7 @@ int32_t cpae__theta_exact_orbit(const cpae__action_orbit *o, const double *A, in
         if (f)
             memcpy(f, fv, (size_t)m * sizeof(double));
     }
-    free(w);
+    cpae__pool_free(o->pool, w);
     return st;
 }
 

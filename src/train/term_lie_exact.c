@@ -106,20 +106,22 @@ static int32_t lie_exact_general(const struct cpae_lie *lie, const cpae__loss_cf
  * runs lie_exact_general. */
 static int32_t lie_exact_action(const struct cpae_lie *lie, const cpae__loss_cfg *cfg,
                                 int64_t m, int64_t d, int64_t h, const double *J, double *dJ,
-                                double *gG, double *total, bool *done, const char *fn)
+                                double *gG, double *total, bool *done, cpae__pool *pool,
+                                const char *fn)
 {
     const int64_t len = d * h;
     const double *A0 = J + m * len, c = 2.0 * cfg->v[CPAE_P_W_LIE_EXACT] / (double)m;
     cpae__action_orbit *o = NULL;
     *done = false;
-    int32_t st = cpae__action_orbit_create(lie->g, d, A0, h, cfg->theta_max, &o, fn);
+    int32_t st = cpae__action_orbit_create(lie->g, d, A0, h, cfg->theta_max, pool, &o, fn);
     if (st == CPAE_E_LIMIT)
         return CPAE_OK;
     if (st)
         return st;
     *done = true;
-    double *th = malloc((size_t)m * sizeof(double)), *R = malloc((size_t)(m * len) * sizeof(double));
-    if (!th || !R) {
+    double *th = cpae__pool_alloc(pool, (size_t)(m * (len + 1)) * sizeof(double)),
+           *R = th ? th + m : NULL;
+    if (!th) {
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto out;
     }
@@ -141,8 +143,7 @@ static int32_t lie_exact_action(const struct cpae_lie *lie, const cpae__loss_cfg
     }
     st = cpae__action_orbit_adjoint(o, m, th, R, gG, dJ + m * len, fn);
 out:
-    free(th);
-    free(R);
+    cpae__pool_free(pool, th);
     cpae__action_orbit_destroy(o);
     return st;
 }
@@ -216,7 +217,7 @@ static int32_t evaluate(const cpae__term_args *args)
         if (lie->k == 1 &&
             (st = lie_exact_action(lie, cfg, m, d, h, J, grad ? dJ : NULL,
                                    want_gk ? grad + model->n_params : NULL, &tot, &done_action,
-                                   fn)))
+                                   tr->pool, fn)))
             goto done;
         if (!done_action &&
             (st = lie_exact_general(lie, cfg, m, d, h, J, grad ? dJ : NULL,
