@@ -151,8 +151,8 @@ static void frechet_sum_timing(void)
 /* The exact form's general path for one batch (h = 16, m = 64, theta_max
  * 3, grid 33, G random with unit Frobenius norm as cpae_lie_create makes
  * it): the action path phase by phase (a warm second run through a pool,
- * as in training), and the per-sample Pade path it replaced (theta solve, expm, Frechet derivative) on a few samples,
- * scaled to the batch. */
+ * as in training), and the per-sample Pade path it replaced (theta solve,
+ * expm, Frechet derivative) on a few samples, scaled to the batch. */
 static void action_timing(void)
 {
     const int64_t dims[] = {140, 784}, h = 16, m = 64, n_grid = 33;

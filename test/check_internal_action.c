@@ -493,13 +493,15 @@ START_TEST(test_orbit_adjoint_fd)
     uint64_t s = 5;
     double *G = dnew(n * n), *A0 = dnew(len), *R = dnew(m * len), *Y = dnew(m * len),
            *gG = dnew(n * n), *gA = dnew(len);
-    const double xs[] = {1.5, 25.0};
-    for (size_t c = 0; c < 2; c++) {
+    /* the third case uses only the inner anchors (the outer ones skipped) */
+    const double xs[] = {1.5, 25.0, 60.0};
+    for (size_t c = 0; c < 3; c++) {
         make_g(GEN_RANDOM, G, n, 1.0, &s);
         random_fill(A0, len, &s);
         random_fill(R, m * len, &s);
-        const double t_max = xs[c];
-        double t[6] = {0.9 * t_max, -0.35 * t_max, 0.0, 0.1 * t_max, -t_max, 0.55 * t_max};
+        const double t_max = xs[c], sc = c == 2 ? 0.2 : 1.0;
+        double t[6] = {0.9 * t_max * sc, -0.35 * t_max * sc, 0.0, 0.1 * t_max * sc,
+                       -t_max * sc, 0.55 * t_max * sc};
         cpae__action_orbit *o = NULL;
         CK_OK(cpae__action_orbit_create(G, n, A0, h, t_max, NULL, &o, "test"));
         memset(gG, 0, (size_t)(n * n) * sizeof(double));

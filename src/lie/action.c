@@ -193,9 +193,10 @@ static int32_t action_checks(const double *G, int64_t n, const double *B, int64_
 
 /* The forward recursion on an n x w panel (w = p h): s steps, each
  * Z <- sum_{j <= m_q} V_j, V_0 = Z, V_j = (tau/j) G V_{j-1} (tau per
- * block), m_q <= m by early termination when `early` (else m_q = m). Z: in B, out Y. F, X0, X1: panel
- * scratch; nrm: 3 p; coef: p. Zs (s panels) receives each step's input and
- * mq[q] the terms used by step q (either may be NULL). */
+ * block), m_q <= m by early termination when `early` (else m_q = m).
+ * Z: in B, out Y. F, X0, X1: panel scratch; nrm: 3 p; coef: p. Zs (s
+ * panels) receives each step's input and mq[q] the terms used by step q
+ * (either may be NULL). */
 static void forward(const double *G, int64_t n, int64_t p, int64_t h, const double *tau,
                     int32_t m, int64_t s, bool early, double *Z, double *F, double *X0,
                     double *X1, double *nrm, double *coef, double *Zs, int32_t *mq)
@@ -722,13 +723,15 @@ int32_t cpae__action_orbit_adjoint(const cpae__action_orbit *o, int64_t m, const
         return CPAE_OK;
     /* Y (N1 blocks), T and S panels (n x (N1 - 1) h each), Rg (m blocks),
      * Cp, Cm, W, Wn (one block each), coefficients */
-    const int64_t count = 3 * N1 * nh + (side > 0 ? m * nh : 0) + 4 * nh + m * N1 + m;
+    const int64_t count = 3 * N1 * nh + (side > 0 ? m * nh : 0) + 4 * nh + m * N1;
     double *w = pool_d(o->pool, count);
     if (!w)
         return cpae__nomem(func, count);
     double *Yc = w, *Tp = Yc + N1 * nh, *Sp = Tp + N1 * nh, *Cp = Sp + N1 * nh, *Cm = Cp + nh,
-           *W = Cm + nh, *Wn = W + nh, *C = Wn + nh, *Rg = C + m * N1 + m;
-    int64_t *idx = (int64_t *)(C + m * N1); /* m int64 in m doubles */
+           *W = Cm + nh, *Wn = W + nh, *C = Wn + nh, *Rg = C + m * N1;
+    /* live_p / live_m: Cp / Cm hold an adjoint (an outer anchor that no t
+     * uses, and none beyond it, contributes exactly 0 and is skipped) */
+    bool live_p = false, live_m = false;
     /* outermost anchors first: a = side..1, a = -side..-1, then 0 */
     for (int64_t step = 0; step < 2 * side + 1; step++) {
         const int64_t a = step < side ? side - step : step < 2 * side ? -(2 * side - step) : 0;
@@ -745,16 +748,17 @@ int32_t cpae__action_orbit_adjoint(const cpae__action_orbit *o, int64_t m, const
             coefs(u, o->radius, N, C + cnt * N, NULL);
             if (side > 0) /* one anchor: every Rbar_i in order, no gather */
                 memcpy(Rg + cnt * nh, Rbar + i * nh, (size_t)nh * sizeof(double));
-            idx[cnt++] = i;
+            cnt++;
         }
+        const bool from_p = live_p && a >= 0, from_m = live_m && a <= 0;
+        if (!cnt && !from_p && !from_m && a != 0)
+            continue; /* nothing reaches this anchor: its adjoint is 0 */
         /* Y_j = sum_k u_k^j Rbar_k, plus the next anchor's adjoint */
         if (cnt)
             cpae__gemm(true, false, N, nh, cnt, 1.0, C, N, side > 0 ? Rg : Rbar, nh, 0.0, Yc,
                        nh);
         else
             memset(Yc, 0, (size_t)(N * nh) * sizeof(double));
-        const bool from_p = (a > 0 && a < side) || (a == 0 && side > 0);
-        const bool from_m = (a < 0 && a > -side) || (a == 0 && side > 0);
         for (int32_t j = 0; j < N; j++) {
             double *y = Yc + j * nh;
             const double sg = (j & 1) ? -1.0 : 1.0;
@@ -784,11 +788,13 @@ int32_t cpae__action_orbit_adjoint(const cpae__action_orbit *o, int64_t m, const
             pack(S, n, N - 1, h, Sp);
             cpae__gemm(false, true, n, n, pw, 1.0, Tp, pw, Sp, pw, 1.0, gG, n);
         }
-        if (a > 0)
+        if (a > 0) {
             memcpy(Cp, W, (size_t)nh * sizeof(double));
-        else if (a < 0)
+            live_p = true;
+        } else if (a < 0) {
             memcpy(Cm, W, (size_t)nh * sizeof(double));
-        else if (gA0)
+            live_m = true;
+        } else if (gA0)
             for (int64_t e = 0; e < nh; e++)
                 gA0[e] += W[e];
     }

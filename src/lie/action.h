@@ -124,8 +124,9 @@ typedef struct cpae__action_orbit {
 /* Build the table of exp(t G) A0, |t| <= t_max (A0 n x h). Its storage
  * and the scratch of every call on it come from pool (core/pool.h; NULL:
  * malloc), so a trainer's steps reuse the same blocks; LAPACK runs through
- * its _work interfaces. t_max > 0 and finite (CPAE_E_INVALID). CPAE_E_LIMIT when the table would exceed
- * CPAE__ACTION_ORBIT_MAX doubles (t_max ||G||_1 very large), CPAE_E_NULL,
+ * its _work interfaces. t_max > 0 and finite (CPAE_E_INVALID).
+ * CPAE_E_LIMIT when the table would exceed CPAE__ACTION_ORBIT_MAX doubles
+ * (t_max ||G||_1 large: at n = 784, h = 16 above about 110), CPAE_E_NULL,
  * CPAE_E_SIZE, CPAE_E_NONFINITE, CPAE_E_NOMEM, CPAE_E_NUMERIC (overflow). */
 int32_t cpae__action_orbit_create(const double *G, int64_t n, const double *A0, int64_t h,
                                   double t_max, struct cpae__pool *pool,
