@@ -27,8 +27,9 @@
  * step each (its "timed" column says how many), and its calibration step
  * counts as one more candidate; the general-G exact row at
  * (b) is not run when the (a) row, scaled by (784/140)^3, predicts more
- * than 60 s per step (its cost is d^3 per sample: one Pade expm each)
- * unless BENCH_SLOW=1.
+ * than 60 s per step (the Pade path, d^3 per sample, when theta_max
+ * ||G||_1 is too large for the action table; the action path itself costs
+ * O(d^2 h) per Taylor term for the whole batch) unless BENCH_SLOW=1.
  *
  * FLOPs per step count the dense work each method must do, in GEMM terms
  * (2 flops per multiply-add; backward = 2 x forward), with m = 64, P_E =

@@ -1,9 +1,15 @@
 /* bench_expm.c -- `make bench`: the exact Lie form's batched kernels
  * against their per-sample loops (internal API, linked with the objects):
  * cpae__skew_frechet_sum and cpae__theta_exact_many at d = 140 and 784,
- * h = 16, m = 64. A benchmark, not a test (moved out of the unit suite). */
+ * h = 16, m = 64; and the general generator's action path (the orbit table
+ * of action.h: build, theta solves, residuals, reverse mode) against the
+ * per-sample Pade path it replaced. A benchmark, not a test (moved out of
+ * the unit suite). */
 #define _POSIX_C_SOURCE 200809L
+#include "core/pool.h"
+#include "lie/action.h"
 #include "lie/orbit.h"
+#include "lie/pade.h"
 #include "lie/skew.h"
 #include "lie/theta.h"
 #include "net/net.h"
@@ -142,8 +148,122 @@ static void frechet_sum_timing(void)
 }
 
 
-int main(void)
+/* The exact form's general path for one batch (h = 16, m = 64, theta_max
+ * 3, grid 33, G random with unit Frobenius norm as cpae_lie_create makes
+ * it): the action path phase by phase (a warm second run through a pool,
+ * as in training), and the per-sample Pade path it replaced (theta solve,
+ * expm, Frechet derivative) on a few samples, scaled to the batch (at
+ * d = 784 only with BENCH_SLOW=1: minutes). */
+static void action_timing(void)
 {
+    const int64_t dims[] = {140, 784}, h = 16, m = 64, n_grid = 33;
+    const double theta_max = 3.0;
+    uint64_t seed = 4242;
+    for (int di = 0; di < 2; di++) {
+        const int64_t d = dims[di], len = d * h;
+        double *G = dnew(d * d), *A0 = dnew(len), *A = dnew(m * len), *R = dnew(m * len),
+               *gG = dnew(d * d), *gA0 = dnew(len), th[64], fv[64], fro = 0.0;
+        random_fill(G, d * d, &seed);
+        for (int64_t e = 0; e < d * d; e++)
+            fro += G[e] * G[e];
+        for (int64_t e = 0; e < d * d; e++)
+            G[e] /= sqrt(fro);
+        random_fill(A0, len, &seed);
+        /* targets near the orbit */
+        cpae__action_orbit *o = NULL;
+        CK_OK(cpae__action_orbit_create(G, d, A0, h, theta_max, NULL, &o, "bench"));
+        for (int64_t i = 0; i < m; i++)
+            th[i] = theta_max * 0.9 * tu_uniform(&seed);
+        CK_OK(cpae__action_orbit_apply(o, m, th, A, NULL, "bench"));
+        cpae__action_orbit_destroy(o);
+        for (int64_t e = 0; e < m * len; e++)
+            A[e] += 0.05 * tu_uniform(&seed);
+
+        /* twice with a pool, as a trainer's steps run: the second is timed */
+        cpae__pool pool = {{0}, 0};
+        double t0 = 0, t1 = 0, t2 = 0, t3 = 0, t4 = 0;
+        for (int rep = 0; rep < 2; rep++) {
+            if (rep)
+                cpae__action_orbit_destroy(o);
+            t0 = now_s();
+            CK_OK(cpae__action_orbit_create(G, d, A0, h, theta_max, &pool, &o, "bench"));
+            t1 = now_s();
+            CK_OK(cpae__theta_exact_orbit(o, A, m, n_grid, th, fv, "bench"));
+            t2 = now_s();
+            CK_OK(cpae__action_orbit_apply(o, m, th, R, NULL, "bench"));
+            for (int64_t e = 0; e < m * len; e++)
+                R[e] -= A[e];
+            t3 = now_s();
+            CK_OK(cpae__action_orbit_adjoint(o, m, th, R, gG, gA0, "bench"));
+            t4 = now_s();
+        }
+        const double t_action = t4 - t0;
+        printf("action path d=%3lld h=%lld m=%lld theta_max %g: %lld anchor(s) of degree %d; "
+               "table %.1f ms, theta solves %.1f ms, residuals %.1f ms, reverse mode %.1f ms; "
+               "total %.1f ms\n",
+               (long long)d, (long long)h, (long long)m, theta_max,
+               (long long)(2 * o->side + 1), (int)o->m, 1e3 * (t1 - t0), 1e3 * (t2 - t1),
+               1e3 * (t3 - t2), 1e3 * (t4 - t3), 1e3 * t_action);
+        cpae__action_orbit_destroy(o);
+        cpae__pool_clear(&pool);
+
+        /* the Pade path, per sample: theta, exp, residual, Frechet (at
+         * d = 784 about 5 s a sample: only with BENCH_SLOW=1) */
+        if (d > 200 && !getenv("BENCH_SLOW")) {
+            printf("Pade path   d=%3lld: not timed (about 5 s a sample; BENCH_SLOW=1)\n",
+                   (long long)d);
+            free(G);
+            free(A0);
+            free(A);
+            free(R);
+            free(gG);
+            free(gA0);
+            continue;
+        }
+        const int64_t ns = d > 200 ? 1 : 4;
+        double *X = dnew(d * d), *E = dnew(d * d), *L = dnew(d * d), *RA = dnew(d * d),
+               *Ri = dnew(len);
+        t0 = now_s();
+        for (int64_t i = 0; i < ns; i++) {
+            double t, f;
+            CK_OK(cpae__theta_exact_pade(G, d, A0, A + i * len, h, theta_max, n_grid, &t, &f,
+                                         "bench"));
+            for (int64_t e = 0; e < d * d; e++)
+                X[e] = t * G[e];
+            CK_OK(cpae__expm(X, d, E, "bench"));
+            cpae__gemm(false, false, d, h, d, 1.0, E, d, A0, h, 0.0, Ri, h);
+            for (int64_t a = 0; a < d; a++)
+                for (int64_t b = 0; b < d; b++)
+                    X[a * d + b] = t * G[b * d + a];
+            cpae__gemm(false, true, d, d, h, 1.0, Ri, h, A0, h, 0.0, RA, d);
+            CK_OK(cpae__expm_frechet(X, RA, d, NULL, L, "bench"));
+        }
+        double t_pade = (now_s() - t0) * (double)m / (double)ns;
+        printf("Pade path   d=%3lld h=%lld m=%lld: %.1f ms (%lld sample(s) timed, scaled to "
+               "%lld): x%.0f the action path\n",
+               (long long)d, (long long)h, (long long)m, 1e3 * t_pade, (long long)ns,
+               (long long)m, t_pade / t_action);
+        free(X);
+        free(E);
+        free(L);
+        free(RA);
+        free(Ri);
+        free(G);
+        free(A0);
+        free(A);
+        free(R);
+        free(gG);
+        free(gA0);
+    }
+}
+
+int main(int argc, char **argv)
+{
+    if (argc > 1 && !strcmp(argv[1], "action")) {
+        action_timing();
+        return 0;
+    }
     frechet_sum_timing();
+    action_timing();
     return 0;
 }

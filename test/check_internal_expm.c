@@ -427,6 +427,56 @@ START_TEST(test_skew_apply)
 }
 END_TEST
 
+/* The batched forms agree with per-block cpae__skew_apply: shared and
+ * separate blocks, more blocks than one chunk of CPAE__SKEW_COLS columns,
+ * and the weighted sum. */
+START_TEST(test_skew_apply_many)
+{
+    const int64_t n = 11, h = 5, m = CPAE__SKEW_COLS / 5 + 7, nh = n * h;
+    uint64_t seed = 21;
+    double G[121], *B = dnew(m * nh), *out = dnew(m * nh), *ref = dnew(nh), *sum = dnew(nh),
+           *sref = dnew(nh), th[CPAE__SKEW_COLS / 5 + 7], co[CPAE__SKEW_COLS / 5 + 7];
+    random_skew(G, n, &seed);
+    random_fill(B, m * nh, &seed);
+    for (int64_t i = 0; i < m; i++) {
+        th[i] = 6.0 * tu_uniform(&seed);
+        co[i] = tu_uniform(&seed);
+    }
+    cpae__skew_eig *f = NULL;
+    CK_OK(cpae__skew_eig_create(G, n, &f, "test"));
+    double worst = 0.0;
+    for (int shared = 0; shared < 2; shared++) {
+        CK_OK(cpae__skew_apply_many(f, m, th, B, shared, h, out, "test"));
+        for (int64_t i = 0; i < m; i++) {
+            CK_OK(cpae__skew_apply(f, th[i], B + (shared ? 0 : i * nh), h, ref, "test"));
+            worst = fmax(worst, rel_err(out + i * nh, ref, nh));
+        }
+    }
+    CK_OK(cpae__skew_apply_sum(f, m, th, co, B, h, sum, "test"));
+    for (int64_t i = 0; i < m; i++) {
+        CK_OK(cpae__skew_apply(f, th[i], B + i * nh, h, ref, "test"));
+        for (int64_t e = 0; e < nh; e++)
+            sref[e] += co[i] * ref[e];
+    }
+    double es = rel_err(sum, sref, nh);
+    printf("skew apply, batched vs per block: %.2e, weighted sum %.2e\n", worst, es);
+    ck_assert(worst <= 1e-14 && es <= 1e-13);
+    CK_OK(cpae__skew_apply_many(f, 0, th, B, false, h, out, "test"));
+    CK_OK(cpae__skew_apply_sum(f, 0, th, co, B, h, sum, "test"));
+    for (int64_t e = 0; e < nh; e++)
+        ck_assert(sum[e] == 0.0);
+    CK_ERR(cpae__skew_apply_many(f, -1, th, B, false, h, out, "test"), CPAE_E_SIZE);
+    th[3] = NAN;
+    CK_ERR(cpae__skew_apply_many(f, m, th, B, true, h, out, "test"), CPAE_E_NONFINITE);
+    cpae__skew_eig_destroy(f);
+    free(B);
+    free(out);
+    free(ref);
+    free(sum);
+    free(sref);
+}
+END_TEST
+
 /* ------------------------------------------------------------- Frechet */
 
 /* Central differences (exp(X + hE) - exp(X - hE)) / 2h. */
@@ -1330,6 +1380,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_expm_commuting);
     tcase_add_test(tc, test_skew_vs_pade);
     tcase_add_test(tc, test_skew_apply);
+    tcase_add_test(tc, test_skew_apply_many);
     tcase_add_test(tc, test_frechet_block_fd);
     tcase_add_test(tc, test_frechet_commuting);
     tcase_add_test(tc, test_frechet_daleckii_krein);

@@ -1,7 +1,8 @@
 /* lie.h -- the Lie wing's handle: generators G_1..G_k, their allocation
  * and normalisation (shared with the trainer), defined in generator.c.
  * Knows nothing of networks. The numerical kernels are in pade.h (general
- * exp and Frechet derivative), skew.h (skew-symmetric fast path), theta.h
+ * exp and Frechet derivative), action.h (exp(t G) B without forming
+ * exp(t G), and its reverse mode), skew.h (skew-symmetric fast path), theta.h
  * (theta solvers) and orbit.h (orbits, shift generator). Internal; never
  * installed. */
 #ifndef CPAE_LIE_H

@@ -244,6 +244,125 @@ int32_t cpae__skew_apply(const cpae__skew_eig *f, double theta, const double *B,
     return CPAE_OK;
 }
 
+/* Checks and chunking shared by cpae__skew_apply_many / _sum: *nb blocks
+ * per chunk. */
+static int32_t many_checks(const cpae__skew_eig *f, int64_t m, const double *theta,
+                           const double *B, int64_t nblocks, int64_t h, const double *out,
+                           int64_t *nb, const char *func)
+{
+    int32_t st;
+    if ((st = cpae__check_ptr(f, func, "factorisation")) ||
+        (st = cpae__check_ptr(theta, func, "theta")) || (st = cpae__check_ptr(B, func, "B")) ||
+        (st = cpae__check_ptr(out, func, "out")) || (st = cpae__check_dim(h, func, "h")))
+        return st;
+    if (m < 0)
+        return cpae__fail(CPAE_E_SIZE, func, "m = %lld must be >= 0", (long long)m);
+    int64_t nh = f->n * h, total;
+    if (!cpae__mul_ok(nblocks, nh, &total) || m > (INT64_C(1) << 40))
+        return cpae__fail(CPAE_E_LIMIT, func, "m = %lld blocks of %lld x %lld: too many",
+                          (long long)m, (long long)f->n, (long long)h);
+    if ((st = cpae__check_finite_d(theta, m, func, "theta")) ||
+        (st = cpae__check_finite_d(B, total, func, "B")))
+        return st;
+    int64_t c = CPAE__SKEW_COLS / h;
+    *nb = c < 1 ? 1 : c > m ? (m > 0 ? m : 1) : c;
+    return CPAE_OK;
+}
+
+/* T = U^* [B_idx0 .. ] for cnt blocks side by side (2n x cnt h, rows n..2n-1
+ * the imaginary part), through the packing buffer Bc (n x cnt h). */
+static void to_eig_chunk(const cpae__skew_eig *f, const double *B, int64_t i0, int64_t cnt,
+                         int64_t h, double *Bc, double *T)
+{
+    const int64_t n = f->n, nh = n * h, cw = cnt * h;
+    for (int64_t b = 0; b < cnt; b++)
+        for (int64_t r = 0; r < n; r++)
+            memcpy(Bc + r * cw + b * h, B + (i0 + b) * nh + r * h, (size_t)h * sizeof(double));
+    cpae__gemm(true, false, 2 * n, cw, n, 1.0, f->u, 2 * n, Bc, cw, 0.0, T, cw);
+    for (int64_t i = n * cw; i < 2 * n * cw; i++) /* Ui^T B = -Im(U^* B) */
+        T[i] = -T[i];
+}
+
+int32_t cpae__skew_apply_many(const cpae__skew_eig *f, int64_t m, const double *theta,
+                              const double *B, bool shared, int64_t h, double *out,
+                              const char *func)
+{
+    int64_t nb;
+    int32_t st = many_checks(f, m, theta, B, shared ? 1 : m, h, out, &nb, func);
+    if (st || m == 0)
+        return st;
+    const int64_t n = f->n, nh = n * h, cwmax = nb * h;
+    const int64_t count = n * cwmax + 2 * n * cwmax + 2 * nh;
+    double *w = cpae__dalloc(count);
+    if (!w)
+        return cpae__nomem(func, count);
+    double *Bc = w, *T = Bc + n * cwmax, *Y0 = T + 2 * n * cwmax;
+    if (shared)
+        cpae__skew_to_eig(f, B, h, Y0); /* [Re; Im] of U^* B, once */
+    for (int64_t i0 = 0; i0 < m; i0 += nb) {
+        const int64_t cnt = m - i0 < nb ? m - i0 : nb, cw = cnt * h;
+        if (!shared)
+            to_eig_chunk(f, B, i0, cnt, h, Bc, T);
+        /* Z = e^{i theta omega} Y in place, stored as [Re; -Im] for the
+         * product [Ur | Ui] [Zr; -Zi] = Re(U Z) */
+        for (int64_t j = 0; j < n; j++)
+            for (int64_t b = 0; b < cnt; b++) {
+                const double a = theta[i0 + b] * f->omega[j], c = cos(a), sn = sin(a);
+                double *zr = T + j * cw + b * h, *zi = T + (n + j) * cw + b * h;
+                const double *yr = shared ? Y0 + j * h : zr, *yi = shared ? Y0 + (n + j) * h : zi;
+                for (int64_t l = 0; l < h; l++) {
+                    const double r = yr[l], im = yi[l];
+                    zr[l] = c * r - sn * im;
+                    zi[l] = -(sn * r + c * im);
+                }
+            }
+        cpae__gemm(false, false, n, cw, 2 * n, 1.0, f->u, 2 * n, T, cw, 0.0, Bc, cw);
+        for (int64_t b = 0; b < cnt; b++)
+            for (int64_t r = 0; r < n; r++)
+                memcpy(out + (i0 + b) * nh + r * h, Bc + r * cw + b * h,
+                       (size_t)h * sizeof(double));
+    }
+    free(w);
+    return CPAE_OK;
+}
+
+int32_t cpae__skew_apply_sum(const cpae__skew_eig *f, int64_t m, const double *theta,
+                             const double *coef, const double *B, int64_t h, double *out,
+                             const char *func)
+{
+    int64_t nb;
+    int32_t st = many_checks(f, m, theta, B, m, h, out, &nb, func);
+    if (!st && (st = cpae__check_ptr(coef, func, "coef")) == CPAE_OK)
+        st = cpae__check_finite_d(coef, m, func, "coef");
+    if (st)
+        return st;
+    const int64_t n = f->n, nh = n * h, cwmax = nb * h;
+    const int64_t count = n * cwmax + 2 * n * cwmax + 2 * nh;
+    double *w = cpae__dalloc(count);
+    if (!w)
+        return cpae__nomem(func, count);
+    double *Bc = w, *T = Bc + n * cwmax, *acc = T + 2 * n * cwmax; /* [Re; -Im] */
+    memset(acc, 0, (size_t)(2 * nh) * sizeof(double));
+    for (int64_t i0 = 0; i0 < m; i0 += nb) {
+        const int64_t cnt = m - i0 < nb ? m - i0 : nb, cw = cnt * h;
+        to_eig_chunk(f, B, i0, cnt, h, Bc, T);
+        for (int64_t j = 0; j < n; j++)
+            for (int64_t b = 0; b < cnt; b++) {
+                const double a = theta[i0 + b] * f->omega[j], k = coef[i0 + b];
+                const double c = k * cos(a), sn = k * sin(a);
+                const double *yr = T + j * cw + b * h, *yi = T + (n + j) * cw + b * h;
+                double *ar = acc + j * h, *ai = acc + (n + j) * h;
+                for (int64_t l = 0; l < h; l++) {
+                    ar[l] += c * yr[l] - sn * yi[l];
+                    ai[l] -= sn * yr[l] + c * yi[l];
+                }
+            }
+    }
+    cpae__gemm(false, false, n, h, 2 * n, 1.0, f->u, 2 * n, acc, h, 0.0, out, h);
+    free(w);
+    return CPAE_OK;
+}
+
 /* sin(x)/x for |x| <= 1 from its Taylor series, nested as
  * 1 - x^2/(2.3) (1 - x^2/(4.5) (1 - ...)) up to the x^18/19! term; the
  * first omitted term, x^20/21!, is below 2e-20. No trig call. */

@@ -65,6 +65,26 @@ void cpae__skew_to_eig(const cpae__skew_eig *f, const double *B, int64_t h, doub
 int32_t cpae__skew_apply(const cpae__skew_eig *f, double theta, const double *B,
                          int64_t h, double *out, const char *func);
 
+/* out_i = exp(theta[i] G) B_i for m blocks of n x h (B_i = B, one block,
+ * for every i when shared), without a per-block pair of thin GEMMs: U^* B
+ * once when shared (else one GEMM per chunk of CPAE__SKEW_COLS columns of
+ * blocks side by side), the phases e^{i theta_i omega}, then one GEMM
+ * [Ur | Ui] [Re; -Im] per chunk. The same values as m calls of
+ * cpae__skew_apply up to the rounding of the batched products. out may not
+ * alias B. CPAE_E_NULL, CPAE_E_SIZE (m < 0), CPAE_E_LIMIT,
+ * CPAE_E_NONFINITE (theta, B), CPAE_E_NOMEM. m = 0 does nothing. */
+int32_t cpae__skew_apply_many(const cpae__skew_eig *f, int64_t m, const double *theta,
+                              const double *B, bool shared, int64_t h, double *out,
+                              const char *func);
+
+/* out = sum_i coef[i] exp(theta[i] G) B_i (n x h) for m blocks B_i: the
+ * sum is taken in the eigenbasis, so the blocks cost one U^* GEMM per chunk
+ * and the sum one n x 2n x h GEMM back. Errors as cpae__skew_apply_many
+ * (coef finite too). m = 0 gives out = 0. */
+int32_t cpae__skew_apply_sum(const cpae__skew_eig *f, int64_t m, const double *theta,
+                             const double *coef, const double *B, int64_t h, double *out,
+                             const char *func);
+
 /* S = sum_i coef[i] L(theta[i] G, R_i A0^T) (n x n, real) for m low-rank
  * directions: R holds m blocks R_i of n x h (row-major, contiguous), A0 is
  * n x h. (For L(theta G^T, .) of a skew G pass -theta.) With Y_i = U^* R_i

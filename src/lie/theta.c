@@ -3,12 +3,16 @@
  * (closed form for one generator, minimum-norm dgelsd for several), and the
  * exact form min_{|theta| <= theta_max} ||exp(theta G) A0 - A||^2 by a grid
  * and Gauss-Newton refinement inside the best grid cell, on the skew
- * eigenbasis (O(n) per grid point, batched over targets) or through Pade
- * expm for a general G. Why one file: the solvers share the grid, the
+ * eigenbasis (O(n) per grid point, batched over targets) or, for a general
+ * G, on the action orbit table of action.h (no GEMM per grid point or step
+ * once the table is built, batched over targets; Pade expm as the
+ * reference and the fallback for tables too large). Why one file: the solvers share the grid, the
  * tie-breaking and the refinement, so they give the same minimiser for the
  * same problem whichever path computes it. */
 #include "lie/theta.h"
 
+#include "core/pool.h"
+#include "lie/action.h"
 #include "lie/pade.h"
 #include "lie/util.h"
 
@@ -220,6 +224,14 @@ static int32_t refine(eval_fn eval, void *ctx, cell cl, double *theta,
         double step = -g / jj;
         if (!isfinite(step) || fabs(step) <= 4.0 * DBL_EPSILON * fmax(1.0, fabs(t)))
             break;
+        /* Near the minimiser the decrease a step can bring, g^2/jj, falls
+         * below the rounding of f, and "fn < fv" decides at random: theta
+         * would stop about sqrt(eps) (relative) from the minimiser, and the
+         * envelope-theorem gradients are first order in that error. There
+         * the full step is taken unless f grows beyond its rounding, so the
+         * iteration converges on g = 0 (to the rounding of g). */
+        const double noise = 64.0 * DBL_EPSILON * fv;
+        const bool flat = g * g / jj <= noise;
         bool accepted = false;
         for (int k = 0; k < GN_MAX_HALVINGS; k++, step *= 0.5) {
             double tn = t + step;
@@ -228,7 +240,7 @@ static int32_t refine(eval_fn eval, void *ctx, cell cl, double *theta,
             double fn, gn, jn;
             if ((st = eval(ctx, tn, &fn, &gn, &jn)) != CPAE_OK)
                 return st;
-            if (fn < fv) {
+            if (fn < fv || (flat && k == 0 && fn <= fv + noise)) {
                 t = tn;
                 fv = fn;
                 g = gn;
@@ -256,6 +268,19 @@ static int32_t gen_eval_fn(void *ctx, double theta, double *f, double *g,
                            double *jj)
 {
     return gen_eval(ctx, theta, f, g, jj);
+}
+
+/* Action-table path: f, <J, r> and <J, J> in the table's coordinates. */
+typedef struct orbit_ctx {
+    const cpae__action_orbit *o;
+    const double *coords;
+} orbit_ctx;
+
+static int32_t orbit_eval_fn(void *ctx, double theta, double *f, double *g, double *jj)
+{
+    const orbit_ctx *c = ctx;
+    cpae__action_orbit_fit(c->o, c->coords, theta, f, g, jj);
+    return CPAE_OK;
 }
 
 /* cos and sin of t_k omega_i for every grid point t_k: tab[k 2n + 2i] and
@@ -475,7 +500,108 @@ int32_t cpae__theta_exact(const double *G, const cpae__skew_eig *skew,
         return theta_exact_skew(skew, A0, A, h, theta_max, n_grid, theta, f, func);
     if ((st = cpae__check_finite_d(G, n * n, func, "G")))
         return st;
+    cpae__action_orbit *o = NULL;
+    st = cpae__action_orbit_create(G, n, A0, h, theta_max, NULL, &o, func);
+    if (st == CPAE_E_LIMIT) /* table too large: the dense path */
+        return theta_exact_general(G, n, A0, A, h, theta_max, n_grid, theta, f, func);
+    if (st)
+        return st;
+    double t, fv;
+    st = cpae__theta_exact_orbit(o, A, 1, n_grid, &t, &fv, func);
+    cpae__action_orbit_destroy(o);
+    if (st == CPAE_OK) {
+        if (theta)
+            *theta = t;
+        if (f)
+            *f = fv;
+    }
+    return st;
+}
+
+int32_t cpae__theta_exact_pade(const double *G, int64_t n, const double *A0, const double *A,
+                               int64_t h, double theta_max, int64_t n_grid, double *theta,
+                               double *f, const char *func)
+{
+    int32_t st;
+    if ((st = cpae__check_ptr(A0, func, "A0")) || (st = cpae__check_ptr(A, func, "A")) ||
+        (st = cpae__check_ptr(G, func, "G")) || (st = cpae__check_dim(n, func, "n")) ||
+        (st = cpae__check_dim(h, func, "h")) ||
+        (st = check_range(NULL, n, theta_max, n_grid, func)) ||
+        (st = cpae__check_finite_d(A0, n * h, func, "A0")) ||
+        (st = cpae__check_finite_d(A, n * h, func, "A")) ||
+        (st = cpae__check_finite_d(G, n * n, func, "G")))
+        return st;
     return theta_exact_general(G, n, A0, A, h, theta_max, n_grid, theta, f, func);
+}
+
+int32_t cpae__theta_exact_orbit(const cpae__action_orbit *o, const double *A, int64_t m,
+                                int64_t n_grid, double *theta, double *f, const char *func)
+{
+    int32_t st;
+    if ((st = cpae__check_ptr(o, func, "orbit")) || (st = cpae__check_ptr(A, func, "A")))
+        return st;
+    if (m < 0)
+        return cpae__fail(CPAE_E_SIZE, func, "m = %lld must be >= 0", (long long)m);
+    const int64_t nh = o->n * o->h;
+    int64_t mnh;
+    if (!cpae__mul_ok(m, nh, &mnh) || m > (INT64_C(1) << 40))
+        return cpae__fail(CPAE_E_LIMIT, func, "m = %lld targets: too many", (long long)m);
+    if ((st = check_range(NULL, o->n, o->t_max, n_grid, func)) ||
+        (st = cpae__check_finite_d(A, mnh, func, "A")))
+        return st;
+    if (m == 0)
+        return CPAE_OK;
+    const int64_t nc = o->ncoords, zw = o->m + 1;
+    int64_t zcount;
+    if (!cpae__mul_ok(n_grid, zw + 1, &zcount) || zcount > INT64_MAX / 2 - m * nc - 2 * m)
+        return cpae__fail(CPAE_E_LIMIT, func, "n_grid = %lld: too many", (long long)n_grid);
+    const int64_t count = m * nc + 2 * m + zcount;
+    double *w = cpae__pool_alloc(o->pool, (size_t)count * sizeof(double));
+    if (!w)
+        return cpae__nomem(func, count);
+    double *coords = w, *tv = coords + m * nc, *fv = tv + m, *zt = fv + m;
+    const double theta_max = o->t_max, spacing = 2.0 * theta_max / (double)(n_grid - 1);
+    st = cpae__action_orbit_coords(o, A, m, coords, func);
+    /* The grid's points in their anchors' coordinates, once for all
+     * targets: row k holds the anchor index, then z. */
+    for (int64_t k = 0; k < n_grid; k++)
+        zt[k * (zw + 1)] =
+            (double)cpae__action_orbit_point(o, grid_point(k, n_grid, theta_max),
+                                             zt + k * (zw + 1) + 1);
+    /* Grid in O(m) per point and target, then Gauss-Newton in the best
+     * cell, O(m^2) per step: both in the table's coordinates, whatever n
+     * and h. */
+    for (int64_t i = 0; i < m && st == CPAE_OK; i++) {
+        orbit_ctx ctx = {o, coords + i * nc};
+        double tbest = 0.0, fbest = INFINITY;
+        for (int64_t k = 0; k < n_grid; k++) {
+            const double *zk = zt + k * (zw + 1) + 1, t = grid_point(k, n_grid, theta_max);
+            const int64_t ai = (int64_t)zt[k * (zw + 1)], rk = o->rank;
+            const double *b = ctx.coords + ai * (rk + 1);
+            double fk = b[rk];
+            for (int64_t l = 0; l < rk; l++)
+                fk += (zk[l] - b[l]) * (zk[l] - b[l]);
+            if (grid_better(fk, t, fbest, tbest)) {
+                fbest = fk;
+                tbest = t;
+            }
+        }
+        if (!isfinite(fbest)) {
+            st = cpae__fail(CPAE_E_NUMERIC, func, "||exp(theta G) A0 - A||^2 overflows");
+            break;
+        }
+        st = refine(orbit_eval_fn, &ctx, grid_cell(tbest, spacing, theta_max), &tbest, &fbest);
+        tv[i] = tbest;
+        fv[i] = fbest;
+    }
+    if (st == CPAE_OK) {
+        if (theta)
+            memcpy(theta, tv, (size_t)m * sizeof(double));
+        if (f)
+            memcpy(f, fv, (size_t)m * sizeof(double));
+    }
+    cpae__pool_free(o->pool, w);
+    return st;
 }
 
 int32_t cpae__theta_exact_many(const cpae__skew_eig *skew, int64_t n,

@@ -18,6 +18,7 @@
 #define CPAE_LIE_THETA_H
 
 #include "core/core.h"
+#include "lie/action.h"
 #include "lie/skew.h"
 
 #include <stdint.h>
@@ -41,13 +42,18 @@ int32_t cpae__theta_local(const double *Delta, const double *const *GA,
  * Gauss-Newton (the one-column least-squares step -<J, r>/<J, J>, Jacobian
  * J = G exp(theta G) A0) with step halving; a step is accepted only if it
  * lowers f and stays within one grid spacing of the grid minimiser (and in
- * range). Grid ties go to the smallest |theta|.
+ * range); once the predicted decrease g^2/jj is below the rounding of f
+ * (64 eps f), the full step is accepted unless f grows beyond that, so
+ * theta converges to the rounding of g = 0 rather than stopping about
+ * sqrt(eps) away. Grid ties go to the smallest |theta|.
  *
  * If skew != NULL, its factorisation of G is used and G may be NULL: after
  * transforming A0 and A by U^* once (O(n^2 h)), each grid point costs O(n)
- * and each refinement step O(n h). Otherwise the general path uses cpae__expm
- * (grid by stepping exp(delta G) outwards from the grid point nearest 0,
- * O(n^2 h) per point; refinement O(n^3) per step).
+ * and each refinement step O(n h). Otherwise the general path builds the
+ * action orbit table of exp(t G) A0 (action.h: about (2 side + 1) deg GEMMs
+ * of n x n x h) and then evaluates every grid point and refinement step in
+ * its coordinates (cpae__theta_exact_orbit); when the table would be too
+ * large it uses cpae__theta_exact_pade.
  *
  * theta, f (either may be NULL) receive the minimiser and f there.
  * CPAE_E_MISMATCH (skew->n != n), CPAE_E_INVALID (theta_max not > 0, n_grid
@@ -56,6 +62,24 @@ int32_t cpae__theta_exact(const double *G, const cpae__skew_eig *skew,
                           int64_t n, const double *A0, const double *A,
                           int64_t h, double theta_max, int64_t n_grid,
                           double *theta, double *f, const char *func);
+
+/* The general path of cpae__theta_exact through dense Pade exponentials
+ * (O(n^3) per grid step and per refinement step): the reference the
+ * action path is tested against, and its fallback when the action table
+ * would exceed CPAE__ACTION_ORBIT_MAX doubles. Same checks and outputs. */
+int32_t cpae__theta_exact_pade(const double *G, int64_t n, const double *A0, const double *A,
+                               int64_t h, double theta_max, int64_t n_grid, double *theta,
+                               double *f, const char *func);
+
+/* The exact form for m targets A_i (n x h each, contiguous) on an action
+ * orbit table of exp(t G) A0 (action.h; theta_max is the table's t_max):
+ * the grid and the Gauss-Newton refinement of cpae__theta_exact, every
+ * evaluation O(deg^2) in the table's coordinates (each target reduced
+ * once, one dormqr per anchor for all targets). theta[i], f[i] (either may
+ * be NULL) as cpae__theta_exact. CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_INVALID
+ * (n_grid < 2), CPAE_E_LIMIT, CPAE_E_NONFINITE, CPAE_E_NOMEM. */
+int32_t cpae__theta_exact_orbit(const cpae__action_orbit *o, const double *A, int64_t m,
+                                int64_t n_grid, double *theta, double *f, const char *func);
 
 /* cpae__theta_exact's skew path for m targets against one anchor: A holds m
  * blocks A_i of n x h (contiguous); theta[i], f[i] (either array may be

@@ -4,8 +4,10 @@
  * (tangent form: min over theta and M of ||exp(theta G) A_0 M - A_i||^2),
  * averaged over the batch. The anchor joins the batch in one stacked
  * tangent pass; a skew G with k = 1 takes the eigen fast path (one
- * factorisation for every sample), the rest one Pade expm and one Frechet
- * derivative per sample. */
+ * factorisation for every sample), a general G with k = 1 the action path
+ * (one table of Taylor terms of exp(t G) A_0 for the whole batch, no
+ * exponential formed), k > 1 one Pade expm and one Frechet derivative per
+ * sample. Precision of each path: docs/math.md. */
 #include "train/terms.h"
 
 #include <lapacke.h>
@@ -13,13 +15,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "lie/action.h"
 #include "lie/pade.h"
 #include "lie/skew.h"
 #include "lie/theta.h"
 
-/* The exact form's general path (plain form; any k, any parametrisation;
- * the skew k = 1 case has its own fast path): per sample theta_i (k = 1:
- * cpae__theta_exact; k > 1: cpae__theta_exact_multi), X_i = sum_j theta_ij G_j,
+/* The exact form's dense path (plain form; any k, any parametrisation;
+ * the skew k = 1 case has its own fast path, the general k = 1 case the
+ * action path below unless its table is too large): per sample theta_i
+ * (k = 1: cpae__theta_exact_pade; k > 1: cpae__theta_exact_multi), X_i = sum_j theta_ij G_j,
  * R_i = exp(X_i) A_0 - A_i, dA_i = -2R, dA_0 = 2 exp(X_i)^T R,
  * dG_j = 2 theta_ij L(X_i^T, R A_0^T): one Pade expm and one Frechet
  * derivative per sample. */
@@ -41,7 +45,7 @@ static int32_t lie_exact_general(const struct cpae_lie *lie, const cpae__loss_cf
     *total = 0.0;
     for (int64_t i = 0; i < m && !st; i++) {
         const double *Ai = J + i * len;
-        st = k == 1 ? cpae__theta_exact(lie->g, NULL, d, A0, Ai, h, cfg->theta_max,
+        st = k == 1 ? cpae__theta_exact_pade(lie->g, d, A0, Ai, h, cfg->theta_max,
                                         (int64_t)cfg->v[CPAE_P_LIE_THETA_GRID], theta, NULL, fn)
                     : cpae__theta_exact_multi(lie->g, k, d, A0, Ai, h, cfg->theta_max,
                                         (int64_t)cfg->v[CPAE_P_LIE_THETA_GRID], w, theta, fn);
@@ -85,6 +89,62 @@ static int32_t lie_exact_general(const struct cpae_lie *lie, const cpae__loss_cf
                 gG[j * dd + e] += c * theta[j] * L[e];
     }
     free(w);
+    return st;
+}
+
+/* The exact form's action path (plain form, k = 1, any G; docs/math.md):
+ * one orbit table of exp(t G) A_0, |t| <= theta_max, for the whole batch
+ * (action.h: about (2 side + 1) deg GEMMs of d x d x h; deg ~ 25 and
+ * side = 0 when theta_max ||G||_1 <= 2.4), every theta solve in the table's
+ * coordinates (cpae__theta_exact_orbit), the residuals R_i = exp(theta_i G)
+ * A_0 - A_i in one GEMM per anchor, and the gradients dA_i = -2 R_i and,
+ * by the table's reverse mode with Rbar_i = 2 R_i,
+ * dA_0 = sum_i 2 exp(theta_i G)^T R_i and dG = sum_i 2 theta_i
+ * L(theta_i G^T, R_i A_0^T) (about 2 deg GEMMs of d x d x h per anchor,
+ * whatever the batch size). *done is false (and nothing is changed) when
+ * the table would exceed CPAE__ACTION_ORBIT_MAX doubles: then the caller
+ * runs lie_exact_general. */
+static int32_t lie_exact_action(const struct cpae_lie *lie, const cpae__loss_cfg *cfg,
+                                int64_t m, int64_t d, int64_t h, const double *J, double *dJ,
+                                double *gG, double *total, bool *done, cpae__pool *pool,
+                                const char *fn)
+{
+    const int64_t len = d * h;
+    const double *A0 = J + m * len, c = 2.0 * cfg->v[CPAE_P_W_LIE_EXACT] / (double)m;
+    cpae__action_orbit *o = NULL;
+    *done = false;
+    int32_t st = cpae__action_orbit_create(lie->g, d, A0, h, cfg->theta_max, pool, &o, fn);
+    if (st == CPAE_E_LIMIT)
+        return CPAE_OK;
+    if (st)
+        return st;
+    *done = true;
+    double *th = cpae__pool_alloc(pool, (size_t)(m * (len + 1)) * sizeof(double)),
+           *R = th ? th + m : NULL;
+    if (!th) {
+        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        goto out;
+    }
+    if ((st = cpae__theta_exact_orbit(o, J, m, (int64_t)cfg->v[CPAE_P_LIE_THETA_GRID], th, NULL,
+                                      fn)) ||
+        (st = cpae__action_orbit_apply(o, m, th, R, NULL, fn)))
+        goto out;
+    double tot = 0.0;
+    for (int64_t e = 0; e < m * len; e++) {
+        R[e] -= J[e];
+        tot += R[e] * R[e];
+    }
+    *total = tot;
+    if (!dJ)
+        goto out;
+    for (int64_t e = 0; e < m * len; e++) {
+        dJ[e] -= c * R[e];
+        R[e] *= c;
+    }
+    st = cpae__action_orbit_adjoint(o, m, th, R, gG, dJ + m * len, fn);
+out:
+    cpae__pool_free(pool, th);
+    cpae__action_orbit_destroy(o);
     return st;
 }
 
@@ -153,8 +213,14 @@ static int32_t evaluate(const cpae__term_args *args)
         goto done;
     if (lie->k > 1 || !skew) { /* plain form (form_rule) */
         double tot = 0.0;
-        bool want_gk = grad && cpae__lie_learned(lie);
-        if ((st = lie_exact_general(lie, cfg, m, d, h, J, grad ? dJ : NULL,
+        bool want_gk = grad && cpae__lie_learned(lie), done_action = false;
+        if (lie->k == 1 &&
+            (st = lie_exact_action(lie, cfg, m, d, h, J, grad ? dJ : NULL,
+                                   want_gk ? grad + model->n_params : NULL, &tot, &done_action,
+                                   tr->pool, fn)))
+            goto done;
+        if (!done_action &&
+            (st = lie_exact_general(lie, cfg, m, d, h, J, grad ? dJ : NULL,
                                     want_gk ? grad + model->n_params : NULL, &tot, fn)))
             goto done;
         terms[CPAE__T_LIE_EXACT] = tot / (double)m;
@@ -176,13 +242,13 @@ static int32_t evaluate(const cpae__term_args *args)
          * One factorisation of G serves every sample: the theta solves share
          * the anchor's transform, and the generator gradient is one
          * Daleckii-Krein sum, sum_i c theta_i L(-theta_i G, R_i A_0^T). */
-        double *th = malloc((size_t)(3 * m) * sizeof(double)), *Rall = NULL;
+        double *th = malloc((size_t)(4 * m) * sizeof(double)), *Rall = NULL;
         if (!th || !(Rall = malloc((size_t)(m * len) * sizeof(double)))) {
             free(th);
             st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
             goto done;
         }
-        double *negt = th + m, *coef = th + 2 * m;
+        double *negt = th + m, *coef = th + 2 * m, *cs = th + 3 * m;
         /* Tangent-space variant: min over theta and M of
          * ||exp(theta G) A_0 M - A_i||^2. With Q_0 R_0 = A_0 (thin QR),
          * M = R_0^{-1} Q_0^T exp(-theta G) A_i; by the envelope theorem the
@@ -218,16 +284,27 @@ static int32_t evaluate(const cpae__term_args *args)
         } else
             st = cpae__theta_exact_many(sk, d, A0, J, m, h, cfg->theta_max, n_grid,
                                         th, NULL, fn);
+        /* exp(theta_i G) A_0 for every sample in one pass (A_0's transform
+         * shared), and for the tangent form exp(-theta_i G) A_i likewise;
+         * then the per-sample work is O(d h) plus h x h products. */
+        double *Wall = NULL;
+        if (!st)
+            st = cpae__skew_apply_many(sk, m, th, A0, true, h, Rall, fn);
+        if (!st && tangent) {
+            for (int64_t i = 0; i < m; i++)
+                negt[i] = -th[i];
+            if (!(Wall = malloc((size_t)(m * len) * sizeof(double))))
+                st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+            else
+                st = cpae__skew_apply_many(sk, m, negt, J, false, h, Wall, fn);
+        }
         for (int64_t i = 0; i < m && !st; i++) {
             const double *Ai = J + i * len;
             double *Rg = Rall + i * len, *Ri = R, rr = 0.0;
-            if ((st = cpae__skew_apply(sk, th[i], A0, h, Ri, fn)))
-                break;
+            memcpy(Ri, Rg, (size_t)len * sizeof(double)); /* exp(theta_i G) A_0 */
             if (tangent) {
                 double *w = tw, *Mh = tw + len;
-                if ((st = cpae__skew_apply(sk, -th[i], Ai, h, w, fn)))
-                    break;
-                cpae__gemm(true, false, h, h, d, 1.0, Q0, h, w, h, 0.0, Mh, h);
+                cpae__gemm(true, false, h, h, d, 1.0, Q0, h, Wall + i * len, h, 0.0, Mh, h);
                 lapack_int info = LAPACKE_dtrtrs(LAPACK_ROW_MAJOR, 'U', 'N', 'N', (lapack_int)h,
                                                  (lapack_int)h, R0, (lapack_int)h, Mh,
                                                  (lapack_int)h);
@@ -251,15 +328,16 @@ static int32_t evaluate(const cpae__term_args *args)
             total += rr;
             negt[i] = -th[i];
             coef[i] = c * th[i];
-            if (!grad)
-                continue;
-            if ((st = cpae__skew_apply(sk, -th[i], Rg, h, E, fn)))
-                break;
-            for (int64_t e = 0; e < len; e++) {
-                dJ[i * len + e] -= c * Ri[e];
-                dA0[e] += c * E[e];
-            }
+            cs[i] = c;
+            if (grad)
+                for (int64_t e = 0; e < len; e++)
+                    dJ[i * len + e] -= c * Ri[e];
         }
+        free(Wall);
+        /* dA_0 = sum_i c exp(-theta_i G) Rg_i, summed in the eigenbasis */
+        if (!st && grad && !(st = cpae__skew_apply_sum(sk, m, negt, cs, Rall, h, E, fn)))
+            for (int64_t e = 0; e < len; e++)
+                dA0[e] += E[e];
         free(Q0);
         if (!st && want_g &&
             !(st = cpae__skew_frechet_sum(sk, m, negt, coef, Rall, A0, h, L, fn))) {
