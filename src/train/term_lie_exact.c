@@ -3,11 +3,12 @@
  *   r_i = min_theta ||exp(sum_j theta_j G_j) A_0 - A_i||_F^2
  * (tangent form: min over theta and M of ||exp(theta G) A_0 M - A_i||^2),
  * averaged over the batch. The anchor joins the batch in one stacked
- * tangent pass; a skew G with k = 1 takes the eigen fast path (one
- * factorisation for every sample), a general G with k = 1 the action path
+ * tangent pass. Plain form, k = 1 (skew or general G): the action path
  * (one table of Taylor terms of exp(t G) A_0 for the whole batch, no
- * exponential formed), k > 1 one Pade expm and one Frechet derivative per
- * sample. Precision of each path: docs/math.md. */
+ * exponential formed); the tangent form, and a skew G whose table would be
+ * too large: the eigen path (one factorisation for every sample); k > 1:
+ * one Pade expm and one Frechet derivative per sample. Precision of each
+ * path: docs/math.md. */
 #include "train/terms.h"
 
 #include <lapacke.h>
@@ -211,22 +212,30 @@ static int32_t evaluate(const cpae__term_args *args)
     }
     if ((st = cpae__tangent_forward(&dec, (const double *const *)q, m + 1, &tg, J, tr->pool, fn)))
         goto done;
-    if (lie->k > 1 || !skew) { /* plain form (form_rule) */
+    if ((int32_t)cfg->v[CPAE_P_LIE_FORM] != CPAE__FORM_TANGENT) {
+        /* Plain form. k = 1, skew or not: the action path (one Taylor table
+         * for the batch; cheaper than the eigen path's per-sample complex
+         * products, docs/performance.md); k > 1: the general path. A skew
+         * G whose table would be too large takes the eigen path below. */
         double tot = 0.0;
-        bool want_gk = grad && cpae__lie_learned(lie), done_action = false;
+        bool want_gk = grad && cpae__lie_learned(lie), done_plain = false;
         if (lie->k == 1 &&
             (st = lie_exact_action(lie, cfg, m, d, h, J, grad ? dJ : NULL,
-                                   want_gk ? grad + model->n_params : NULL, &tot, &done_action,
+                                   want_gk ? grad + model->n_params : NULL, &tot, &done_plain,
                                    tr->pool, fn)))
             goto done;
-        if (!done_action &&
-            (st = lie_exact_general(lie, cfg, m, d, h, J, grad ? dJ : NULL,
-                                    want_gk ? grad + model->n_params : NULL, &tot, fn)))
+        if (!done_plain && !(lie->k == 1 && skew)) {
+            if ((st = lie_exact_general(lie, cfg, m, d, h, J, grad ? dJ : NULL,
+                                        want_gk ? grad + model->n_params : NULL, &tot, fn)))
+                goto done;
+            done_plain = true;
+        }
+        if (done_plain) {
+            terms[CPAE__T_LIE_EXACT] = tot / (double)m;
+            if (grad)
+                st = cpae__tangent_backward(&dec, &tg, dJ, model->params, grad, NULL, fn);
             goto done;
-        terms[CPAE__T_LIE_EXACT] = tot / (double)m;
-        if (grad)
-            st = cpae__tangent_backward(&dec, &tg, dJ, model->params, grad, NULL, fn);
-        goto done;
+        }
     }
     if ((st = cpae__skew_eig_create(G, d, &sk, fn)))
         goto done;
