@@ -122,14 +122,14 @@ extern "C" {
 /** Major version; the soname is libcpae.so.CPAE_VERSION_MAJOR. */
 #define CPAE_VERSION_MAJOR 0
 /** Minor version (functions and enum values are only ever added). */
-#define CPAE_VERSION_MINOR 5
+#define CPAE_VERSION_MINOR 6
 /** Patch version. */
 #define CPAE_VERSION_PATCH 0
 /** MAJOR*10000 + MINOR*100 + PATCH; compare with cpae_version_number(). */
 #define CPAE_VERSION_NUMBER \
     (CPAE_VERSION_MAJOR * 10000 + CPAE_VERSION_MINOR * 100 + CPAE_VERSION_PATCH)
 /** "MAJOR.MINOR.PATCH"; equals cpae_version_string() of a matching library. */
-#define CPAE_VERSION_STRING "0.5.0"
+#define CPAE_VERSION_STRING "0.6.0"
 
 /** Runtime version, MAJOR*10000 + MINOR*100 + PATCH, of the linked library.
  *  Thread-safe. Since 0.1. */

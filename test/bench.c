@@ -36,8 +36,10 @@
  * sum of n_in n_out over the encoder (= P_D, the decoder's), P = 2 P_E, h
  * the bottleneck, n_l the last hidden width, K the neighbours, n_c = 4:
  *   reconstruction (every method)     6 m P
- *   contractive                     + 6 m h P_E            (encoder Jacobians)
- *   higher-order contractive        + 6 m (1 + n_c) h P_E
+ *   contractive, M = m              + 6 M h P_E'           (encoder tangents above the
+ *   higher-order contractive,                               first layer, P_E' = P_E - d n_1)
+ *     M = m (1 + n_c)               + 4 M h n_1^2 + 4 n_1^2 d  (the first layer through its
+ *                                                           Gram matrix: V C, V^T D, C, G W)
  *   Lie local, P pairs              + 6 (m + P) h P_D'     (decoder tangents of the samples
  *                                                           and neighbours up to the last
  *                                                           hidden layer, P_D' = P_D - n_l d)
@@ -292,11 +294,11 @@ static double step_flops(const row *r, const int64_t *w, int64_t nw, int64_t m, 
     double f = 6 * mm * P;
     switch (r->method) {
     case CPAE_METHOD_CONTRACTIVE:
-        f += 6 * mm * h * PE;
+    case CPAE_METHOD_HOC: {
+        double M = r->method == CPAE_METHOD_HOC ? mm * (1 + nc) : mm;
+        f += 6 * M * h * (PE - d * nl) + 4 * M * h * nl * nl + 4 * nl * nl * d;
         break;
-    case CPAE_METHOD_HOC:
-        f += 6 * mm * (1 + nc) * h * PE;
-        break;
+    }
     case CPAE_METHOD_LIE_LOCAL: {
         double pairs = crossing * mm * K;
         f += 6 * (mm + pairs) * h * (PE - nl * d) + 12 * pairs * h * nl * d + 6 * d * d * nl;
