@@ -123,8 +123,10 @@ int32_t cpae_trainer_get_param(const cpae_trainer *t, int32_t key, double *value
 
 /* -------------------------------------------------------------- data */
 
-int32_t cpae__trainer_copy_data(const float *x, int64_t n, int64_t d, int64_t want_d,
-                                double **out, const char *fn)
+/* An n x d float array the model takes: pointer, shape, size limit; the
+ * value count in *total. */
+static int32_t check_rows(const float *x, int64_t n, int64_t d, int64_t want_d, int64_t *total,
+                          const char *fn)
 {
     int32_t st = cpae__check_ptr(x, fn, "x");
     if (st)
@@ -132,24 +134,26 @@ int32_t cpae__trainer_copy_data(const float *x, int64_t n, int64_t d, int64_t wa
     if (n < 1 || d != want_d)
         return cpae__fail(CPAE_E_SIZE, fn, "n = %lld, d = %lld (the model takes %lld)",
                           (long long)n, (long long)d, (long long)want_d);
-    int64_t total;
-    if (!cpae__mul_ok(n, d, &total) || total > (INT64_C(1) << 36))
+    if (!cpae__mul_ok(n, d, total) || *total > (INT64_C(1) << 36))
         return cpae__fail(CPAE_E_SIZE, fn, "data set too large");
-    return cpae__to_double(x, total, out, fn, "x");
+    return CPAE_OK;
+}
+
+int32_t cpae__trainer_copy_data(const float *x, int64_t n, int64_t d, int64_t want_d,
+                                double **out, const char *fn)
+{
+    int64_t total;
+    int32_t st = check_rows(x, n, d, want_d, &total, fn);
+    return st ? st : cpae__to_double(x, total, out, fn, "x");
 }
 
 int32_t cpae__trainer_copy_batch(cpae_trainer *t, const float *x, int64_t n, int64_t d,
                                  double **out, const char *fn)
 {
-    int64_t want = t->model->layers[0].n_in, total;
-    int32_t st = cpae__check_ptr(x, fn, "x");
+    int64_t total;
+    int32_t st = check_rows(x, n, d, t->model->layers[0].n_in, &total, fn);
     if (st)
         return st;
-    if (n < 1 || d != want)
-        return cpae__fail(CPAE_E_SIZE, fn, "n = %lld, d = %lld (the model takes %lld)",
-                          (long long)n, (long long)d, (long long)want);
-    if (!cpae__mul_ok(n, d, &total) || total > (INT64_C(1) << 36))
-        return cpae__fail(CPAE_E_SIZE, fn, "data set too large");
     double *b = cpae__pool_alloc(&t->pool, (size_t)total * sizeof(double));
     if (!b)
         return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
