@@ -10,6 +10,15 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* The optimiser's loops at -O3 with an AVX2 clone picked at load time (GCC,
+ * x86-64). Not under the sanitizers: an ifunc resolver runs before their
+ * runtimes are initialised (ThreadSanitizer crashes in it). */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+    !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
+#define VECTOR_CLONES __attribute__((optimize("O3"), target_clones("avx2", "default")))
+#else
+#define VECTOR_CLONES
+#endif
 
 /* Project generator gradients (k blocks of d x d) onto the skew-symmetric
  * matrices (real: double or float storage). */
@@ -61,9 +70,7 @@ typedef struct opt_consts {
  * g + wd p: Adam with bias correction, or SGD with momentum, updating the
  * optimiser state m (and v). One flat loop the compiler vectorises (see
  * update_range_f for the AVX2 clone). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-__attribute__((optimize("O3"), target_clones("avx2", "default")))
-#endif
+VECTOR_CLONES
 static void update_range(const opt_consts *o, double *restrict p, double *restrict m,
                          double *restrict v, const double *restrict g, int64_t n, double wd,
                          double scale)
@@ -91,9 +98,7 @@ static void update_range(const opt_consts *o, double *restrict p, double *restri
  * also built for AVX2 and picked at load time (the step's largest pass
  * over memory after the GEMMs; baseline SSE2 cannot vectorise the range
  * check). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__)
-__attribute__((optimize("O3"), target_clones("avx2", "default")))
-#endif
+VECTOR_CLONES
 static bool update_range_f(const opt_consts *o, float *restrict p, double *restrict m,
                            double *restrict v, const float *restrict g, int64_t n, double wd,
                            double scale)
