@@ -38,6 +38,7 @@ static int32_t gather(cpae_trainer *t, const int64_t *rows, int64_t m, cpae__bat
     b->x_anchor = t->n > 0 ? t->x + (int64_t)cpae__tp(t, CPAE_P_LIE_ANCHOR) * d : NULL;
     b->pool = &t->pool;
     b->mirror = cpae__trainer_mirror(t);
+    b->keep_float = false;
     return CPAE_OK;
 }
 
@@ -161,7 +162,7 @@ int32_t cpae_trainer_fit(cpae_trainer *t)
             if (max_steps > 0 && step >= max_steps)
                 break;
             cpae__batch_buf bb = {0};
-            cpae__batch b;
+            cpae__batch b = {0};
             double terms[CPAE__N_TERMS];
             if (!(st = gather(t, perm + s0, bs, &bb, &b, fn)))
                 st = cpae__trainer_train_step(t, &b, terms, fn);

@@ -103,6 +103,7 @@ static int32_t user_batch(cpae_trainer *t, const float *x, int64_t m, int64_t d,
     b->x_anchor = t->x ? t->x + (int64_t)cpae__tp(t, CPAE_P_LIE_ANCHOR) * d : NULL;
     b->pool = &t->pool;
     b->mirror = cpae__trainer_mirror(t);
+    b->keep_float = false;
     if (cpae__trainer_data_sampler(t)) {
         int64_t K = (int64_t)cpae__tp(t, CPAE_P_LIE_NEIGHBOURS);
         int64_t *idx = cpae__pool_alloc(&t->pool, (size_t)(m * K) * sizeof(int64_t));
@@ -144,7 +145,7 @@ int32_t cpae_trainer_gradient(cpae_trainer *t, const float *x, int64_t m, int64_
         (grad && (st = cpae__check_cap(cap, cpae__trainer_n_train(t), fn, "grad"))))
         return st;
     cpae__batch_buf bb = {0};
-    cpae__batch b;
+    cpae__batch b = {0};
     double tv[CPAE__N_TERMS], *g = NULL;
     int64_t nt = cpae__trainer_n_train(t);
     if (!(st = user_batch(t, x, m, d, &bb, &b, fn))) {
@@ -194,7 +195,7 @@ int32_t cpae_trainer_step(cpae_trainer *t, const float *x, int64_t m, int64_t d,
         (st = cpae__check_cap(n_terms, CPAE__MIN_TERMS, fn, "terms")))
         return st;
     cpae__batch_buf bb = {0};
-    cpae__batch b;
+    cpae__batch b = {0};
     double tv[CPAE__N_TERMS];
     if (!(st = user_batch(t, x, m, d, &bb, &b, fn)))
         st = cpae__trainer_train_step(t, &b, tv, fn);

@@ -54,8 +54,9 @@ int32_t cpae__loss_check(const cpae__term_env *env, const char *fn)
     return CPAE_OK;
 }
 
-/* The double evaluation of the rows in `rows` (all rows when precision is
- * double; the rows without a float evaluate otherwise). */
+/* The double evaluation: every active row, or with float_done only the
+ * rows without a float evaluate (the exact form; they come last in the
+ * table). *ran is set when a row ran. */
 static int32_t eval_double(const cpae_model *model, const struct cpae_lie *lie,
                            const cpae__loss_cfg *cfg, const cpae__batch *b, cpae_rng *rng,
                            const double *xin, bool float_done, double *terms, double *grad,
@@ -97,7 +98,7 @@ static bool double_rows(const cpae__loss_cfg *cfg, const struct cpae_lie *lie)
 }
 
 /* eval_single's "the float range overflowed" (never returned to a caller). */
-#define OVERFLOW (-1)
+#define EVAL_OVERFLOW (-1)
 
 /* Copy n doubles into a float block from the pool. */
 static float *to_float(cpae__pool *pool, const double *v, int64_t n)
@@ -110,7 +111,7 @@ static float *to_float(cpae__pool *pool, const double *v, int64_t n)
 }
 
 /* The single-precision evaluation of the rows that have one; the
- * gradient lands in the mirror and is added to grad in double. OVERFLOW
+ * gradient lands in the mirror and is added to grad in double. EVAL_OVERFLOW
  * (grad untouched) when a value left the float range. */
 static int32_t eval_single(const cpae_model *model, const struct cpae_lie *lie,
                            const cpae__loss_cfg *cfg, const cpae__batch *b, cpae_rng *rng,
@@ -154,7 +155,7 @@ static int32_t eval_single(const cpae_model *model, const struct cpae_lie *lie,
     for (int64_t i = 0; !st && grad && finite && i < n; i++)
         finite = isfinite(mi->grad[i]);
     if (!st && !finite)
-        st = OVERFLOW;
+        st = EVAL_OVERFLOW;
     for (int64_t i = 0; !st && add && grad && i < n; i++)
         grad[i] += (double)mi->grad[i];
 done:
@@ -201,7 +202,7 @@ int32_t cpae__loss_eval(const cpae_model *model, const struct cpae_lie *lie,
     int64_t n = single ? b->mirror->n_params + (lie ? b->mirror->n_gen : 0) : 0;
     cpae_rng rng0 = *rng;
     if (single &&
-        (st = eval_single(model, lie, cfg, b, rng, xin, terms, grad, !keep, fn)) == OVERFLOW) {
+        (st = eval_single(model, lie, cfg, b, rng, xin, terms, grad, !keep, fn)) == EVAL_OVERFLOW) {
         single = keep = false; /* the whole evaluation again, in double */
         *rng = rng0;
         for (int t = 0; t < CPAE__N_TERMS; t++)
