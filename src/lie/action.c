@@ -85,21 +85,6 @@ int32_t cpae__action_degree_for(double need)
 
 /* ------------------------------------------------------------- helpers */
 
-/* ||G||_1, the largest column sum of |G| (colsum: n doubles of scratch). */
-double cpae__action_norm1(const double *G, int64_t n, double *colsum)
-{
-    for (int64_t j = 0; j < n; j++)
-        colsum[j] = 0.0;
-    for (int64_t i = 0; i < n; i++)
-        for (int64_t j = 0; j < n; j++)
-            colsum[j] += fabs(G[i * n + j]);
-    double v = 0.0;
-    for (int64_t j = 0; j < n; j++)
-        if (colsum[j] > v || isnan(colsum[j]))
-            v = colsum[j];
-    return v;
-}
-
 /* Infinity norm (largest absolute row sum) of column block i of width h of
  * an n x w panel, for every block. */
 static void block_norms(const double *P, int64_t n, int64_t p, int64_t h, double *out)
@@ -179,7 +164,7 @@ static int32_t action_checks(const double *G, int64_t n, const double *B, int64_
     double *colsum = cpae__dalloc(n);
     if (!colsum)
         return cpae__nomem(func, n);
-    double g1 = cpae__action_norm1(G, n, colsum), tm = 0.0;
+    double g1 = cpae__norm1(G, n, colsum), tm = 0.0;
     free(colsum);
     for (int64_t i = 0; i < p; i++)
         tm = fmax(tm, fabs(t[i]));

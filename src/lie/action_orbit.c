@@ -106,7 +106,7 @@ int32_t cpae__action_orbit_create(const double *G, int64_t n, const double *A0, 
     double *scratch = cpae__dalloc(n);
     if (!scratch)
         return cpae__nomem(func, n);
-    const double x = t_max * cpae__action_norm1(G, n, scratch);
+    const double x = t_max * cpae__norm1(G, n, scratch);
     if (!isfinite(x) || x > 1e12) {
         free(scratch);
         return cpae__fail(CPAE_E_LIMIT, func, "t_max ||G||_1 = %g is too large", x);

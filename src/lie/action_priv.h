@@ -11,8 +11,6 @@
 
 /* The smallest degree m whose theta_m covers need (||t G||_1 per step). */
 int32_t cpae__action_degree_for(double need);
-/* ||G||_1 of an n x n matrix (colsum: n scratch values). */
-double cpae__action_norm1(const double *G, int64_t n, double *colsum);
 /* p blocks of n x h (contiguous) -> side by side, n x (p h). */
 void cpae__action_pack(const double *B, int64_t n, int64_t p, int64_t h, double *P);
 /* Are all count values finite? */

@@ -19,21 +19,6 @@
 
 /* -------------------------------------------------------------- helpers */
 
-/* Max column sum of |A|, A n x n row-major. */
-static double norm1(const double *A, int64_t n, double *colsum)
-{
-    for (int64_t j = 0; j < n; j++)
-        colsum[j] = 0.0;
-    for (int64_t i = 0; i < n; i++)
-        for (int64_t j = 0; j < n; j++)
-            colsum[j] += fabs(A[i * n + j]);
-    double m = 0.0;
-    for (int64_t j = 0; j < n; j++)
-        if (colsum[j] > m)
-            m = colsum[j];
-    return m;
-}
-
 /* C = A B, all n x n. */
 static void mul(int64_t n, const double *A, const double *B, double *C)
 {
@@ -101,7 +86,7 @@ static int32_t expm_core(const double *X, int64_t n, double *E, double *work,
     for (int i = 0; i < EXPM_BUFS; i++)
         b[i] = work + (int64_t)i * nn;
 
-    double nrm = norm1(X, n, b[0]); /* b[0] is scratch until A is stored */
+    double nrm = cpae__norm1(X, n, b[0]); /* b[0] is scratch until A is stored */
     int32_t m, s;
     cpae__expm_params(nrm, &m, &s);
     const double *c = m == 3 ? pade3 : m == 5 ? pade5 : m == 7 ? pade7
@@ -233,7 +218,7 @@ int32_t cpae__expm_frechet(const double *X, const double *Edir, int64_t n,
     /* The block method's error is relative to ||exp(block)||, so balance the
      * blocks: scale Edir by 2^k (exact) to ||2^k Edir||_1 ~ max(||X||_1, 1)
      * and divide L by 2^k afterwards. L is linear in Edir. */
-    double nx = norm1(X, n, colsum), ne = norm1(Edir, n, colsum);
+    double nx = cpae__norm1(X, n, colsum), ne = cpae__norm1(Edir, n, colsum);
     int k = 0;
     if (ne > 0.0) {
         int ex;

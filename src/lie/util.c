@@ -63,3 +63,17 @@ int32_t cpae__lapack_status(int64_t info, const char *routine, const char *func)
     return cpae__fail(CPAE_E_INTERNAL, func, "%s: illegal argument %d", routine,
                       (int)-info);
 }
+
+double cpae__norm1(const double *A, int64_t n, double *colsum)
+{
+    for (int64_t j = 0; j < n; j++)
+        colsum[j] = 0.0;
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < n; j++)
+            colsum[j] += fabs(A[i * n + j]);
+    double v = 0.0;
+    for (int64_t j = 0; j < n; j++)
+        if (colsum[j] > v || isnan(colsum[j]))
+            v = colsum[j];
+    return v;
+}

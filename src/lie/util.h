@@ -29,6 +29,9 @@ int32_t cpae__nomem(const char *func, int64_t count);
 
 /* sum_i a[i] b[i], i < len. */
 double cpae__dot(const double *a, const double *b, int64_t len);
+/* ||A||_1, the largest column sum of |A| for A n x n row-major (NaN if any
+ * column sum is NaN); colsum: n doubles of scratch. */
+double cpae__norm1(const double *A, int64_t n, double *colsum);
 
 /* Map a LAPACKE info code of `routine` to a status: 0 -> CPAE_OK, workspace
  * or transpose allocation failures -> CPAE_E_NOMEM, info > 0 ->
