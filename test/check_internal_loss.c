@@ -59,6 +59,14 @@ static const fd_case cases[] = {
     {"contractive relu, narrow", CPAE_ACT_RELU, W_CONTRACT, 0, 0, 0, 1, 0, 0},
     {"hoc leaky, narrow", CPAE_ACT_LEAKY_RELU, W_HOC, 0, 0, 0, 1, 0, 0},
     {"hoc abs, narrow", CPAE_ACT_ABS, W_HOC, 0, 0, 0, 1, 0, 0},
+    /* "deep": 6-8-7-5-3 mirrored, a decoder of four layers (the hidden
+     * chain's backward pass through several layers, the facet sampler
+     * reading the batch's tangent pass) */
+    {"local ball plain general k1, deep", CPAE_ACT_LEAKY_RELU, W_LOCAL, 1, 0, CPAE_LIE_GENERAL,
+     1, 0, 0},
+    {"local facet plain skew k2, deep", CPAE_ACT_ABS, W_LOCAL, 2, 0, CPAE_LIE_SKEW, 2, 0, 0},
+    {"local facet tangent general k1, deep", CPAE_ACT_ABS, W_LOCAL, 2, 1,
+     CPAE_LIE_GENERAL, 1, 0, 0},
 };
 
 static struct cpae_lie *make_lie(int64_t d, int64_t k, int32_t param, uint64_t *s)
@@ -92,7 +100,7 @@ static double eval(const cpae_model *m, const struct cpae_lie *lie, const cpae__
 START_TEST(test_fd)
 {
     const fd_case *fc = &cases[_i];
-    const int64_t widths[] = {6, 9, 3}, narrow[] = {6, 4, 3};
+    const int64_t widths[] = {6, 9, 3}, narrow[] = {6, 4, 3}, deep[] = {6, 8, 7, 5, 3};
     const int64_t d = 6, mb = 4, K = 2;
     cpae_model *m = NULL;
     if (fc->last_abs) { /* the G W^L fold does not apply: A' = Q^L W^L T' */
@@ -100,8 +108,10 @@ START_TEST(test_fd)
         const int32_t ea[] = {fc->act, CPAE_ACT_IDENTITY}, da[] = {fc->act, CPAE_ACT_ABS};
         CK_OK(cpae_model_create(ew, ea, NULL, 2, dw, da, NULL, 2, 40 + (uint64_t)_i, &m));
     } else
-        CK_OK(cpae_model_create_mirrored(strstr(fc->name, "narrow") ? narrow : widths, 3,
-                                         fc->act, 40 + (uint64_t)_i, &m));
+        CK_OK(cpae_model_create_mirrored(strstr(fc->name, "narrow") ? narrow
+                                         : strstr(fc->name, "deep") ? deep : widths,
+                                         strstr(fc->name, "deep") ? 5 : 3, fc->act,
+                                         40 + (uint64_t)_i, &m));
     uint64_t s = 1000 + (uint64_t)_i;
     for (int64_t e = 0; e < m->n_params; e++)
         m->params[e] += 0.1 * tu_uniform(&s);

@@ -45,6 +45,8 @@ int32_t cpae__check_ptr(const void *p, const char *func, const char *name)
 int32_t cpae__check_finite_f(const float *x, int64_t n, const char *func,
                              const char *name)
 {
+    if (cpae__finite_f(x, n)) /* the usual case: one vectorised pass */
+        return CPAE_OK;
     for (int64_t i = 0; i < n; i++)
         if (!isfinite(x[i]))
             return cpae__fail(CPAE_E_NONFINITE, func,

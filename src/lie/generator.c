@@ -9,6 +9,7 @@
 #include "lie/lie.h"
 
 #include "lie/util.h"
+#include "core/vector.h"
 
 #include <float.h>
 #include <math.h>
@@ -55,6 +56,57 @@ static void mirror_skew(double *G, int64_t d)
     }
 }
 
+/* Largest |G_i| over n finite values (8 lanes: vectorised). */
+CPAE__VECTOR static double abs_max(const double *G, int64_t n)
+{
+    double lane[8] = {0};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int u = 0; u < 8; u++) {
+            double a = fabs(G[i + u]);
+            lane[u] = a > lane[u] ? a : lane[u];
+        }
+    double m = 0.0;
+    for (; i < n; i++)
+        m = fabs(G[i]) > m ? fabs(G[i]) : m;
+    for (int u = 0; u < 8; u++)
+        m = lane[u] > m ? lane[u] : m;
+    return m;
+}
+
+/* sum (s G_i)^2 over n values (8 partial sums: vectorised). */
+CPAE__VECTOR static double sum_sq_scaled(const double *G, int64_t n, double s)
+{
+    double lane[8] = {0};
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        for (int u = 0; u < 8; u++) {
+            double v = s * G[i + u];
+            lane[u] += v * v;
+        }
+    double t = 0.0;
+    for (; i < n; i++)
+        t += (s * G[i]) * (s * G[i]);
+    for (int u = 0; u < 8; u++)
+        t += lane[u];
+    return t;
+}
+
+CPAE__VECTOR static void scale_all(double *G, int64_t n, double s)
+{
+    for (int64_t i = 0; i < n; i++)
+        G[i] *= s;
+}
+
+/* Any NaN or infinity among n values? (One branch-free pass.) */
+CPAE__VECTOR static bool any_nonfinite(const double *G, int64_t n)
+{
+    int bad = 0;
+    for (int64_t i = 0; i < n; i++)
+        bad |= !(fabs(G[i]) <= DBL_MAX);
+    return bad != 0;
+}
+
 /* Normalise k generators (d x d each) in place; see cpae__lie_normalize.
  * tol is the relative dependence tolerance. On failure g is garbage. */
 static int32_t normalize_core(double *g, int64_t k, int64_t d, int32_t param, double tol,
@@ -63,10 +115,7 @@ static int32_t normalize_core(double *g, int64_t k, int64_t d, int32_t param, do
     const int64_t nn = d * d;
     for (int64_t j = 0; j < k; j++) {
         double *G = g + j * nn;
-        int bad = 0;
-        for (int64_t i = 0; i < nn; i++) /* one branch-free pass */
-            bad |= !(fabs(G[i]) <= DBL_MAX);
-        if (bad) {
+        if (any_nonfinite(G, nn)) {
             int64_t i = 0;
             while (fabs(G[i]) <= DBL_MAX)
                 i++;
@@ -75,22 +124,21 @@ static int32_t normalize_core(double *g, int64_t k, int64_t d, int32_t param, do
         }
         if (param == CPAE_LIE_SKEW)
             skew_part(G, d);
-        double amax = 0.0;
-        for (int64_t i = 0; i < nn; i++)
-            amax = fmax(amax, fabs(G[i]));
+        double amax = abs_max(G, nn);
         if (amax == 0.0)
             return cpae__fail(CPAE_E_INVALID, fn, "generator %lld is zero%s", (long long)j,
                               param == CPAE_LIE_SKEW ? " (its skew part is zero)" : "");
-        /* Scale by the largest entry first: the sum of squares then neither
-         * overflows nor underflows (scaling and summing in one pass). */
-        double ss = 0.0;
-        for (int64_t i = 0; i < nn; i++) {
-            G[i] /= amax;
-            ss += G[i] * G[i];
+        /* Near either end of the range, first an exact power-of-2 scaling so
+         * that 1 / amax is a normal number. */
+        double pre = amax < 0x1p-1000 ? 0x1p600 : amax > 0x1p1000 ? 0x1p-600 : 1.0;
+        if (pre != 1.0) {
+            scale_all(G, nn, pre);
+            amax *= pre;
         }
-        double nrm = sqrt(ss);
-        for (int64_t i = 0; i < nn; i++)
-            G[i] /= nrm;
+        /* Measured in units of the largest entry, the sum of squares neither
+         * overflows nor underflows; then one scaling by 1 / (amax ||G/amax||). */
+        double inv = 1.0 / amax;
+        scale_all(G, nn, inv / sqrt(sum_sq_scaled(G, nn, inv)));
     }
     /* Modified Gram-Schmidt in the Frobenius inner product; a generator that
      * loses more than half its norm is orthogonalised a second time

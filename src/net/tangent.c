@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "core/real.h"
+#include "core/vector.h"
 
 void X(layer_pre)(const LAYER *L, const real *in, int64_t rows, real *z)
 {
@@ -35,7 +36,8 @@ real **X(stack_states_cap)(const CHAIN *c, real *const *qa, int64_t ma, real *co
     for (int64_t l = 0; l < c->n; l++) {
         int64_t n = c->layers[l].n_out;
         q[l] = p;
-        memcpy(p, qa[l], (size_t)(ma * n) * sizeof(real));
+        if (ma > 0)
+            memcpy(p, qa[l], (size_t)(ma * n) * sizeof(real));
         for (int64_t r = 0; r < mb; r++)
             memcpy(p + (ma + r) * n, qb[l] + (rows_b ? rows_b[r] : r) * n,
                    (size_t)n * sizeof(real));
@@ -45,6 +47,35 @@ real **X(stack_states_cap)(const CHAIN *c, real *const *qa, int64_t ma, real *co
 }
 
 /* ---------------------------------------------------------------- traces */
+
+/* q = the unit states of the pre-activations z (cpae__state's rule) and
+ * z <- q z, the outputs: one loop per activation, vectorised. */
+CPAE__VECTOR static void X(activate_states)(int32_t act, real alpha, int64_t n, real *z, real *q)
+{
+    switch (act) {
+    case CPAE_ACT_RELU:
+        for (int64_t i = 0; i < n; i++) {
+            q[i] = z[i] > 0 ? (real)1 : (real)0;
+            z[i] *= q[i];
+        }
+        break;
+    case CPAE_ACT_LEAKY_RELU:
+        for (int64_t i = 0; i < n; i++) {
+            q[i] = z[i] > 0 ? (real)1 : alpha;
+            z[i] *= q[i];
+        }
+        break;
+    case CPAE_ACT_ABS:
+        for (int64_t i = 0; i < n; i++) {
+            q[i] = z[i] > 0 ? (real)1 : (real)-1;
+            z[i] *= q[i];
+        }
+        break;
+    default:
+        for (int64_t i = 0; i < n; i++)
+            q[i] = 1;
+    }
+}
 
 int32_t X(trace_run)(const CHAIN *c, const real *x, int64_t m, X(trace) *t,
                         cpae__pool *pool, const char *func)
@@ -73,10 +104,7 @@ int32_t X(trace_run)(const CHAIN *c, const real *x, int64_t m, X(trace) *t,
         real *z = t->act[l] = p, *q = t->q[l] = p + m * n;
         p += 2 * m * n;
         X(layer_pre)(L, in, m, z);
-        for (int64_t i = 0; i < m * n; i++) {
-            q[i] = X(unit_state)(L->act, L->alpha, z[i]);
-            z[i] *= q[i];
-        }
+        X(activate_states)(L->act, L->alpha, m * n, z, q);
         in = z;
     }
     return CPAE_OK;
@@ -130,7 +158,7 @@ void X(tangent_free)(X(tangent) *tg)
 
 /* Scale the columns of each sample's row block: X is (m rows_per) x n, and
  * sample i's block is multiplied on the right by diag(q_i). */
-static void X(scale_cols)(real *X, int64_t m, int64_t rows_per, int64_t n, const real *q)
+CPAE__VECTOR static void X(scale_cols)(real *X, int64_t m, int64_t rows_per, int64_t n, const real *q)
 {
     for (int64_t i = 0; i < m; i++) {
         const real *qi = q + i * n;
@@ -144,7 +172,7 @@ static void X(scale_cols)(real *X, int64_t m, int64_t rows_per, int64_t n, const
 
 /* Scale the rows of each sample's column block: X is n x (m cols_per) and
  * sample i's block is multiplied on the left by diag(q_i). */
-static void X(scale_rows)(real *X, int64_t m, int64_t cols_per, int64_t n, const real *q)
+CPAE__VECTOR static void X(scale_rows)(real *X, int64_t m, int64_t cols_per, int64_t n, const real *q)
 {
     int64_t ld = m * cols_per;
     for (int64_t r = 0; r < n; r++)
@@ -247,48 +275,79 @@ static void X(backward_output_side)(const CHAIN *c, const X(tangent) *tg, const 
                                     int64_t l0, real *A, real *B, real *S, const real *base,
                                     real *grad);
 
+/* Forward stacking's backward pass: G is dL/dT[L] side by side (n_L x
+ * (m in)) and is scaled in place; A and B are scratch of wmax x (m in)
+ * (B NULL: G is that large too and is reused once consumed). Per layer,
+ * with Gbar the gradient of its output tangents: dW += (Q Gbar) T^T and
+ * Gbar_prev = W^T (Q Gbar). */
+static void X(backward_forward)(const CHAIN *c, const X(tangent) *tg, real *G, real *A, real *B,
+                                const real *base, real *grad, const real *hidden_extra)
+{
+    int64_t ld = tg->m * tg->in, L = tg->n_layers;
+    real *cur = G, *to[2] = {A, B ? B : G};
+    int w = 0; /* the buffer the next layer writes */
+    for (int64_t l = L - 1; l >= 0; l--) {
+        const LAYER *Ly = &c->layers[l];
+        if (cpae__has_bits(Ly->act))
+            X(scale_rows)(cur, tg->m, tg->in, Ly->n_out, tg->q[l]);
+        X(gemm)(false, true, Ly->n_out, Ly->n_in, ld, 1.0, cur, ld, tg->T[l], ld, 1.0,
+                grad + (Ly->w - base), Ly->n_in);
+        if (l == 0)
+            break;
+        real *next = to[w];
+        w ^= 1;
+        X(gemm)(true, false, Ly->n_in, ld, Ly->n_out, 1.0, Ly->w, Ly->n_in, cur, ld, 0.0, next,
+                ld);
+        if (l == L - 1 && hidden_extra)
+            for (int64_t e = 0; e < Ly->n_in * ld; e++)
+                next[e] += hidden_extra[e];
+        cur = next;
+    }
+}
+
 int32_t X(tangent_backward)(const CHAIN *c, const X(tangent) *tg, const real *dJ,
                                const real *base, real *grad, const real *hidden_extra,
                                const char *func)
 {
-    int64_t m = tg->m, in = tg->in, out = tg->out, L = tg->n_layers;
+    int64_t m = tg->m, in = tg->in, out = tg->out;
     int64_t wmax = X(chain_max_width)(c);
     /* stacked extent, sized for cap samples */
     int64_t cols = tg->forward ? tg->cap * in : tg->cap * out;
-    real *buf = cpae__pool_alloc(tg->pool, (size_t)(2 * wmax * cols +
-                                                      (tg->forward ? 0 : wmax * cols)) *
+    real *buf = cpae__pool_alloc(tg->pool, (size_t)((tg->forward ? 2 : 3) * wmax * cols) *
                                                    sizeof(real));
     if (!buf)
         return cpae__fail(CPAE_E_NOMEM, func, "cannot allocate tangent backward scratch");
-    real *A = buf, *B = buf + wmax * cols;
+    real *A = buf, *B = buf + wmax * cols, *C = buf + 2 * wmax * cols;
     if (tg->forward) {
         int64_t ld = m * in;
         /* Gbar[L] = dJ side by side: n_L x (m in). */
         for (int64_t i = 0; i < m; i++)
             for (int64_t r = 0; r < out; r++)
                 memcpy(A + r * ld + i * in, dJ + (i * out + r) * in, (size_t)in * sizeof(real));
-        for (int64_t l = L - 1; l >= 0; l--) {
-            const LAYER *Ly = &c->layers[l];
-            if (cpae__has_bits(Ly->act))
-                X(scale_rows)(A, m, in, Ly->n_out, tg->q[l]);
-            /* dW += (Q Gbar) T^T ; Gbar_prev = W^T (Q Gbar) */
-            X(gemm)(false, true, Ly->n_out, Ly->n_in, ld, 1.0, A, ld, tg->T[l], ld, 1.0,
-                       grad + (Ly->w - base), Ly->n_in);
-            if (l > 0) {
-                X(gemm)(true, false, Ly->n_in, ld, Ly->n_out, 1.0, Ly->w, Ly->n_in, A, ld,
-                           0.0, B, ld);
-                if (l == L - 1 && hidden_extra)
-                    for (int64_t e = 0; e < Ly->n_in * ld; e++)
-                        B[e] += hidden_extra[e];
-                real *t = A;
-                A = B;
-                B = t;
-            }
-        }
+        X(backward_forward)(c, tg, A, B, NULL, base, grad, hidden_extra);
     } else {
         (void)hidden_extra; /* output-side stacking: not supported, NULL */
-        X(backward_output_side)(c, tg, dJ, 0, A, B, buf + 2 * wmax * cols, base, grad);
+        X(backward_output_side)(c, tg, dJ, 0, A, B, C, base, grad);
     }
+    cpae__pool_free(tg->pool, buf);
+    return CPAE_OK;
+}
+
+int32_t X(tangent_backward_side)(const CHAIN *c, const X(tangent) *tg, real *G,
+                                 const real *base, real *grad, const char *func)
+{
+    if (!tg->forward)
+        return cpae__fail(CPAE_E_INVALID, func, "internal: side-by-side gradient for an "
+                          "output-side tangent pass");
+    /* L layers write L - 1 gradients: one scratch block for two layers,
+     * two alternating ones from three on. */
+    int64_t wmax = X(chain_max_width)(c), cols = tg->cap * tg->in;
+    int64_t nbuf = tg->n_layers > 2 ? 2 : tg->n_layers - 1;
+    real *buf = NULL;
+    if (nbuf > 0 &&
+        !(buf = cpae__pool_alloc(tg->pool, (size_t)(nbuf * wmax * cols) * sizeof(real))))
+        return cpae__fail(CPAE_E_NOMEM, func, "cannot allocate tangent backward scratch");
+    X(backward_forward)(c, tg, G, buf, nbuf > 1 ? buf + wmax * cols : buf, base, grad, NULL);
     cpae__pool_free(tg->pool, buf);
     return CPAE_OK;
 }

@@ -19,17 +19,6 @@ static inline int64_t cpae__chain_max_width_f(const cpae__chain_f *c)
 }
 #endif
 
-/* State q of a unit in this precision (cpae__state's rule). */
-static inline real X(unit_state)(int32_t act, real alpha, real z)
-{
-    switch (act) {
-    case CPAE_ACT_RELU: return z > 0 ? (real)1 : (real)0;
-    case CPAE_ACT_LEAKY_RELU: return z > 0 ? (real)1 : alpha;
-    case CPAE_ACT_ABS: return z > 0 ? (real)1 : (real)-1;
-    default: return 1;
-    }
-}
-
 /* One layer's pre-activations over stacked rows: z = in W^T + b, with in
  * rows x n_in and z rows x n_out (one GEMM). */
 void X(layer_pre)(const LAYER *L, const real *in, int64_t rows, real *z);
@@ -104,6 +93,11 @@ int32_t X(tangent_forward_cap)(const CHAIN *c, const real *const *q, int64_t m, 
 int32_t X(tangent_backward)(const CHAIN *c, const X(tangent) *tg, const real *dJ,
                             const real *base, real *grad, const real *hidden_extra,
                             const char *func);
+/* Forward stacking only: the same given dL/dT[L] side by side, G (n_L x
+ * (m in), the layout of T[L]), which is overwritten; for callers that
+ * build the gradient in that layout (no conversion from blocks). */
+int32_t X(tangent_backward_side)(const CHAIN *c, const X(tangent) *tg, real *G,
+                                 const real *base, real *grad, const char *func);
 /* Output-side stacking only: the backward pass from layer l0 on, given the
  * gradient dU of the stacked U[l0 - 1] (rows x n_in(l0)); for callers that
  * handle layers below l0 themselves (the Jacobian terms' first layer). */
@@ -113,7 +107,7 @@ void X(tangent_free)(X(tangent) *tg);
 
 /* Per-layer state arrays of several sample sets stacked into one set, for
  * one tangent pass: rows of qa (ma samples) followed by the selected rows
- * of qb (rows_b NULL: the first mb). Returns the per-layer pointers, one
+ * of qb (rows_b NULL: the first mb; ma = 0: qa may be NULL). Returns the per-layer pointers, one
  * pool block with the states after them (cpae__pool_free on the
  * pointers); NULL when out of memory. */
 real **X(stack_states)(const CHAIN *c, real *const *qa, int64_t ma, real *const *qb,

@@ -16,11 +16,13 @@
  * constraints closest to it and the points just past them. */
 static int32_t X(facet_neighbours)(const CHAIN *dec, const cpae__loss_cfg *cfg,
                                    const real *z, real *const *qz, real *const *act,
-                                   int64_t m, real *zn, cpae__pool *pool, const char *fn)
+                                   int64_t m, const X(tangent) *tb, real *zn,
+                                   cpae__pool *pool, const char *fn)
 {
     int64_t h = X(chain_in)(dec), K = (int64_t)cfg->v[CPAE_P_LIE_NEIGHBOURS], ld = m * h;
     double eps = cfg->v[CPAE_P_LIE_FACET_EPS];
-    X(tangent) tg = {0};
+    X(tangent) own = {0};
+    const X(tangent) *tg = tb;
     double *best_r = cpae__pool_alloc(pool, (size_t)(m * K) * sizeof(double));
     double *best_g = cpae__pool_alloc(pool, (size_t)(m * K * (h + 1)) * sizeof(double));
     int64_t wmax = X(chain_max_width)(dec);
@@ -31,19 +33,23 @@ static int32_t X(facet_neighbours)(const CHAIN *dec, const cpae__loss_cfg *cfg,
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto done;
     }
-    /* The layers' input tangents T^l only, up to the last layer with code
-     * bits: the constraint gradients below are W^l T^l, so neither the
-     * Jacobians nor the output layer's tangents are formed. (Forward
-     * stacking needs the sub-chain's output at least as wide as h.) */
+    /* The layers' input tangents T^l up to the last layer with code bits:
+     * the constraint gradients below are W^l T^l. The caller's batch pass
+     * has them; without it, a pass over the layers below that one only
+     * (forward stacking needs the sub-chain's output at least as wide as
+     * h). */
     int64_t lb = 0;
     for (int64_t l = 0; l < dec->n; l++)
         if (cpae__has_bits(dec->layers[l].act))
             lb = l;
-    CHAIN sub = {dec->layers, lb > 0 ? lb : 1};
-    if (X(chain_out)(&sub) < h)
-        sub = *dec;
-    if ((st = X(tangent_forward)(&sub, (const real *const *)qz, m, &tg, NULL, pool, fn)))
-        goto done;
+    if (!tg || !tg->forward || tg->m != m || lb > tg->n_layers) {
+        CHAIN sub = {dec->layers, lb > 0 ? lb : 1};
+        if (X(chain_out)(&sub) < h)
+            sub = *dec;
+        if ((st = X(tangent_forward)(&sub, (const real *const *)qz, m, &own, NULL, pool, fn)))
+            goto done;
+        tg = &own;
+    }
     for (int64_t e = 0; e < m * K; e++)
         best_r[e] = INFINITY;
     for (int64_t l = 0; l <= lb; l++) {
@@ -52,7 +58,7 @@ static int32_t X(facet_neighbours)(const CHAIN *dec, const cpae__loss_cfg *cfg,
             continue;
         int64_t n = L->n_out;
         /* Constraint gradients W T (n x m h) and values z = W a + b (m x n). */
-        X(gemm)(false, false, n, ld, L->n_in, 1, L->w, L->n_in, tg.T[l], ld, 0, G, ld);
+        X(gemm)(false, false, n, ld, L->n_in, 1, L->w, L->n_in, tg->T[l], ld, 0, G, ld);
         const real *a_prev = l == 0 ? z : act[l - 1];
         X(layer_pre)(L, a_prev, m, Z);
         for (int64_t i = 0; i < m; i++)
@@ -94,7 +100,7 @@ static int32_t X(facet_neighbours)(const CHAIN *dec, const cpae__loss_cfg *cfg,
                                                       : 0.0)));
         }
 done:
-    X(tangent_free)(&tg);
+    X(tangent_free)(&own);
     cpae__pool_free(pool, best_r);
     cpae__pool_free(pool, best_g);
     cpae__pool_free(pool, G);
@@ -114,7 +120,7 @@ static int32_t X(encode)(const CHAIN *enc, const real *x, int64_t n, real *z, cp
     return st;
 }
 
-int32_t X(lie_sample_neighbours)(const X(term_args) *a, real *zn)
+int32_t X(lie_sample_neighbours)(const X(term_args) *a, const X(tangent) *tb, real *zn)
 {
     const cpae__loss_cfg *cfg = a->cfg;
     const char *fn = a->fn;
@@ -145,7 +151,8 @@ int32_t X(lie_sample_neighbours)(const X(term_args) *a, real *zn)
         }
         return CPAE_OK;
     case CPAE__SAMPLER_FACET:
-        return X(facet_neighbours)(&dec, cfg, z, tr->q + ne, tr->act + ne, m, zn, tr->pool, fn);
+        return X(facet_neighbours)(&dec, cfg, z, tr->q + ne, tr->act + ne, m, tb, zn, tr->pool,
+                                   fn);
     default:
         return cpae__fail(CPAE_E_INVALID, fn, "unknown sampler %d",
                           (int)cfg->v[CPAE_P_LIE_SAMPLER]);

@@ -105,8 +105,7 @@ static float *to_float(cpae__pool *pool, const double *v, int64_t n)
 {
     float *f = cpae__pool_alloc(pool, (size_t)n * sizeof(float));
     if (f)
-        for (int64_t i = 0; i < n; i++)
-            f[i] = (float)v[i];
+        cpae__narrow(v, n, f);
     return f;
 }
 
@@ -152,8 +151,8 @@ static int32_t eval_single(const cpae_model *model, const struct cpae_lie *lie,
     for (int32_t t = 0; !st && t < CPAE__N_TERMS; t++)
         finite = finite && isfinite(terms[t]);
     int64_t n = mi->n_params + (lie ? mi->n_gen : 0);
-    for (int64_t i = 0; !st && grad && finite && i < n; i++)
-        finite = isfinite(mi->grad[i]);
+    if (!st && grad && finite)
+        finite = cpae__finite_f(mi->grad, n);
     if (!st && !finite)
         st = EVAL_OVERFLOW;
     for (int64_t i = 0; !st && add && grad && i < n; i++)

@@ -46,10 +46,16 @@ int32_t X(term_lie_local_eval)(const X(term_args) *a);
  * with an identity output layer (train/lie_local_hidden.c): applies when
  * ..._applies; adds the gradient and writes the pairs' residual sum. */
 bool X(lie_local_hidden_applies)(const CHAIN *dec, int32_t form);
-int32_t X(lie_local_hidden)(const X(term_args) *args, const CHAIN *dec, const X(trace) *tn,
-                            const int64_t *rows, const int64_t *owner, int64_t P,
-                            double *total);
+/* tb: the batch's tangents over the hidden chain (dec without its last
+ * layer); tn: the neighbours' trace; pair p is (owner[p], neighbour
+ * rows[p]). */
+int32_t X(lie_local_hidden)(const X(term_args) *args, const CHAIN *dec, const X(tangent) *tb,
+                            const X(trace) *tn, const int64_t *rows, const int64_t *owner,
+                            int64_t P, double *total);
 
 /* Neighbour latents z' (m K x h) of the batch by the configured sampler
- * (data, ball or facet; docs/math.md section 3). lie_samplers.c. */
-int32_t X(lie_sample_neighbours)(const X(term_args) *a, real *zn);
+ * (data, ball or facet; docs/math.md section 3). lie_samplers.c. tb, when
+ * not NULL, is the batch's forward-stacked decoder tangent pass over a
+ * chain starting at the decoder's first layer; the facet sampler reads
+ * its layer inputs T^l instead of forming its own. */
+int32_t X(lie_sample_neighbours)(const X(term_args) *a, const X(tangent) *tb, real *zn);

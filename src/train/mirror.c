@@ -37,10 +37,9 @@ int32_t cpae__mirror_init(cpae__mirror *mi, const cpae_model *model,
 
 void cpae__mirror_sync(cpae__mirror *mi, const cpae_model *model, const struct cpae_lie *lie)
 {
-    for (int64_t i = 0; i < mi->n_params; i++)
-        mi->params[i] = (float)model->params[i];
-    for (int64_t i = 0; i < mi->n_gen; i++)
-        mi->g[i] = (float)lie->g[i];
+    cpae__narrow(model->params, mi->n_params, mi->params);
+    if (mi->n_gen)
+        cpae__narrow(lie->g, mi->n_gen, mi->g);
 }
 
 void cpae__mirror_free(cpae__mirror *mi)

@@ -10,15 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* The optimiser's loops at -O3 with an AVX2 clone picked at load time (GCC,
- * x86-64). Not under the sanitizers: an ifunc resolver runs before their
- * runtimes are initialised (ThreadSanitizer crashes in it). */
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-    !defined(__SANITIZE_THREAD__) && !defined(__SANITIZE_ADDRESS__)
-#define VECTOR_CLONES __attribute__((optimize("O3"), target_clones("avx2", "default")))
-#else
-#define VECTOR_CLONES
-#endif
+#include "core/vector.h" /* CPAE__VECTOR: the update loops at -O3, AVX2 clone */
 
 /* Project generator gradients (k blocks of d x d) onto the skew-symmetric
  * matrices (real: double or float storage). */
@@ -51,15 +43,6 @@ int32_t cpae__trainer_batch_gradient(cpae_trainer *t, const cpae__batch *b, doub
     return st;
 }
 
-/* Finite and representable in the float API. */
-bool cpae__all_float(const double *v, int64_t n)
-{
-    for (int64_t i = 0; i < n; i++)
-        if (!(fabs(v[i]) <= FLT_MAX))
-            return false;
-    return true;
-}
-
 /* Constants of one optimiser update. */
 typedef struct opt_consts {
     bool adam;
@@ -70,7 +53,7 @@ typedef struct opt_consts {
  * g + wd p: Adam with bias correction, or SGD with momentum, updating the
  * optimiser state m (and v). One flat loop the compiler vectorises (see
  * update_range_f for the AVX2 clone). */
-VECTOR_CLONES
+CPAE__VECTOR
 static void update_range(const opt_consts *o, double *restrict p, double *restrict m,
                          double *restrict v, const double *restrict g, int64_t n, double wd,
                          double scale)
@@ -98,7 +81,7 @@ static void update_range(const opt_consts *o, double *restrict p, double *restri
  * also built for AVX2 and picked at load time (the step's largest pass
  * over memory after the GEMMs; baseline SSE2 cannot vectorise the range
  * check). */
-VECTOR_CLONES
+CPAE__VECTOR
 static bool update_range_f(const opt_consts *o, float *restrict p, double *restrict m,
                            double *restrict v, const float *restrict g, int64_t n, double wd,
                            double scale)
@@ -181,7 +164,7 @@ int32_t cpae__trainer_update(cpae_trainer *t, const double *grad, const char *fn
     }
     if (ng)
         update_range(&o, t->lie->g, t->opt_m + nm, t->opt_v + nm, grad + nm, ng, 0.0, glr * lr);
-    if (!cpae__all_float(t->model->params, nm) || (ng && !cpae__all_float(t->lie->g, ng)))
+    if (!cpae__within_float(t->model->params, nm) || (ng && !cpae__within_float(t->lie->g, ng)))
         st = cpae__fail(CPAE_E_DIVERGED, fn, "the update produced a non-finite weight; "
                         "weights kept at their last finite values");
     else if (ng && cpae__lie_normalize_in_place(t->lie, fn) != CPAE_OK) /* undo: save */
@@ -197,7 +180,7 @@ int32_t cpae__trainer_update(cpae_trainer *t, const double *grad, const char *fn
 static int32_t finish_double(cpae_trainer *t, const double *grad, const double *terms,
                              const char *fn)
 {
-    if (!cpae__all_float(terms, CPAE__N_TERMS) || !cpae__all_float(grad, cpae__trainer_n_train(t)))
+    if (!cpae__within_float(terms, CPAE__N_TERMS) || !cpae__within_float(grad, cpae__trainer_n_train(t)))
         return cpae__fail(CPAE_E_DIVERGED, fn, "the loss or its gradient is not finite "
                           "(loss %g); weights kept at their last finite values",
                           terms[CPAE__T_TOTAL]);
@@ -228,10 +211,7 @@ static int32_t train_step_single(cpae_trainer *t, const cpae__batch *b0, double 
     float *gf = mi->grad;
     if (ng && t->lie->param == CPAE_LIE_SKEW)
         PROJECT_SKEW(gf + nm, t->lie->k, t->lie->d);
-    int finite = cpae__all_float(terms, CPAE__N_TERMS);
-    for (int64_t i = 0; i < nm + ng; i++)
-        finite &= isfinite(gf[i]) != 0;
-    if (!finite)
+    if (!cpae__within_float(terms, CPAE__N_TERMS) || !cpae__finite_f(gf, nm + ng))
         return cpae__fail(CPAE_E_DIVERGED, fn, "the loss or its gradient is not finite "
                           "(loss %g); weights kept at their last finite values",
                           terms[CPAE__T_TOTAL]);
@@ -255,10 +235,9 @@ static int32_t train_step_single(cpae_trainer *t, const cpae__batch *b0, double 
                       "finite values";
     if (ok && ng) {
         memcpy(gsave, t->lie->g, (size_t)ng * sizeof(double));
-        for (int64_t e = 0; e < ng; e++)
-            gd[e] = gf[nm + e];
+        cpae__widen(gf + nm, ng, gd);
         update_range(&o, t->lie->g, t->opt_m + nm, t->opt_v + nm, gd, ng, 0.0, glr * lr);
-        if (!cpae__all_float(t->lie->g, ng))
+        if (!cpae__within_float(t->lie->g, ng))
             ok = false;
         else if (cpae__lie_normalize_in_place(t->lie, fn) != CPAE_OK) { /* undo: gsave */
             ok = false;
@@ -270,8 +249,7 @@ static int32_t train_step_single(cpae_trainer *t, const cpae__batch *b0, double 
     }
     if (!ok) /* the model is untouched; the mirror is refreshed by the next step */
         return cpae__fail(CPAE_E_DIVERGED, fn, "%s", why);
-    for (int64_t i = 0; i < nm; i++)
-        t->model->params[i] = pf[i];
+    cpae__widen(pf, nm, t->model->params);
     return CPAE_OK;
 }
 

@@ -113,8 +113,6 @@ int32_t cpae__trainer_update(cpae_trainer *t, const double *grad, const char *fn
 /* Loss, gradient and update for one batch. */
 int32_t cpae__trainer_train_step(cpae_trainer *t, const cpae__batch *b, double *terms,
                                  const char *fn);
-/* Finite and representable in the float API. */
-bool cpae__all_float(const double *v, int64_t n);
 
 /* A batch's own copies (freed by the caller after the step). */
 typedef struct cpae__batch_buf {
