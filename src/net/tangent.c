@@ -231,8 +231,14 @@ int32_t X(tangent_forward_cap)(const CHAIN *c, const real *const *q, int64_t m, 
                 tg->T[0][r * ld + i * in + r] = 1.0;
         for (int64_t l = 0; l < L; l++) {
             const LAYER *Ly = &c->layers[l];
-            X(gemm)(false, false, Ly->n_out, ld, Ly->n_in, 1.0, Ly->w, Ly->n_in, tg->T[l],
-                       ld, 0.0, tg->T[l + 1], ld);
+            if (l == 0) /* W^0 [I ... I] = [W^0 ... W^0]: copies, not a GEMM */
+                for (int64_t r = 0; r < Ly->n_out; r++)
+                    for (int64_t i = 0; i < m; i++)
+                        memcpy(tg->T[1] + r * ld + i * in, Ly->w + r * in,
+                               (size_t)in * sizeof(real));
+            else
+                X(gemm)(false, false, Ly->n_out, ld, Ly->n_in, 1.0, Ly->w, Ly->n_in, tg->T[l],
+                        ld, 0.0, tg->T[l + 1], ld);
             if (cpae__has_bits(Ly->act))
                 X(scale_rows)(tg->T[l + 1], m, in, Ly->n_out, q[l]);
         }
@@ -275,6 +281,18 @@ static void X(backward_output_side)(const CHAIN *c, const X(tangent) *tg, const 
                                     int64_t l0, real *A, real *B, real *S, const real *base,
                                     real *grad);
 
+/* S += sum_i X_i for X = [X_1 ... X_m], n x (m cols) side by side (S is
+ * n x cols): (X) [I ... I]^T. */
+CPAE__VECTOR static void X(add_blocks)(const real *X, int64_t m, int64_t cols, int64_t n,
+                                       real *S)
+{
+    int64_t ld = m * cols;
+    for (int64_t r = 0; r < n; r++)
+        for (int64_t i = 0; i < m; i++)
+            for (int64_t c = 0; c < cols; c++)
+                S[r * cols + c] += X[r * ld + i * cols + c];
+}
+
 /* Forward stacking's backward pass: G is dL/dT[L] side by side (n_L x
  * (m in)) and is scaled in place; A and B are scratch of wmax x (m in)
  * (B NULL: G is that large too and is reused once consumed). Per layer,
@@ -290,10 +308,12 @@ static void X(backward_forward)(const CHAIN *c, const X(tangent) *tg, real *G, r
         const LAYER *Ly = &c->layers[l];
         if (cpae__has_bits(Ly->act))
             X(scale_rows)(cur, tg->m, tg->in, Ly->n_out, tg->q[l]);
+        if (l == 0) { /* T[0] = [I ... I]: the product is a sum of blocks */
+            X(add_blocks)(cur, tg->m, tg->in, Ly->n_out, grad + (Ly->w - base));
+            break;
+        }
         X(gemm)(false, true, Ly->n_out, Ly->n_in, ld, 1.0, cur, ld, tg->T[l], ld, 1.0,
                 grad + (Ly->w - base), Ly->n_in);
-        if (l == 0)
-            break;
         real *next = to[w];
         w ^= 1;
         X(gemm)(true, false, Ly->n_in, ld, Ly->n_out, 1.0, Ly->w, Ly->n_in, cur, ld, 0.0, next,

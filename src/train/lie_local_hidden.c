@@ -23,15 +23,15 @@
 #include "core/vector.h"
 
 typedef struct X(hidden_ws) {
-    real **q, *D, *S1, *S2, *Rb, *gw, *ga, *col, *gb, *gp, *xw;
+    real **q, *D, *S1, *S2, *Rb, *gw, *ga, *col, *gb, *xw;
     const real **gap;
     double *theta, *acc;
 } X(hidden_ws);
 
 static void X(hidden_free)(X(hidden_ws) *w, cpae__pool *pool)
 {
-    void *blocks[] = {w->q, w->D, w->S1, w->S2, w->Rb, w->gw, w->ga, w->col, w->gb, w->gp,
-                      w->xw, (void *)w->gap, w->theta, w->acc};
+    void *blocks[] = {w->q, w->D, w->S1, w->S2, w->Rb, w->gw, w->ga, w->col, w->gb, w->xw,
+                      (void *)w->gap, w->theta, w->acc};
     for (size_t i = 0; i < sizeof blocks / sizeof *blocks; i++)
         cpae__pool_free(pool, blocks[i]);
 }
@@ -247,19 +247,19 @@ int32_t X(lie_local_hidden)(const X(term_args) *args, const CHAIN *dec, const X(
     double c = 2.0 * cfg->v[CPAE_P_W_LIE_LOCAL] / (double)(m * K);
     real *gW = grad + (last->w - args->base), *gG = grad + args->model->n_params;
     w.gb = cpae__pool_alloc(pool, (size_t)(nh * mh) * sizeof(real));
-    w.gp = cpae__pool_alloc(pool, (size_t)(nh * Pmax * h) * sizeof(real));
     w.xw = cpae__pool_alloc(pool, (size_t)(d * nh) * sizeof(real));
-    if (!w.gb || !w.gp || !w.xw) {
+    if (!w.gb || !w.xw) {
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto done;
     }
     const real *Rs = w.S1; /* R side by side (d x P h) */
-    /* dW += c R D^T; the pairs' gradient starts at -W^T c R and the owners
-     * get its negation. */
+    /* dW += c R D^T; then D's block holds the pairs' gradient, which starts
+     * at -W^T c R, and the owners get its negation. */
     X(gemm)(false, true, d, nh, Ph, c, Rs, Ph, w.D, Ph, 1.0, gW, nh);
-    X(gemm)(true, false, nh, Ph, d, -c, last->w, nh, Rs, Ph, 0.0, w.gp, Ph);
+    real *gp = w.D;
+    X(gemm)(true, false, nh, Ph, d, -c, last->w, nh, Rs, Ph, 0.0, gp, Ph);
     memset(w.gb, 0, (size_t)(nh * mh) * sizeof(real));
-    X(scatter_owners)(nh, P, h, mh, w.gp, owner, w.gb);
+    X(scatter_owners)(nh, P, h, mh, gp, owner, w.gb);
     for (int64_t j = 0; j < k; j++) {
         real *tr_side = w.S2; /* [theta_j R] side by side */
         if (k == 1)
@@ -274,10 +274,10 @@ int32_t X(lie_local_hidden)(const X(term_args) *args, const CHAIN *dec, const X(
         if (cpae__lie_learned(args->lie))
             X(gemm)(false, true, d, d, nh, -c, w.xw, nh, last->w, nh, 1.0, gG + j * d * d, d);
         X(gemm)(true, false, d, nh, d, -c, args->g + j * d * d, d, w.xw, nh, 1.0, gW, nh);
-        X(gemm)(true, false, nh, Ph, d, -c, w.gw + j * d * nh, nh, tr_side, Ph, 1.0, w.gp, Ph);
+        X(gemm)(true, false, nh, Ph, d, -c, w.gw + j * d * nh, nh, tr_side, Ph, 1.0, gp, Ph);
     }
     if (!(st = X(tangent_backward_side)(&hid, tb, w.gb, args->base, grad, fn)))
-        st = X(tangent_backward_side)(&hid, &tp, w.gp, args->base, grad, fn);
+        st = X(tangent_backward_side)(&hid, &tp, gp, args->base, grad, fn);
 done:
     X(tangent_free)(&tp);
     X(hidden_free)(&w, pool);

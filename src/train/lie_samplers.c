@@ -134,22 +134,33 @@ int32_t X(lie_sample_neighbours)(const X(term_args) *a, const X(tangent) *tb, re
         if (!a->x_nbr)
             return cpae__fail(CPAE_E_INVALID, fn, "the data sampler needs neighbours");
         return X(encode)(&enc, a->x_nbr, m * K, zn, tr->pool, fn);
-    case CPAE__SAMPLER_BALL:
+    case CPAE__SAMPLER_BALL: {
+        /* Directions: normalised Gaussian draws, all m K h at once (both
+         * values of each polar pair). */
+        double *g = cpae__pool_alloc(tr->pool, (size_t)(m * K * h) * sizeof(double));
+        if (!g)
+            return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        cpae__rng_normals(a->rng, g, m * K * h);
         for (int64_t e = 0; e < m * K; e++) {
             real *u = zn + e * h;
-            double nrm2;
-            do { /* the norm of the rounded draw: the step is delta exactly */
+            double *ge = g + e * h, nrm2;
+            for (;;) { /* the norm of the rounded draw: the step is delta exactly */
                 nrm2 = 0.0;
                 for (int64_t j = 0; j < h; j++) {
-                    u[j] = (real)cpae__rng_normal(a->rng);
+                    u[j] = (real)ge[j];
                     nrm2 += (double)u[j] * (double)u[j];
                 }
-            } while (nrm2 == 0.0);
+                if (nrm2 > 0.0)
+                    break;
+                cpae__rng_normals(a->rng, ge, h); /* a zero draw: again */
+            }
             double s = cfg->v[CPAE_P_LIE_DELTA] / sqrt(nrm2);
             for (int64_t j = 0; j < h; j++)
                 u[j] = (real)(z[(e / K) * h + j] + s * u[j]);
         }
+        cpae__pool_free(tr->pool, g);
         return CPAE_OK;
+    }
     case CPAE__SAMPLER_FACET:
         return X(facet_neighbours)(&dec, cfg, z, tr->q + ne, tr->act + ne, m, tb, zn, tr->pool,
                                    fn);

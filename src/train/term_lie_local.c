@@ -224,13 +224,15 @@ int32_t X(term_lie_local_eval)(const X(term_args) *args)
     if ((int32_t)cfg->v[CPAE_P_LIE_SAMPLER] == CPAE__SAMPLER_FACET &&
         (st = X(batch_tangents)(args, &tc, &tb, J)))
         goto done;
+    /* The neighbours' codes: on the hidden path the output layer (no code
+     * bits) is not traced. */
     if ((st = X(lie_sample_neighbours)(args, tb.T ? &tb : NULL, zn)) ||
-        (st = X(trace_run)(&dec, zn, m * K, &tn, pool, fn)))
+        (st = X(trace_run)(&tc, zn, m * K, &tn, pool, fn)))
         goto done;
     /* Pairs in the same region contribute exactly 0: skip them before any
      * tangent work. */
     for (int64_t e = 0; e < m * K; e++)
-        if (!X(same_region)(&dec, qz, e / K, tn.q, e)) {
+        if (!X(same_region)(&tc, qz, e / K, tn.q, e)) {
             rows[P] = e;
             owner[P++] = e / K;
         }
