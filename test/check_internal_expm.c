@@ -767,7 +767,7 @@ START_TEST(test_theta_local)
     for (int64_t i = 0; i < len; i++)
         D[i] = -0.37 * g1[i];
     const double *one[1] = {g1};
-    CK_OK(cpae__theta_local(D, one, 1, len, th, &r, "test"));
+    CK_OK(cpae__theta_local(D, one, 1, len, th, &r, NULL, "test"));
     printf("theta local kG=1: |theta - true| %.1e, resid %.1e\n", fabs(th[0] + 0.37), r);
     ck_assert(fabs(th[0] + 0.37) <= 1e-14);
     ck_assert(r <= 1e-28);
@@ -775,7 +775,7 @@ START_TEST(test_theta_local)
     /* GA = 0: theta = 0, resid = ||Delta||^2 */
     double zero[30] = {0};
     const double *z1[1] = {zero};
-    CK_OK(cpae__theta_local(D, z1, 1, len, th, &r, "test"));
+    CK_OK(cpae__theta_local(D, z1, 1, len, th, &r, NULL, "test"));
     double dd = 0.0;
     for (int64_t i = 0; i < len; i++)
         dd += D[i] * D[i];
@@ -788,7 +788,7 @@ START_TEST(test_theta_local)
     {
         /* project rem off span(g1, g2) with the solver itself */
         const double *two[2] = {g1, g2};
-        CK_OK(cpae__theta_local(rem, two, 2, len, th, NULL, "test"));
+        CK_OK(cpae__theta_local(rem, two, 2, len, th, NULL, NULL, "test"));
         for (int64_t i = 0; i < len; i++)
             rem[i] -= th[0] * g1[i] + th[1] * g2[i];
     }
@@ -798,7 +798,7 @@ START_TEST(test_theta_local)
         rr += rem[i] * rem[i];
     }
     const double *two[2] = {g1, g2};
-    CK_OK(cpae__theta_local(D, two, 2, len, th, &r, "test"));
+    CK_OK(cpae__theta_local(D, two, 2, len, th, &r, NULL, "test"));
     printf("theta local kG=2: err %.1e %.1e, resid %.6g vs %.6g\n", fabs(th[0] - 0.8),
            fabs(th[1] + 1.7), r, rr);
     ck_assert(fabs(th[0] - 0.8) <= 1e-13 && fabs(th[1] + 1.7) <= 1e-13);
@@ -812,19 +812,30 @@ START_TEST(test_theta_local)
         D[i] = 3.0 * g1[i];
     }
     const double *three[3] = {g1, g2, g3};
-    CK_OK(cpae__theta_local(D, three, 3, len, th, &r, "test"));
+    CK_OK(cpae__theta_local(D, three, 3, len, th, &r, NULL, "test"));
     double e = fabs(th[0] - 0.5) + fabs(th[1] - 1.0) + fabs(th[2] + 0.5);
     printf("theta local rank-deficient: theta (%.15g, %.15g, %.15g), err %.1e, "
            "resid %.1e\n",
            th[0], th[1], th[2], e, r);
     ck_assert(e <= 1e-12);
     ck_assert(r <= 1e-24);
+    /* The same with the caller's scratch (no allocation): the same answer,
+     * bit for bit, from a dirty block. */
+    int64_t ns = cpae__theta_local_scratch(3, len);
+    ck_assert_int_gt(ns, 3 * len);
+    ck_assert_int_eq(cpae__theta_local_scratch(1, len), 0);
+    double *scr = malloc((size_t)ns * sizeof(double)), ths[3], rs = -1;
+    for (int64_t i = 0; i < ns; i++)
+        scr[i] = NAN;
+    CK_OK(cpae__theta_local(D, three, 3, len, ths, &rs, scr, "test"));
+    ck_assert(ths[0] == th[0] && ths[1] == th[1] && ths[2] == th[2] && rs == r);
+    free(scr);
 
     /* Underdetermined (len < kG): minimum-norm too. len = 1, kG = 2:
      * 1 * t1 + 1 * t2 = 2 -> (1, 1). */
     double a1 = 1.0, a2 = 1.0, d1 = 2.0;
     const double *under[2] = {&a1, &a2};
-    CK_OK(cpae__theta_local(&d1, under, 2, 1, th, &r, "test"));
+    CK_OK(cpae__theta_local(&d1, under, 2, 1, th, &r, NULL, "test"));
     ck_assert(fabs(th[0] - 1.0) <= 1e-14 && fabs(th[1] - 1.0) <= 1e-14);
 }
 END_TEST
@@ -849,7 +860,7 @@ START_TEST(test_theta_local_first_order)
     for (int64_t i = 0; i < n * h; i++)
         Dl[i] = A[i] - A0[i];
     const double *ga[1] = {GA};
-    CK_OK(cpae__theta_local(Dl, ga, 1, n * h, &th, &r, "test"));
+    CK_OK(cpae__theta_local(Dl, ga, 1, n * h, &th, &r, NULL, "test"));
     printf("theta local from (I + theta G) A0: err %.1e, resid %.1e\n",
            fabs(th - truth), r);
     ck_assert(fabs(th - truth) <= 1e-13);
@@ -1351,8 +1362,8 @@ START_TEST(test_errors)
            CPAE_E_NONFINITE);
     ck_assert(th == 42.0 && fv == 42.0);
     const double *ga[1] = {A0};
-    CK_ERR(cpae__theta_local(A, ga, 1, 2, &th, &fv, "test"), CPAE_E_NONFINITE);
-    CK_ERR(cpae__theta_local(A0, ga, 0, 2, &th, &fv, "test"), CPAE_E_SIZE);
+    CK_ERR(cpae__theta_local(A, ga, 1, 2, &th, &fv, NULL, "test"), CPAE_E_NONFINITE);
+    CK_ERR(cpae__theta_local(A0, ga, 0, 2, &th, &fv, NULL, "test"), CPAE_E_SIZE);
     ck_assert(th == 42.0);
 
     /* orbit */

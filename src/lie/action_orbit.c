@@ -17,12 +17,19 @@
 
 /* ----------------------------------------------------- the orbit table */
 
-/* count doubles from the table's pool (NULL when the size overflows). */
+/* count doubles from the table's pool (NULL when the size overflows).
+ * The table's sizes follow the Taylor degree, which moves with ||G||_1
+ * from step to step: requests are rounded up to 2^e or 1.5 2^e so that
+ * the pool's blocks serve the next steps too (at most a third more). */
 static double *pool_d(struct cpae__pool *p, int64_t count)
 {
-    if (count < 0 || (uint64_t)count > SIZE_MAX / sizeof(double) - 1)
+    if (count < 0 || (uint64_t)count > SIZE_MAX / sizeof(double) / 2)
         return NULL;
-    return cpae__pool_alloc(p, (size_t)(count > 0 ? count : 1) * sizeof(double));
+    uint64_t c = count > 4 ? (uint64_t)count : 4, top = 4;
+    while (top < c)
+        top <<= 1;
+    c = c <= top / 4 * 3 ? top / 4 * 3 : top;
+    return cpae__pool_alloc(p, (size_t)c * sizeof(double));
 }
 
 /* Anchor ai's terms and QR. */
@@ -80,8 +87,9 @@ void cpae__action_orbit_destroy(cpae__action_orbit *o)
 {
     if (!o)
         return;
-    cpae__pool_free(o->pool, o->S); /* S, qr, tau and the LAPACK work: one block */
-    free(o);
+    cpae__pool *pool = o->pool;
+    cpae__pool_free(pool, o->S); /* S, qr, tau and the LAPACK work: one block */
+    cpae__pool_free(pool, o);
 }
 
 int32_t cpae__action_orbit_create(const double *G, int64_t n, const double *A0, int64_t h,
@@ -103,12 +111,12 @@ int32_t cpae__action_orbit_create(const double *G, int64_t n, const double *A0, 
     if ((st = cpae__check_finite_d(G, n * n, func, "G")) ||
         (st = cpae__check_finite_d(A0, nh, func, "A0")))
         return st;
-    double *scratch = cpae__dalloc(n);
+    double *scratch = pool_d(pool, n);
     if (!scratch)
         return cpae__nomem(func, n);
     const double x = t_max * cpae__norm1(G, n, scratch);
     if (!isfinite(x) || x > 1e12) {
-        free(scratch);
+        cpae__pool_free(pool, scratch);
         return cpae__fail(CPAE_E_LIMIT, func, "t_max ||G||_1 = %g is too large", x);
     }
 
@@ -135,7 +143,7 @@ int32_t cpae__action_orbit_create(const double *G, int64_t n, const double *A0, 
     }
     const double n_anchor = 2.0 * (double)side + 1.0;
     if (2.0 * n_anchor * (double)(m + 1) * (double)nh > (double)CPAE__ACTION_ORBIT_MAX) {
-        free(scratch);
+        cpae__pool_free(pool, scratch);
         return cpae__fail(CPAE_E_LIMIT, func,
                           "the action table for t_max ||G||_1 = %g (%g anchors of %d terms "
                           "of %lld x %lld) exceeds %lld doubles",
@@ -150,11 +158,11 @@ int32_t cpae__action_orbit_create(const double *G, int64_t n, const double *A0, 
     lapack_int info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, (lapack_int)nh, (lapack_int)N, NULL,
                                           (lapack_int)nh, NULL, &wq, -1);
     const int64_t lwork = info == 0 && wq >= 1.0 ? (int64_t)wq : N * 64;
-    cpae__action_orbit *o = calloc(1, sizeof *o);
+    cpae__action_orbit *o = cpae__pool_calloc(pool, sizeof *o);
     double *blk = o ? pool_d(pool, 2 * na * per + na * N + lwork) : NULL;
-    free(scratch);
+    cpae__pool_free(pool, scratch);
     if (!blk) {
-        free(o);
+        cpae__pool_free(pool, o);
         return cpae__nomem(func, 2 * na * per + na * N + lwork);
     }
     o->pool = pool;

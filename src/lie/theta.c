@@ -25,9 +25,35 @@
 
 /* ------------------------------------------------------------ local form */
 
+/* dgelsd's workspace for a len x kG problem (optimal sizes by LAPACK's own
+ * query, which allocates nothing). */
+static bool gelsd_sizes(int64_t len, int64_t kG, int64_t *lwork, int64_t *liwork)
+{
+    int64_t ldb = len > kG ? len : kG;
+    double a = 0.0, b = 0.0, s = 0.0, wq = 0.0;
+    lapack_int rank = 0, iq = 0;
+    lapack_int info = LAPACKE_dgelsd_work(LAPACK_COL_MAJOR, (lapack_int)len, (lapack_int)kG, 1,
+                                          &a, (lapack_int)len, &b, (lapack_int)ldb, &s, -1.0,
+                                          &rank, &wq, -1, &iq);
+    *lwork = (int64_t)wq + 1;
+    *liwork = iq > 1 ? iq : 1;
+    return info == 0;
+}
+
+int64_t cpae__theta_local_scratch(int64_t kG, int64_t len)
+{
+    if (kG <= 1 || kG > INT32_MAX || len < 1 || len > INT32_MAX)
+        return 0;
+    int64_t ldb = len > kG ? len : kG, lwork = 0, liwork = 0, mcount;
+    if (!cpae__mul_ok(len, kG, &mcount) || !gelsd_sizes(len, kG, &lwork, &liwork))
+        return -1;
+    int64_t iw = (liwork * (int64_t)sizeof(lapack_int) + 7) / 8; /* in doubles */
+    return mcount + ldb + kG + lwork + iw;
+}
+
 int32_t cpae__theta_local(const double *Delta, const double *const *GA,
                           int64_t kG, int64_t len, double *theta, double *resid,
-                          const char *func)
+                          double *scratch, const char *func)
 {
     int32_t st;
     if ((st = cpae__check_ptr(Delta, func, "Delta")) ||
@@ -62,16 +88,17 @@ int32_t cpae__theta_local(const double *Delta, const double *const *GA,
     }
 
     /* M (len x kG) column-major: column j is GA[j] verbatim, so LAPACKE
-     * need not transpose. b has max(len, kG) rows. */
-    int64_t ldb = len > kG ? len : kG;
-    int64_t mcount, count;
-    if (!cpae__mul_ok(len, kG, &mcount) || mcount > INT64_MAX - ldb - kG)
+     * need not transpose. b has max(len, kG) rows; then dgelsd's work and
+     * iwork, all in one block (the caller's scratch or a malloc). */
+    int64_t ldb = len > kG ? len : kG, mcount = len * kG, lwork = 0, liwork = 0;
+    int64_t count = cpae__theta_local_scratch(kG, len);
+    if (count < 0 || !gelsd_sizes(len, kG, &lwork, &liwork))
         return cpae__fail(CPAE_E_LIMIT, func, "len * kG overflows");
-    count = mcount + ldb + kG;
-    double *w = cpae__dalloc(count);
+    double *w = scratch ? scratch : cpae__dalloc(count);
     if (!w)
         return cpae__nomem(func, count);
-    double *M = w, *b = w + mcount, *sv = b + ldb;
+    double *M = w, *b = w + mcount, *sv = b + ldb, *work = sv + kG;
+    lapack_int *iwork = (lapack_int *)(work + lwork);
     for (int64_t j = 0; j < kG; j++)
         memcpy(M + j * len, GA[j], (size_t)len * sizeof(double));
     memcpy(b, Delta, (size_t)len * sizeof(double));
@@ -82,11 +109,12 @@ int32_t cpae__theta_local(const double *Delta, const double *const *GA,
      * dependent columns despite rounding. */
     double rcond = (double)ldb * DBL_EPSILON;
     lapack_int rank = 0;
-    lapack_int info = LAPACKE_dgelsd(LAPACK_COL_MAJOR, (lapack_int)len,
-                                     (lapack_int)kG, 1, M, (lapack_int)len, b,
-                                     (lapack_int)ldb, sv, rcond, &rank);
+    lapack_int info = LAPACKE_dgelsd_work(LAPACK_COL_MAJOR, (lapack_int)len, (lapack_int)kG, 1,
+                                          M, (lapack_int)len, b, (lapack_int)ldb, sv, rcond,
+                                          &rank, work, (lapack_int)lwork, iwork);
     if ((st = cpae__lapack_status(info, "LAPACKE_dgelsd", func)) != CPAE_OK) {
-        free(w);
+        if (!scratch)
+            free(w);
         return st;
     }
     if (resid) {
@@ -100,7 +128,8 @@ int32_t cpae__theta_local(const double *Delta, const double *const *GA,
         *resid = r2;
     }
     memcpy(theta, b, (size_t)kG * sizeof(double));
-    free(w);
+    if (!scratch)
+        free(w);
     return CPAE_OK;
 }
 

@@ -30,10 +30,15 @@
  * LAPACKE_dgelsd with rcond = max(len, kG) * DBL_EPSILON, i.e. the
  * minimum-norm solution when the GA[j] are (numerically) dependent.
  * theta receives kG values; resid (may be NULL) receives the residual squared
- * norm, evaluated directly (no cancellation-prone formula). */
+ * norm, evaluated directly (no cancellation-prone formula). scratch:
+ * cpae__theta_local_scratch(kG, len) doubles for a caller solving many
+ * problems of one shape (nothing is allocated then), or NULL. */
 int32_t cpae__theta_local(const double *Delta, const double *const *GA,
                           int64_t kG, int64_t len, double *theta, double *resid,
-                          const char *func);
+                          double *scratch, const char *func);
+/* Doubles of cpae__theta_local's scratch (0 for kG = 1; -1 when the
+ * sizes overflow or LAPACK's workspace query fails). */
+int64_t cpae__theta_local_scratch(int64_t kG, int64_t len);
 
 /* Exact form, docs/math.md section 3: minimise f(theta) = ||exp(theta G) A0 - A||^2
  * (A0, A n x h) over theta in [-theta_max, theta_max].

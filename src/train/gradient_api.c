@@ -112,7 +112,7 @@ static int32_t user_batch(cpae_trainer *t, const float *x, int64_t m, int64_t d,
             cpae__pool_free(&t->pool, idx);
             return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         }
-        if (!(st = cpae__nearest(t->x, t->n, bb->x, m, d, K, idx, fn)))
+        if (!(st = cpae__nearest(t->x, t->n, bb->x, m, d, K, idx, &t->pool, fn)))
             for (int64_t e = 0; e < m * K; e++)
                 memcpy(bb->nbr + e * d, t->x + idx[e] * d, (size_t)d * sizeof(double));
         cpae__pool_free(&t->pool, idx);

@@ -26,12 +26,13 @@ typedef struct X(hidden_ws) {
     real **q, *D, *S1, *S2, *Rb, *gw, *ga, *col, *gb, *xw;
     const real **gap;
     double *theta, *acc;
+    void *lsq; /* k > 1: the least-squares scratch */
 } X(hidden_ws);
 
 static void X(hidden_free)(X(hidden_ws) *w, cpae__pool *pool)
 {
     void *blocks[] = {w->q, w->D, w->S1, w->S2, w->Rb, w->gw, w->ga, w->col, w->gb, w->xw,
-                      (void *)w->gap, w->theta, w->acc};
+                      (void *)w->gap, w->theta, w->acc, w->lsq};
     for (size_t i = 0; i < sizeof blocks / sizeof *blocks; i++)
         cpae__pool_free(pool, blocks[i]);
 }
@@ -175,7 +176,7 @@ static int32_t X(residual_blocks)(const X(term_args) *args, X(hidden_ws) *w, con
             w->gap[j] = w->ga + (j * P + p) * len;
         const real *dp = w->S2 + p * len;
         double *th = w->theta + p * k;
-        if ((st = X(lie_theta_solve)(dp, w->gap, k, len, th, args->fn)))
+        if ((st = X(lie_theta_solve)(dp, w->gap, k, len, th, w->lsq, args->fn)))
             break;
         real *R = w->Rb + p * len;
         for (int64_t e = 0; e < len; e++) {
@@ -221,9 +222,11 @@ int32_t X(lie_local_hidden)(const X(term_args) *args, const CHAIN *dec, const X(
         w.Rb = cpae__pool_alloc(pool, (size_t)(Pmax * len) * sizeof(real));
         w.ga = cpae__pool_alloc(pool, (size_t)(k * Pmax * len) * sizeof(real));
         w.gap = cpae__pool_alloc(pool, (size_t)k * sizeof(real *));
+        int64_t nb = X(lie_theta_scratch)(k, len);
+        w.lsq = nb > 0 ? cpae__pool_alloc(pool, (size_t)nb) : NULL;
     }
     if (!w.q || !w.D || !w.S1 || !w.S2 || !w.gw || !w.theta ||
-        (k == 1 ? !w.acc || !w.col : !w.Rb || !w.ga || !w.gap)) {
+        (k == 1 ? !w.acc || !w.col : !w.Rb || !w.ga || !w.gap || !w.lsq)) {
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto done;
     }

@@ -30,6 +30,41 @@ void X(lie_side_to_blocks)(const real *side, int64_t P, int64_t d, int64_t h, re
             memcpy(blk + (p * d + r) * h, side + r * P * h + p * h, (size_t)h * sizeof(real));
 }
 
+/* gesvd's workspace (values) for the thin SVD below, by LAPACK's query. */
+static int64_t X(svd_work_size)(int64_t d, int64_t h)
+{
+    real a = 0, s = 0, u = 0, vt = 0, q = 0;
+    lapack_int info = LAPACKE_R(gesvd_work)(LAPACK_COL_MAJOR, 'S', 'S', (lapack_int)h,
+                                            (lapack_int)d, &a, (lapack_int)h, &s, &u,
+                                            (lapack_int)h, &vt, (lapack_int)h, &q, -1);
+    return info == 0 ? (int64_t)q + 1 : -1;
+}
+
+/* Thin SVD of A' = U S V^T (d x h, row-major, in w->proj, destroyed):
+ * U into w->Q (d x h), S into w->tau (h, zero past min(d, h)), V^T into
+ * w->Vt (h x h, zero rows past min(d, h)). Row-major A' is column-major
+ * A'^T = V S U^T, so LAPACK's column-major routine (no transposed copies,
+ * no allocation: the _work interface) returns V^T and U in row-major
+ * order directly. */
+static int32_t X(thin_svd)(X(pair_ws) *w, int64_t d, int64_t h, const char *fn)
+{
+    int64_t mn = d < h ? d : h;
+    lapack_int info = LAPACKE_R(gesvd_work)(LAPACK_COL_MAJOR, 'S', 'S', (lapack_int)h,
+                                            (lapack_int)d, w->proj, (lapack_int)h, w->tau,
+                                            w->Vt, (lapack_int)h, w->Q, (lapack_int)h,
+                                            w->svd_work, (lapack_int)w->n_svd);
+    if (info != 0)
+        return cpae__fail(CPAE_E_NUMERIC, fn, "gesvd failed (%d)", (int)info);
+    for (int64_t c = mn; c < h; c++) {
+        w->tau[c] = 0;
+        for (int64_t e = 0; e < h; e++)
+            w->Vt[c * h + e] = 0;
+        for (int64_t a = 0; a < d; a++)
+            w->Q[a * h + c] = 0;
+    }
+    return CPAE_OK;
+}
+
 bool X(lie_pair_ws_init)(X(pair_ws) *w, int64_t k, int64_t d, int64_t h, int32_t form,
                          cpae__pool *pool)
 {
@@ -48,6 +83,14 @@ bool X(lie_pair_ws_init)(X(pair_ws) *w, int64_t k, int64_t d, int64_t h, int32_t
     w->Vt = w->tau + 2 * h;
     w->E = w->Vt + h * h;
     w->W = w->E + h * h;
+    int64_t lsq = X(lie_theta_scratch)(k, len);
+    if (lsq < 0 || (lsq > 0 && !(w->lsq = cpae__pool_alloc(pool, (size_t)lsq))))
+        return false;
+    if (form == CPAE__FORM_TANGENT) {
+        if ((w->n_svd = X(svd_work_size)(d, h)) < 0 ||
+            !(w->svd_work = cpae__pool_alloc(pool, (size_t)w->n_svd * sizeof(real))))
+            return false;
+    }
 #if CPAE__TPL == 32
     if (form == CPAE__FORM_TANGENT) {
         cpae__pair_ws *tw = cpae__pool_alloc(pool, sizeof *tw);
@@ -71,15 +114,29 @@ void X(lie_pair_ws_free)(X(pair_ws) *w)
     cpae__pool_free(w->pool, w->twin);
     cpae__pool_free(w->pool, w->dbl);
 #endif
+    cpae__pool_free(w->pool, w->lsq);
+    cpae__pool_free(w->pool, w->svd_work);
     cpae__pool_free(w->pool, (void *)w->gap); /* the block's start */
     memset(w, 0, sizeof *w);
 }
 
-int32_t X(lie_theta_solve)(const real *target, const real *const *gap, int64_t k,
-                              int64_t len, double *theta, const char *fn)
+int64_t X(lie_theta_scratch)(int64_t k, int64_t len)
+{
+    int64_t lsq = cpae__theta_local_scratch(k, len);
+    if (lsq <= 0)
+        return lsq;
+#if CPAE__TPL == 32 /* k pointers (padded to 16 bytes), the double copies, the solver's */
+    return (k + 1) / 2 * 2 * (int64_t)sizeof(double *) + ((k + 1) * len + lsq) * 8;
+#else
+    return lsq * (int64_t)sizeof(double);
+#endif
+}
+
+int32_t X(lie_theta_solve)(const real *target, const real *const *gap, int64_t k, int64_t len,
+                           double *theta, void *scratch, const char *fn)
 {
 #if CPAE__TPL == 64
-    return cpae__theta_local(target, gap, k, len, theta, NULL, fn);
+    return cpae__theta_local(target, gap, k, len, theta, NULL, scratch, fn);
 #else
     if (k == 1) {
         double gg = 0.0, gt = 0.0;
@@ -90,13 +147,10 @@ int32_t X(lie_theta_solve)(const real *target, const real *const *gap, int64_t k
         theta[0] = gg > 0.0 ? gt / gg : 0.0;
         return CPAE_OK;
     }
-    double *buf = malloc((size_t)((k + 1) * len) * sizeof(double));
-    const double **g = malloc((size_t)k * sizeof(double *));
-    if (!buf || !g) {
-        free(buf);
-        free(g);
-        return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
-    }
+    if (!scratch)
+        return cpae__fail(CPAE_E_INTERNAL, fn, "no least-squares scratch");
+    const double **g = scratch;
+    double *buf = (double *)((char *)scratch + (k + 1) / 2 * 2 * sizeof(double *));
     for (int64_t e = 0; e < len; e++)
         buf[k * len + e] = target[e];
     for (int64_t j = 0; j < k; j++) {
@@ -104,13 +158,9 @@ int32_t X(lie_theta_solve)(const real *target, const real *const *gap, int64_t k
             buf[j * len + e] = gap[j][e];
         g[j] = buf + j * len;
     }
-    int32_t st = cpae__theta_local(buf + k * len, g, k, len, theta, NULL, fn);
-    free(buf);
-    free(g);
-    return st;
+    return cpae__theta_local(buf + k * len, g, k, len, theta, NULL, buf + (k + 1) * len, fn);
 #endif
 }
-
 
 int32_t X(lie_pair_residual)(const real *Ai, const real *Ap, const real *ga, int64_t k,
                              int64_t d, int64_t h, int32_t form, X(pair_ws) *w, double *theta,
@@ -135,6 +185,7 @@ int32_t X(lie_pair_residual)(const real *Ai, const real *Ap, const real *ga, int
         return st;
     }
 #endif
+    int32_t st;
     for (int64_t e = 0; e < len; e++)
         w->delta[e] = Ai[e] - Ap[e];
     if (form == CPAE__FORM_TANGENT) {
@@ -144,13 +195,10 @@ int32_t X(lie_pair_residual)(const real *Ai, const real *Ap, const real *ga, int
          * gauge term uses the pseudo-inverse V S_r^+ U_r^T. (A QR would
          * take directions made of rounding when A' is rank deficient, as a
          * ReLU decoder often makes it.) Q holds U_r, zero past column r. */
-        real *S = w->tau, *superb = w->tau + h;
+        real *S = w->tau;
         memcpy(w->proj, Ap, (size_t)len * sizeof(real));
-        lapack_int info = LAPACKE_R(gesvd)(LAPACK_ROW_MAJOR, 'S', 'S', (lapack_int)d,
-                                           (lapack_int)h, w->proj, (lapack_int)h, S, w->Q,
-                                           (lapack_int)h, w->Vt, (lapack_int)h, superb);
-        if (info != 0)
-            return cpae__fail(CPAE_E_NUMERIC, fn, "gesvd failed (%d)", (int)info);
+        if ((st = X(thin_svd)(w, d, h, fn)))
+            return st;
         double tol = (double)(d > h ? d : h) * FLT_EPSILON * (double)S[0];
         for (int64_t c = 0; c < h; c++)
             if (!((double)S[c] > tol)) {
@@ -174,8 +222,7 @@ int32_t X(lie_pair_residual)(const real *Ai, const real *Ap, const real *ga, int
         memcpy(w->proj + k * len, w->delta, (size_t)len * sizeof(real));
     }
     const real *target = w->proj + k * len;
-    int32_t st = X(lie_theta_solve)(target, w->gap, k, len, theta, fn);
-    if (st)
+    if ((st = X(lie_theta_solve)(target, w->gap, k, len, theta, w->lsq, fn)))
         return st;
     double rr = 0.0;
     for (int64_t e = 0; e < len; e++) {

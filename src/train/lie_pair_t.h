@@ -8,9 +8,13 @@ void X(lie_side_to_blocks)(const real *side, int64_t P, int64_t d, int64_t h, re
 
 /* theta = argmin ||target - sum_j theta_j gap[j]||^2 (cpae__theta_local).
  * In float, k = 1 is solved with double sums; k > 1 goes through the
- * double least-squares solver on a converted copy. */
+ * double least-squares solver on a converted copy. scratch: a block of
+ * lie_theta_scratch(k, len) bytes (16-aligned), so repeated solves
+ * allocate nothing; NULL when that size is 0 (k = 1). */
 int32_t X(lie_theta_solve)(const real *target, const real *const *gap, int64_t k, int64_t len,
-                           double *theta, const char *fn);
+                           double *theta, void *scratch, const char *fn);
+/* Bytes of lie_theta_solve's scratch (0: none needed; -1: sizes overflow). */
+int64_t X(lie_theta_scratch)(int64_t k, int64_t len);
 
 /* Scratch of one pair (sized by cpae__lie_pair_ws_init for k generators
  * and d x h maps). In float, the tangent form runs in double: dbl holds
@@ -18,6 +22,9 @@ int32_t X(lie_theta_solve)(const real *target, const real *const *gap, int64_t k
 typedef struct X(pair_ws) {
     real *delta, *proj, *R, *Q, *tau, *Vt, *E, *W;
     const real **gap;
+    void *lsq;    /* k > 1: lie_theta_solve's scratch */
+    real *svd_work; /* tangent form: gesvd's workspace (n_svd values) */
+    int64_t n_svd;
     double *dbl;  /* float + tangent form: Ai, A', G_j A' in double */
     void *twin;   /* float + tangent form: a cpae__pair_ws */
     cpae__pool *pool;

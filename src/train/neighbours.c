@@ -11,17 +11,16 @@
  * query row, skipping exact duplicates of the query (itself). Ties go to
  * the lower index, so the result is deterministic. */
 int32_t cpae__nearest(const double *xt, int64_t n, const double *q, int64_t nq, int64_t d,
-                      int64_t K, int64_t *idx, const char *fn)
+                      int64_t K, int64_t *idx, cpae__pool *pool, const char *fn)
 {
-    const int64_t B = 256;
-    double *nt = malloc((size_t)n * sizeof(double));
-    double *dot = malloc((size_t)(B * n) * sizeof(double));
-    double *best = malloc((size_t)K * sizeof(double));
+    const int64_t B = nq < 256 ? nq : 256; /* query rows per GEMM block */
+    double *nt = cpae__pool_alloc(pool, (size_t)n * sizeof(double));
+    double *dot = cpae__pool_alloc(pool, (size_t)(B * n) * sizeof(double));
+    double *best = cpae__pool_alloc(pool, (size_t)K * sizeof(double));
+    int32_t st = CPAE_OK;
     if (!nt || !dot || !best) {
-        free(nt);
-        free(dot);
-        free(best);
-        return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        goto done;
     }
     for (int64_t j = 0; j < n; j++) {
         double s = 0;
@@ -58,10 +57,11 @@ int32_t cpae__nearest(const double *xt, int64_t n, const double *q, int64_t nq, 
                 ir[k] = found > 0 ? ir[found - 1] : 0;
         }
     }
-    free(nt);
-    free(dot);
-    free(best);
-    return CPAE_OK;
+done:
+    cpae__pool_free(pool, nt);
+    cpae__pool_free(pool, dot);
+    cpae__pool_free(pool, best);
+    return st;
 }
 
 int32_t cpae__trainer_neighbours(cpae_trainer *t, int64_t K, const char *fn)
@@ -71,7 +71,7 @@ int32_t cpae__trainer_neighbours(cpae_trainer *t, int64_t K, const char *fn)
     int64_t *idx = malloc((size_t)(t->n * K) * sizeof(int64_t));
     if (!idx)
         return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
-    int32_t st = cpae__nearest(t->x, t->n, t->x, t->n, t->d, K, idx, fn);
+    int32_t st = cpae__nearest(t->x, t->n, t->x, t->n, t->d, K, idx, NULL, fn);
     if (st) {
         free(idx);
         return st;

@@ -194,17 +194,22 @@ static int32_t evaluate(const cpae__term_args *args)
     bool skew = lie->param == CPAE_LIE_SKEW;
     if ((st = form_rule(lie, (int32_t)cfg->v[CPAE_P_LIE_FORM], fn)))
         return st;
-    if (!(z0 = malloc((size_t)h * sizeof(double))) ||
+    if (!(z0 = cpae__pool_alloc(tr->pool, (size_t)h * sizeof(double))) ||
         !(J = cpae__pool_alloc(tr->pool, (size_t)((m + 1) * len) * sizeof(double))) ||
         !(dJ = cpae__pool_calloc(tr->pool, (size_t)((m + 1) * len) * sizeof(double))) ||
-        !(R = malloc((size_t)len * sizeof(double))) ||
-        !(E = malloc((size_t)len * sizeof(double)))) {
+        !(R = cpae__pool_alloc(tr->pool, (size_t)len * sizeof(double))) ||
+        !(E = cpae__pool_alloc(tr->pool, (size_t)len * sizeof(double)))) {
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto done;
     }
     /* The anchor joins the batch as sample m of one stacked tangent pass. */
-    if ((st = cpae__chain_forward(&enc, b->x_anchor, 1, z0, NULL, 0, fn)) ||
-        (st = cpae__trace_run(&dec, z0, 1, &ta, tr->pool, fn)))
+    /* The anchor's latent code: a one-row trace of the encoder. */
+    cpae__trace te = {0};
+    st = cpae__trace_run(&enc, b->x_anchor, 1, &te, tr->pool, fn);
+    if (!st)
+        memcpy(z0, cpae__trace_out(&te), (size_t)h * sizeof(double));
+    cpae__trace_free(&te);
+    if (st || (st = cpae__trace_run(&dec, z0, 1, &ta, tr->pool, fn)))
         goto done;
     if (!(q = cpae__stack_states(&dec, tr->q + model->n_enc, m, ta.q, NULL, 1, tr->pool))) {
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
@@ -242,7 +247,7 @@ static int32_t evaluate(const cpae__term_args *args)
     const double *A0 = J + m * len;
     double *dA0 = dJ + m * len, total = 0.0, c = 2.0 * cfg->v[CPAE_P_W_LIE_EXACT] / (double)m;
     bool want_g = grad && cpae__lie_learned(lie);
-    if (want_g && !(L = malloc((size_t)(d * d) * sizeof(double)))) {
+    if (want_g && !(L = cpae__pool_alloc(tr->pool, (size_t)(d * d) * sizeof(double)))) {
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto done;
     }
@@ -251,9 +256,9 @@ static int32_t evaluate(const cpae__term_args *args)
          * One factorisation of G serves every sample: the theta solves share
          * the anchor's transform, and the generator gradient is one
          * Daleckii-Krein sum, sum_i c theta_i L(-theta_i G, R_i A_0^T). */
-        double *th = malloc((size_t)(4 * m) * sizeof(double)), *Rall = NULL;
-        if (!th || !(Rall = malloc((size_t)(m * len) * sizeof(double)))) {
-            free(th);
+        double *th = cpae__pool_alloc(tr->pool, (size_t)(4 * m) * sizeof(double)), *Rall = NULL;
+        if (!th || !(Rall = cpae__pool_alloc(tr->pool, (size_t)(m * len) * sizeof(double)))) {
+            cpae__pool_free(tr->pool, th);
             st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
             goto done;
         }
@@ -265,10 +270,10 @@ static int32_t evaluate(const cpae__term_args *args)
         bool tangent = (int32_t)cfg->v[CPAE_P_LIE_FORM] == CPAE__FORM_TANGENT;
         double *Q0 = NULL, *R0 = NULL, *tw = NULL;
         if (tangent) {
-            Q0 = malloc((size_t)(len + h * h + h + len + h * h + len) * sizeof(double));
+            Q0 = cpae__pool_alloc(tr->pool, (size_t)(len + h * h + h + len + h * h + len) * sizeof(double));
             if (!Q0) {
-                free(th);
-                free(Rall);
+                cpae__pool_free(tr->pool, th);
+                cpae__pool_free(tr->pool, Rall);
                 st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
                 goto done;
             }
@@ -302,7 +307,7 @@ static int32_t evaluate(const cpae__term_args *args)
         if (!st && tangent) {
             for (int64_t i = 0; i < m; i++)
                 negt[i] = -th[i];
-            if (!(Wall = malloc((size_t)(m * len) * sizeof(double))))
+            if (!(Wall = cpae__pool_alloc(tr->pool, (size_t)(m * len) * sizeof(double))))
                 st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
             else
                 st = cpae__skew_apply_many(sk, m, negt, J, false, h, Wall, fn);
@@ -342,20 +347,20 @@ static int32_t evaluate(const cpae__term_args *args)
                 for (int64_t e = 0; e < len; e++)
                     dJ[i * len + e] -= c * Ri[e];
         }
-        free(Wall);
+        cpae__pool_free(tr->pool, Wall);
         /* dA_0 = sum_i c exp(-theta_i G) Rg_i, summed in the eigenbasis */
         if (!st && grad && !(st = cpae__skew_apply_sum(sk, m, negt, cs, Rall, h, E, fn)))
             for (int64_t e = 0; e < len; e++)
                 dA0[e] += E[e];
-        free(Q0);
+        cpae__pool_free(tr->pool, Q0);
         if (!st && want_g &&
             !(st = cpae__skew_frechet_sum(sk, m, negt, coef, Rall, A0, h, L, fn))) {
             double *gG = grad + model->n_params;
             for (int64_t e = 0; e < d * d; e++)
                 gG[e] += L[e];
         }
-        free(th);
-        free(Rall);
+        cpae__pool_free(tr->pool, th);
+        cpae__pool_free(tr->pool, Rall);
     }
     if (st)
         goto done;
@@ -366,13 +371,13 @@ done:
     cpae__skew_eig_destroy(sk);
     cpae__tangent_free(&tg);
     cpae__trace_free(&ta);
-    free(z0);
+    cpae__pool_free(tr->pool, z0);
     cpae__pool_free(tr->pool, q);
     cpae__pool_free(tr->pool, J);
     cpae__pool_free(tr->pool, dJ);
-    free(R);
-    free(E);
-    free(L);
+    cpae__pool_free(tr->pool, R);
+    cpae__pool_free(tr->pool, E);
+    cpae__pool_free(tr->pool, L);
     return st;
 }
 

@@ -98,9 +98,9 @@ int32_t cpae__trainer_copy_data(const float *x, int64_t n, int64_t d, int64_t wa
 
 /* Neighbour index (neighbours.c): the K nearest training samples of each
  * query row (squared distance, GEMM blocks), skipping exact duplicates of
- * the query; ties to the lower index. */
+ * the query; ties to the lower index. Scratch from pool (NULL: malloc). */
 int32_t cpae__nearest(const double *xt, int64_t n, const double *q, int64_t nq, int64_t d,
-                      int64_t K, int64_t *idx, const char *fn);
+                      int64_t K, int64_t *idx, cpae__pool *pool, const char *fn);
 /* The index of the training set with K neighbours, built once. */
 int32_t cpae__trainer_neighbours(cpae_trainer *t, int64_t K, const char *fn);
 
