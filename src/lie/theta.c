@@ -40,15 +40,24 @@ static bool gelsd_sizes(int64_t len, int64_t kG, int64_t *lwork, int64_t *liwork
     return info == 0;
 }
 
+/* The scratch's doubles given dgelsd's sizes (-1: overflow). */
+static int64_t scratch_count(int64_t kG, int64_t len, int64_t lwork, int64_t liwork)
+{
+    int64_t ldb = len > kG ? len : kG, mcount;
+    int64_t iw = (liwork * (int64_t)sizeof(lapack_int) + 7) / 8; /* in doubles */
+    if (!cpae__mul_ok(len, kG, &mcount) || mcount > INT64_MAX / 2 - ldb - kG - lwork - iw)
+        return -1;
+    return mcount + ldb + kG + lwork + iw;
+}
+
 int64_t cpae__theta_local_scratch(int64_t kG, int64_t len)
 {
     if (kG <= 1 || kG > INT32_MAX || len < 1 || len > INT32_MAX)
         return 0;
-    int64_t ldb = len > kG ? len : kG, lwork = 0, liwork = 0, mcount;
-    if (!cpae__mul_ok(len, kG, &mcount) || !gelsd_sizes(len, kG, &lwork, &liwork))
+    int64_t lwork = 0, liwork = 0;
+    if (!gelsd_sizes(len, kG, &lwork, &liwork))
         return -1;
-    int64_t iw = (liwork * (int64_t)sizeof(lapack_int) + 7) / 8; /* in doubles */
-    return mcount + ldb + kG + lwork + iw;
+    return scratch_count(kG, len, lwork, liwork);
 }
 
 int32_t cpae__theta_local(const double *Delta, const double *const *GA,
@@ -90,10 +99,13 @@ int32_t cpae__theta_local(const double *Delta, const double *const *GA,
     /* M (len x kG) column-major: column j is GA[j] verbatim, so LAPACKE
      * need not transpose. b has max(len, kG) rows; then dgelsd's work and
      * iwork, all in one block (the caller's scratch or a malloc). */
-    int64_t ldb = len > kG ? len : kG, mcount = len * kG, lwork = 0, liwork = 0;
-    int64_t count = cpae__theta_local_scratch(kG, len);
-    if (count < 0 || !gelsd_sizes(len, kG, &lwork, &liwork))
-        return cpae__fail(CPAE_E_LIMIT, func, "len * kG overflows");
+    int64_t ldb = len > kG ? len : kG, lwork = 0, liwork = 0, count = -1;
+    if (gelsd_sizes(len, kG, &lwork, &liwork))
+        count = scratch_count(kG, len, lwork, liwork);
+    if (count < 0)
+        return cpae__fail(CPAE_E_LIMIT, func, "len * kG overflows (or LAPACK's workspace "
+                          "query failed)");
+    int64_t mcount = len * kG;
     double *w = scratch ? scratch : cpae__dalloc(count);
     if (!w)
         return cpae__nomem(func, count);
