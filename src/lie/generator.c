@@ -234,6 +234,11 @@ int32_t cpae__lie_normalize_in_place(struct cpae_lie *lie, const char *func)
     return normalize_core(lie->g, lie->k, lie->d, lie->param, CPAE__LIE_DEP_TOL, func);
 }
 
+int32_t cpae__lie_normalize_values(const struct cpae_lie *lie, double *g, const char *func)
+{
+    return normalize_core(g, lie->k, lie->d, lie->param, CPAE__LIE_DEP_TOL, func);
+}
+
 int32_t cpae__lie_check_j(const struct cpae_lie *lie, int64_t j, const char *fn)
 {
     if (j < 0 || j >= lie->k)

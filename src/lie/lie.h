@@ -54,9 +54,12 @@ int32_t cpae__lie_alloc(int64_t d, int64_t k, int32_t param,
  * CPAE_E_INVALID (a zero generator, or one whose residual after
  * orthogonalisation is below CPAE__LIE_DEP_TOL), CPAE_E_NOMEM. */
 int32_t cpae__lie_normalize(struct cpae_lie *lie, const char *func);
-/* The same in place, without allocating (the trainer's step): on failure
- * lie->g is garbage and the caller restores its own copy. */
+/* The same in place, without allocating: on failure lie->g is garbage and
+ * the caller restores its own copy. */
 int32_t cpae__lie_normalize_in_place(struct cpae_lie *lie, const char *func);
+/* The same on values g laid out like lie->g (k x d x d, the trainer's new
+ * generators), in place, without allocating; lie is only read. */
+int32_t cpae__lie_normalize_values(const struct cpae_lie *lie, double *g, const char *func);
 
 /* CPAE_E_INVALID unless 0 <= j < lie->k (a generator index of the public
  * calls). */

@@ -31,7 +31,7 @@ int32_t cpae_trainer_workspace_size(const cpae_trainer *t, int64_t *bytes)
     size_t mirror = (size_t)(t->model->n_enc + t->model->n_dec) * sizeof(cpae__layer_f) +
                     (size_t)(2 * mi->n_params + 2 * mi->n_gen) * sizeof(float);
     *bytes = (int64_t)(cpae__pool_bytes(&t->pool) + mirror +
-                       (size_t)(3 * cpae__trainer_room(t)) * sizeof(double));
+                       (size_t)t->work_cap * sizeof(double));
     return CPAE_OK;
 }
 

@@ -32,9 +32,12 @@ int32_t cpae__trainer_batch_gradient(cpae_trainer *t, const cpae__batch *b, doub
     /* The loss writes generator gradients after the model's even when the
      * generators are fixed: give it room, then drop them. */
     int64_t room = cpae__trainer_room(t);
+    int32_t st = cpae__trainer_reserve_work(t, 3 * room, fn);
+    if (st)
+        return st;
     double *g = t->work + room; /* the trainer's second room */
     memset(g, 0, (size_t)room * sizeof(double));
-    int32_t st = cpae__loss_eval(t->model, t->lie, &t->cfg, b, &t->rng, terms, grad ? g : NULL, fn);
+    st = cpae__loss_eval(t->model, t->lie, &t->cfg, b, &t->rng, terms, grad ? g : NULL, fn);
     if (!st && grad) {
         memcpy(grad, g, (size_t)(nm + ng) * sizeof(double));
         if (ng && t->lie->param == CPAE_LIE_SKEW) /* within the skew subspace */
@@ -72,6 +75,31 @@ static void update_range(const opt_consts *o, double *restrict p, double *restri
     for (int64_t i = 0; i < n; i++) {
         m[i] = mom * m[i] + (g[i] + wd * p[i]);
         p[i] -= scale * m[i];
+    }
+}
+
+/* p_out = p - scale * step for the generators of a single-precision step
+ * (double values and moments, a float gradient, no weight decay), out of
+ * place so that p stays the undo copy. */
+CPAE__VECTOR
+static void update_range_out(const opt_consts *o, const double *restrict p,
+                             double *restrict out, double *restrict m, double *restrict v,
+                             const float *restrict g, int64_t n, double scale)
+{
+    if (o->adam) {
+        const double b1 = o->b1, b2 = o->b2, c1 = o->c1, c2 = o->c2, eps = o->eps;
+        for (int64_t i = 0; i < n; i++) {
+            double gi = (double)g[i];
+            m[i] = b1 * m[i] + (1 - b1) * gi;
+            v[i] = b2 * v[i] + (1 - b2) * gi * gi;
+            out[i] = p[i] - scale * ((m[i] / c1) / (sqrt(v[i] / c2) + eps));
+        }
+        return;
+    }
+    const double mom = o->mom;
+    for (int64_t i = 0; i < n; i++) {
+        m[i] = mom * m[i] + (double)g[i];
+        out[i] = p[i] - scale * m[i];
     }
 }
 
@@ -146,8 +174,9 @@ static opt_consts opt_begin(cpae_trainer *t)
 int32_t cpae__trainer_update(cpae_trainer *t, const double *grad, const char *fn)
 {
     int64_t nm = t->model->n_params, ng = cpae__trainer_n_gen(t);
-    int32_t st = opt_state(t, fn);
-    if (st)
+    int32_t st;
+    if ((st = opt_state(t, fn)) ||
+        (st = cpae__trainer_reserve_work(t, 3 * cpae__trainer_room(t), fn)))
         return st;
     double *save = t->work + 2 * cpae__trainer_room(t); /* the third room */
     cpae__trainer_snapshot(t, save);
@@ -199,11 +228,16 @@ static int32_t train_step_single(cpae_trainer *t, const cpae__batch *b0, double 
     b.keep_float = true;
     cpae__mirror *mi = b.mirror;
     int64_t nm = t->model->n_params, ng = cpae__trainer_n_gen(t), room = cpae__trainer_room(t);
-    double *scratch = t->work; /* the first room: the double rows' share, then free */
-    int32_t st = cpae__loss_eval(t->model, t->lie, &t->cfg, &b, &t->rng, terms, scratch, fn);
+    int32_t st = cpae__trainer_reserve_work(t, room + ng, fn);
     if (st)
         return st;
+    double *scratch = t->work; /* the first room: the double rows' share */
+    if ((st = cpae__loss_eval(t->model, t->lie, &t->cfg, &b, &t->rng, terms, scratch, fn)))
+        return st;
     if (!mi->grad_is_float) { /* the float range overflowed: a double step */
+        if ((st = cpae__trainer_reserve_work(t, 3 * room, fn)))
+            return st;
+        scratch = t->work; /* moved if it grew (contents kept) */
         if (ng && t->lie->param == CPAE_LIE_SKEW)
             PROJECT_SKEW(scratch + nm, t->lie->k, t->lie->d);
         return finish_double(t, scratch, terms, fn);
@@ -230,22 +264,23 @@ static int32_t train_step_single(cpae_trainer *t, const cpae__batch *b0, double 
         ok &= update_range_f(&o, pf + b0i, t->opt_m + b0i, t->opt_v + b0i, gf + b0i, L->n_out,
                              0.0, lr);
     }
-    double *gsave = t->work + 2 * room, *gd = t->work + room;
+    /* The generators' new values out of place (in the room after the
+     * first), normalised there and copied in only when valid: the
+     * generators themselves are the undo copy. */
+    double *gnew = t->work + room;
     const char *why = "the update produced a non-finite weight; weights kept at their last "
                       "finite values";
     if (ok && ng) {
-        memcpy(gsave, t->lie->g, (size_t)ng * sizeof(double));
-        cpae__widen(gf + nm, ng, gd);
-        update_range(&o, t->lie->g, t->opt_m + nm, t->opt_v + nm, gd, ng, 0.0, glr * lr);
-        if (!cpae__within_float(t->lie->g, ng))
+        update_range_out(&o, t->lie->g, gnew, t->opt_m + nm, t->opt_v + nm, gf + nm, ng,
+                         glr * lr);
+        if (!cpae__within_float(gnew, ng))
             ok = false;
-        else if (cpae__lie_normalize_in_place(t->lie, fn) != CPAE_OK) { /* undo: gsave */
+        else if (cpae__lie_normalize_values(t->lie, gnew, fn) != CPAE_OK) {
             ok = false;
             why = "a generator collapsed (zero or dependent) in the update; weights kept at "
                   "their last finite values";
-        }
-        if (!ok)
-            memcpy(t->lie->g, gsave, (size_t)ng * sizeof(double));
+        } else
+            memcpy(t->lie->g, gnew, (size_t)ng * sizeof(double));
     }
     if (!ok) /* the model is untouched; the mirror is refreshed by the next step */
         return cpae__fail(CPAE_E_DIVERGED, fn, "%s", why);
@@ -259,7 +294,10 @@ int32_t cpae__trainer_train_step(cpae_trainer *t, const cpae__batch *b, double *
 {
     if (b->mirror)
         return train_step_single(t, b, terms, fn);
+    int32_t st = cpae__trainer_reserve_work(t, 3 * cpae__trainer_room(t), fn);
+    if (st)
+        return st;
     double *grad = t->work; /* the trainer's first room */
-    int32_t st = cpae__trainer_batch_gradient(t, b, terms, grad, fn);
+    st = cpae__trainer_batch_gradient(t, b, terms, grad, fn);
     return st ? st : finish_double(t, grad, terms, fn);
 }

@@ -49,15 +49,9 @@ int32_t cpae_trainer_create(cpae_model *model, cpae_lie *lie, int32_t method,
         return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
     t->model = model;
     t->lie = lie;
-    int64_t room = cpae__trainer_room(t);
     if ((st = cpae__mirror_init(&t->mirror, model, lie, fn))) {
         free(t);
         return st;
-    }
-    if (!(t->work = malloc((size_t)(3 * (room ? room : 1)) * sizeof(double)))) {
-        cpae__mirror_free(&t->mirror);
-        free(t);
-        return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
     }
     t->method = method;
     t->learn_g = lie && cpae__lie_learned(lie);
@@ -66,6 +60,19 @@ int32_t cpae_trainer_create(cpae_model *model, cpae_lie *lie, int32_t method,
     t->fit_best_step = -1;
     t->fit_best_val = NAN;
     *out = t;
+    return CPAE_OK;
+}
+
+int32_t cpae__trainer_reserve_work(cpae_trainer *t, int64_t values, const char *fn)
+{
+    if (values <= t->work_cap)
+        return CPAE_OK;
+    double *w = realloc(t->work, (size_t)values * sizeof(double));
+    if (!w)
+        return cpae__fail(CPAE_E_NOMEM, fn, "cannot allocate the trainer's gradient rooms "
+                          "(%lld values)", (long long)values);
+    t->work = w;
+    t->work_cap = values;
     return CPAE_OK;
 }
 

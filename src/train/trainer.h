@@ -33,9 +33,11 @@ struct cpae_trainer {
     cpae__pool pool;         /* scratch blocks reused across steps */
     cpae__mirror mirror;     /* float copy of the model and generators
                                 (CPAE_P_PRECISION 32) */
-    double *work;            /* a step's gradient, the loss's gradient
-                                room and the undo copy: 3 x room values,
-                                allocated with the trainer */
+    double *work;            /* a double step's gradient, the loss's
+                                gradient room and the undo copy (3 rooms);
+                                a float step's double share and the
+                                generators' new values (1 room + k d d) */
+    int64_t work_cap;        /* values work holds (grown on demand) */
 };
 
 /* Values in a gradient room: the parameters, then every generator value
@@ -110,6 +112,11 @@ int32_t cpae__trainer_batch_gradient(cpae_trainer *t, const cpae__batch *b, doub
 /* One optimiser update with gradient grad (optimiser.c); weights and
  * generators are restored if it produces a non-finite value. */
 int32_t cpae__trainer_update(cpae_trainer *t, const double *grad, const char *fn);
+/* Grow the trainer's work to at least `values` doubles (kept between
+ * steps; a float step needs one room and the generators, a double step or
+ * the gradient API three rooms). It may move: take pointers into it after
+ * the call. */
+int32_t cpae__trainer_reserve_work(cpae_trainer *t, int64_t values, const char *fn);
 /* Loss, gradient and update for one batch. */
 int32_t cpae__trainer_train_step(cpae_trainer *t, const cpae__batch *b, double *terms,
                                  const char *fn);
