@@ -73,6 +73,7 @@ static const step_case cases[] = {
     {"Lie local, ball, k 2", CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_BALL, 2, 0},
     {"Lie local, ball, tangent", CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_BALL, 1, 1},
     {"Lie exact", CPAE_METHOD_LIE_EXACT, 0, 1, 0},
+    {"Lie exact, tangent", CPAE_METHOD_LIE_EXACT, 0, 1, 1},
 };
 #define N_CASES ((int)(sizeof cases / sizeof cases[0]))
 

@@ -184,6 +184,41 @@ START_TEST(test_exact_two_generators)
 }
 END_TEST
 
+/* The tangent-space exact form needs the anchor's decoder map A_0 to have
+ * full column rank: with every unit of the decoder's first layer off, A_0
+ * = 0 and the step is refused with CPAE_E_NUMERIC, weights unchanged. */
+START_TEST(test_exact_tangent_rank)
+{
+    const int64_t n = 32, d = 16;
+    float *x = sines(n, d, 5);
+    cpae_model *m = small_model(d, 6);
+    cpae_lie *lie = NULL;
+    cpae_trainer *t = NULL;
+    float b[32];
+    for (int i = 0; i < 32; i++)
+        b[i] = -1e3f; /* the decoder's first layer (8 -> 32): all off */
+    CK_OK(cpae_model_set_layer_params(m, CPAE_DECODER, 0, NULL, 0, b, 32));
+    CK_OK(cpae_lie_create(d, 1, CPAE_LIE_SKEW, 2, &lie));
+    CK_OK(cpae_trainer_create(m, lie, CPAE_METHOD_LIE_EXACT, &t));
+    CK_OK(cpae_trainer_set_data(t, x, n, d));
+    CK_OK(cpae_trainer_set_param(t, CPAE_P_LIE_FORM, 1));
+    float *before = NULL, *after = NULL;
+    int64_t nb = 0, na = 0;
+    params_of(t, &before, &nb);
+    double terms[CPAE_N_LOSS_TERMS];
+    CK_ERR(cpae_trainer_step(t, x, 8, d, terms, CPAE_N_LOSS_TERMS), CPAE_E_NUMERIC);
+    ck_assert_ptr_nonnull(strstr(cpae_last_error(), "rank"));
+    params_of(t, &after, &na);
+    ck_assert(na == nb && !memcmp(before, after, sizeof(float) * (size_t)nb));
+    free(before);
+    free(after);
+    cpae_trainer_destroy(t);
+    cpae_lie_destroy(lie);
+    cpae_model_destroy(m);
+    free(x);
+}
+END_TEST
+
 /* Same seed, data and threads: bit-identical weights (every method). */
 START_TEST(test_determinism)
 {
@@ -470,6 +505,7 @@ static Suite *suite(void)
     tcase_add_test(tc, test_early_stopping);
     tcase_add_test(tc, test_gradient_api);
     tcase_add_test(tc, test_exact_two_generators);
+    tcase_add_test(tc, test_exact_tangent_rank);
     suite_add_tcase(s, tc);
 
     tc = tcase_create("errors");

@@ -18,6 +18,8 @@
  * must be cleaned and whose 2x2 blocks complicate the Frechet formula. */
 #include "lie/skew.h"
 
+#include "core/pool.h"
+
 #include "lie/util.h"
 
 #include <complex.h>
@@ -35,6 +37,12 @@
 
 int32_t cpae__skew_eig_create(const double *G, int64_t n, cpae__skew_eig **out,
                               const char *func)
+{
+    return cpae__skew_eig_create_in(G, n, NULL, out, func);
+}
+
+int32_t cpae__skew_eig_create_in(const double *G, int64_t n, struct cpae__pool *pool,
+                                 cpae__skew_eig **out, const char *func)
 {
     int32_t st;
     if ((st = cpae__check_ptr(G, func, "G")) ||
@@ -55,8 +63,19 @@ int32_t cpae__skew_eig_create(const double *G, int64_t n, cpae__skew_eig **out,
                           "||G||_F = %.3g",
                           sqrt(asym / tot));
 
-    cpae__skew_eig *f = malloc(sizeof *f);
-    double *omega = cpae__dalloc(n), *u = cpae__dalloc(2 * n * n);
+    /* zheevd's workspace by its own query (the _work interface: nothing
+     * allocated behind the pool's back). */
+    lapack_complex_double wq = CMPLX(0.0, 0.0), zq = CMPLX(0.0, 0.0);
+    double rq = 0.0, wdum = 0.0;
+    lapack_int iq = 0;
+    lapack_int info = LAPACKE_zheevd_work(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)n, &zq,
+                                          (lapack_int)n, &wdum, &wq, -1, &rq, -1, &iq, -1);
+    if ((st = cpae__lapack_status(info, "LAPACKE_zheevd", func)) != CPAE_OK)
+        return st;
+    const int64_t lwork = (int64_t)creal(wq) + 1, lrwork = (int64_t)rq + 1, liwork = iq + 1;
+
+    cpae__skew_eig *f = cpae__pool_alloc(pool, sizeof *f);
+    double *omega = cpae__dalloc_in(pool, n), *u = cpae__dalloc_in(pool, 2 * n * n);
     /* Padding: OpenBLAS 0.3.21's zgemv_n_HASWELL (reached through zheevd ->
      * zhetrd -> zlatrd) reads past the end of A: valgrind shows reads up to
      * about one column beyond for 33 <= n <= 65 (OpenBLAS issue #4013
@@ -64,16 +83,19 @@ int32_t cpae__skew_eig_create(const double *G, int64_t n, cpae__skew_eig **out,
      * keeps those reads inside our allocation; measured clean for n up to
      * 200. */
     const int64_t zpad = n + 16, zcount = n * n + zpad;
-    lapack_complex_double *z = NULL;
-    if ((uint64_t)zcount <= SIZE_MAX / sizeof *z)
-        z = malloc((size_t)zcount * sizeof *z);
-    if (!f || !omega || !u || !z) {
-        free(f);
-        free(omega);
-        free(u);
-        free(z);
-        return cpae__nomem(func, 4 * n * n);
+    lapack_complex_double *z = NULL, *zw = NULL;
+    double *rw = NULL;
+    lapack_int *iw = NULL;
+    if ((uint64_t)(zcount + lwork) <= SIZE_MAX / sizeof *z) {
+        z = cpae__pool_alloc(pool, (size_t)(zcount + lwork) * sizeof *z);
+        rw = cpae__dalloc_in(pool, lrwork);
+        iw = cpae__pool_alloc(pool, (size_t)liwork * sizeof *iw);
     }
+    if (!f || !omega || !u || !z || !rw || !iw) {
+        st = cpae__nomem(func, 4 * n * n);
+        goto fail;
+    }
+    zw = z + zcount;
 
     for (int64_t i = n * n; i < zcount; i++)
         z[i] = CMPLX(0.0, 0.0);
@@ -82,15 +104,11 @@ int32_t cpae__skew_eig_create(const double *G, int64_t n, cpae__skew_eig **out,
     for (int64_t j = 0; j < n; j++)
         for (int64_t k = 0; k < n; k++)
             z[k * n + j] = CMPLX(0.0, 0.5 * (G[j * n + k] - G[k * n + j]));
-    lapack_int info = LAPACKE_zheevd(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)n,
-                                     z, (lapack_int)n, omega);
-    if ((st = cpae__lapack_status(info, "LAPACKE_zheevd", func)) != CPAE_OK) {
-        free(f);
-        free(omega);
-        free(u);
-        free(z);
-        return st;
-    }
+    info = LAPACKE_zheevd_work(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)n, z, (lapack_int)n,
+                               omega, zw, (lapack_int)lwork, rw, (lapack_int)lrwork, iw,
+                               (lapack_int)liwork);
+    if ((st = cpae__lapack_status(info, "LAPACKE_zheevd", func)) != CPAE_OK)
+        goto fail;
     /* iG v = w v  <=>  G v = -i w v: omega = -w. */
     for (int64_t k = 0; k < n; k++)
         omega[k] = -omega[k];
@@ -99,21 +117,33 @@ int32_t cpae__skew_eig_create(const double *G, int64_t n, cpae__skew_eig **out,
             u[j * 2 * n + k] = creal(z[k * n + j]);
             u[j * 2 * n + n + k] = cimag(z[k * n + j]);
         }
-    free(z);
+    cpae__pool_free(pool, z);
+    cpae__pool_free(pool, rw);
+    cpae__pool_free(pool, iw);
     f->n = n;
     f->omega = omega;
     f->u = u;
+    f->pool = pool;
     *out = f;
     return CPAE_OK;
+fail:
+    cpae__pool_free(pool, f);
+    cpae__pool_free(pool, omega);
+    cpae__pool_free(pool, u);
+    cpae__pool_free(pool, z);
+    cpae__pool_free(pool, rw);
+    cpae__pool_free(pool, iw);
+    return st;
 }
 
 void cpae__skew_eig_destroy(cpae__skew_eig *f)
 {
     if (!f)
         return;
-    free(f->omega);
-    free(f->u);
-    free(f);
+    struct cpae__pool *pool = f->pool;
+    cpae__pool_free(pool, f->omega);
+    cpae__pool_free(pool, f->u);
+    cpae__pool_free(pool, f);
 }
 
 int32_t cpae__skew_expm(const cpae__skew_eig *f, double theta, double *E)
@@ -122,7 +152,7 @@ int32_t cpae__skew_expm(const cpae__skew_eig *f, double theta, double *E)
     if (!isfinite(theta))
         return cpae__fail(CPAE_E_NONFINITE, func, "theta is not finite");
     const int64_t n = f->n, n2 = 2 * n;
-    double *Q = cpae__dalloc(n * n2);
+    double *Q = cpae__dalloc_in(f->pool, n * n2);
     if (!Q)
         return cpae__nomem(func, n * n2);
     /* Q = U diag(e^{i theta omega}) as [Re | Im]; E = Re(Q U^*) =
@@ -137,7 +167,7 @@ int32_t cpae__skew_expm(const cpae__skew_eig *f, double theta, double *E)
         }
     }
     cpae__gemm(false, true, n, n, n2, 1.0, Q, n2, u, n2, 0.0, E, n);
-    free(Q);
+    cpae__pool_free(f->pool, Q);
     return CPAE_OK;
 }
 
@@ -154,7 +184,7 @@ int32_t cpae__skew_frechet(const cpae__skew_eig *f, double theta,
     int32_t st = cpae__check_finite_d(Edir, nn, func, "E");
     if (st != CPAE_OK)
         return st;
-    double *w = cpae__dalloc(8 * nn);
+    double *w = cpae__dalloc_in(f->pool, 8 * nn);
     if (!w)
         return cpae__nomem(func, 8 * nn);
     const double *u = f->u, *Ur = u, *Ui = u + n;
@@ -197,7 +227,7 @@ int32_t cpae__skew_frechet(const cpae__skew_eig *f, double theta,
     cpae__gemm(false, false, n, n, n2, 1.0, u, n2, S2, n, 0.0, Q + n, n2);
     /* L = Re(Q U^*) = Qr Ur^T + Qi Ui^T. */
     cpae__gemm(false, true, n, n, n2, 1.0, Q, n2, u, n2, 0.0, L, n);
-    free(w);
+    cpae__pool_free(f->pool, w);
     return CPAE_OK;
 }
 
@@ -224,7 +254,7 @@ int32_t cpae__skew_apply(const cpae__skew_eig *f, double theta, const double *B,
     const int64_t n = f->n;
     if ((st = cpae__check_finite_d(B, n * h, func, "B")))
         return st;
-    double *Y = cpae__dalloc(2 * n * h);
+    double *Y = cpae__dalloc_in(f->pool, 2 * n * h);
     if (!Y)
         return cpae__nomem(func, 2 * n * h);
     cpae__skew_to_eig(f, B, h, Y);
@@ -240,7 +270,7 @@ int32_t cpae__skew_apply(const cpae__skew_eig *f, double theta, const double *B,
         }
     }
     cpae__gemm(false, false, n, h, 2 * n, 1.0, f->u, 2 * n, Y, h, 0.0, out, h);
-    free(Y);
+    cpae__pool_free(f->pool, Y);
     return CPAE_OK;
 }
 
@@ -293,7 +323,7 @@ int32_t cpae__skew_apply_many(const cpae__skew_eig *f, int64_t m, const double *
         return st;
     const int64_t n = f->n, nh = n * h, cwmax = nb * h;
     const int64_t count = n * cwmax + 2 * n * cwmax + 2 * nh;
-    double *w = cpae__dalloc(count);
+    double *w = cpae__dalloc_in(f->pool, count);
     if (!w)
         return cpae__nomem(func, count);
     double *Bc = w, *T = Bc + n * cwmax, *Y0 = T + 2 * n * cwmax;
@@ -322,7 +352,7 @@ int32_t cpae__skew_apply_many(const cpae__skew_eig *f, int64_t m, const double *
                 memcpy(out + (i0 + b) * nh + r * h, Bc + r * cw + b * h,
                        (size_t)h * sizeof(double));
     }
-    free(w);
+    cpae__pool_free(f->pool, w);
     return CPAE_OK;
 }
 
@@ -338,7 +368,7 @@ int32_t cpae__skew_apply_sum(const cpae__skew_eig *f, int64_t m, const double *t
         return st;
     const int64_t n = f->n, nh = n * h, cwmax = nb * h;
     const int64_t count = n * cwmax + 2 * n * cwmax + 2 * nh;
-    double *w = cpae__dalloc(count);
+    double *w = cpae__dalloc_in(f->pool, count);
     if (!w)
         return cpae__nomem(func, count);
     double *Bc = w, *T = Bc + n * cwmax, *acc = T + 2 * n * cwmax; /* [Re; -Im] */
@@ -359,7 +389,7 @@ int32_t cpae__skew_apply_sum(const cpae__skew_eig *f, int64_t m, const double *t
             }
     }
     cpae__gemm(false, false, n, h, 2 * n, 1.0, f->u, 2 * n, acc, h, 0.0, out, h);
-    free(w);
+    cpae__pool_free(f->pool, w);
     return CPAE_OK;
 }
 
@@ -445,7 +475,7 @@ int32_t cpae__skew_frechet_sum(const cpae__skew_eig *f, int64_t m,
     int64_t rb = FSUM_BLOCK / n2;
     rb = rb < 8 ? 8 : rb > n ? n : rb;
     const int64_t count = 6 * nn + 4 * nh + 5 * n * ch + 3 * n * nb;
-    double *w = cpae__dalloc(count);
+    double *w = cpae__dalloc_in(f->pool, count);
     if (!w)
         return cpae__nomem(func, count);
     double *B = w;              /* 2n x 2n: [[Nr, Ni], [-Ni, Nr]] */
@@ -523,6 +553,6 @@ int32_t cpae__skew_frechet_sum(const cpae__skew_eig *f, int64_t m,
     double *Q = M;
     cpae__gemm(false, false, n, n2, n2, 1.0, u, n2, B, n2, 0.0, Q, n2);
     cpae__gemm(false, true, n, n, n2, 1.0, Q, n2, u, n2, 0.0, S, n);
-    free(w);
+    cpae__pool_free(f->pool, w);
     return CPAE_OK;
 }

@@ -22,10 +22,13 @@
  * cpae__gemm: u is n x 2n row-major, u[j*2n + k] = Re U_jk and
  * u[j*2n + n + k] = Im U_jk (column k of U is the eigenvector of i omega_k).
  * omega is in descending order (zheevd sorts w = -omega ascending). */
+struct cpae__pool;
 typedef struct cpae__skew_eig {
     int64_t n;
     double *omega; /* n */
     double *u;     /* n x 2n: [Re U | Im U] */
+    struct cpae__pool *pool; /* where it and every call's scratch come from
+                                (NULL: malloc) */
 } cpae__skew_eig;
 
 /* Relative tolerance of the skewness check: ||G + G^T||_F <= tol ||G||_F. */
@@ -41,6 +44,11 @@ typedef struct cpae__skew_eig {
  * CPAE_E_NONFINITE, CPAE_E_NOMEM, CPAE_E_NUMERIC (zheevd failed). */
 int32_t cpae__skew_eig_create(const double *G, int64_t n, cpae__skew_eig **out,
                               const char *func);
+/* The same with the factorisation, LAPACK's workspace and the scratch of
+ * every later call on it taken from pool (a trainer's step: no allocation
+ * once the pool holds the blocks). Not thread-safe: one pool, one user. */
+int32_t cpae__skew_eig_create_in(const double *G, int64_t n, struct cpae__pool *pool,
+                                 cpae__skew_eig **out, const char *func);
 void cpae__skew_eig_destroy(cpae__skew_eig *f);
 
 /* E = exp(theta G) (n x n, real orthogonal). O(n^3): one GEMM.

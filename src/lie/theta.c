@@ -407,7 +407,7 @@ static int32_t theta_exact_skew(const cpae__skew_eig *sk, const double *A0,
                                 const char *func)
 {
     const int64_t n = sk->n, nh = n * h;
-    double *w = cpae__dalloc(4 * nh + 2 * n);
+    double *w = cpae__dalloc_in(sk->pool, 4 * nh + 2 * n);
     if (!w)
         return cpae__nomem(func, 4 * nh + 2 * n);
     double *C = w, *Ah = w + 2 * nh, *gam = w + 4 * nh, t, fv;
@@ -415,7 +415,7 @@ static int32_t theta_exact_skew(const cpae__skew_eig *sk, const double *A0,
     cpae__skew_to_eig(sk, A, h, Ah);
     int32_t st = skew_solve(sk, C, cpae__dot(A0, A0, nh), Ah, cpae__dot(A, A, nh), h, theta_max,
                             n_grid, NULL, gam, &t, &fv);
-    free(w);
+    cpae__pool_free(sk->pool, w);
     if (st == CPAE_OK) {
         if (theta)
             *theta = t;
@@ -678,7 +678,7 @@ int32_t cpae__theta_exact_many(const cpae__skew_eig *skew, int64_t n,
     nb = nb < 1 ? 1 : nb > m ? m : nb;
     const int64_t ch = nb * h;
     const int64_t count = 4 * nh + 3 * n * ch + 2 * n + 2 * m;
-    double *w = cpae__dalloc(count);
+    double *w = cpae__dalloc_in(skew->pool, count);
     if (!w)
         return cpae__nomem(func, count);
     double *C = w, *Ah = w + 2 * nh, *Ac = Ah + 2 * nh, *T = Ac + n * ch;
@@ -688,7 +688,7 @@ int32_t cpae__theta_exact_many(const cpae__skew_eig *skew, int64_t n,
      * reasonable size (else, or without memory, they are recomputed: same
      * values either way). */
     double *tab = NULL;
-    if (m > 1 && n_grid <= GRID_TAB_MAX / (2 * n) && (tab = cpae__dalloc(2 * n * n_grid)))
+    if (m > 1 && n_grid <= GRID_TAB_MAX / (2 * n) && (tab = cpae__dalloc_in(skew->pool, 2 * n * n_grid)))
         grid_trig(skew, theta_max, n_grid, tab);
     cpae__skew_to_eig(skew, A0, h, C);
     const double a0sq = cpae__dot(A0, A0, nh);
@@ -717,7 +717,7 @@ int32_t cpae__theta_exact_many(const cpae__skew_eig *skew, int64_t n,
         if (f)
             memcpy(f, fv, (size_t)m * sizeof(double));
     }
-    free(tab);
-    free(w);
+    cpae__pool_free(skew->pool, tab);
+    cpae__pool_free(skew->pool, w);
     return st;
 }

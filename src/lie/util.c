@@ -4,6 +4,8 @@
  * the handle files report the same conditions with the same messages. */
 #include "lie/util.h"
 
+#include "core/pool.h"
+
 #include <lapacke.h>
 
 #include <math.h>
@@ -35,6 +37,13 @@ double *cpae__dalloc(int64_t count)
     if (count < 0 || (uint64_t)count > SIZE_MAX / sizeof(double))
         return NULL;
     return malloc((size_t)(count > 0 ? count : 1) * sizeof(double));
+}
+
+double *cpae__dalloc_in(cpae__pool *pool, int64_t count)
+{
+    if (count < 0 || (uint64_t)count > SIZE_MAX / sizeof(double))
+        return NULL;
+    return cpae__pool_alloc(pool, (size_t)(count > 0 ? count : 1) * sizeof(double));
 }
 
 int32_t cpae__nomem(const char *func, int64_t count)

@@ -23,6 +23,10 @@ int32_t cpae__check_finite_d(const double *x, int64_t count, const char *func,
 /* count doubles (malloc'd, caller frees; a 1-element block for count 0),
  * with the byte size checked: NULL on overflow or OOM. */
 double *cpae__dalloc(int64_t count);
+/* The same from a pool (NULL pool: malloc); give it back with
+ * cpae__pool_free on the same pool. */
+struct cpae__pool;
+double *cpae__dalloc_in(struct cpae__pool *pool, int64_t count);
 
 /* CPAE_E_NOMEM with "cannot allocate <count> doubles". */
 int32_t cpae__nomem(const char *func, int64_t count);

@@ -21,6 +21,62 @@
 #include "lie/skew.h"
 #include "lie/theta.h"
 
+/* Thin QR A_0 = Q_0 R_0 (A_0 d x h row-major, d >= h; Q_0 d x h, R_0 h x h
+ * upper). LAPACK's column-major routines on a transposed copy, their
+ * workspaces by their own queries, all from the pool: the row-major
+ * LAPACKE wrappers would allocate transposed copies on every call. */
+static int32_t anchor_qr(const double *A0, int64_t d, int64_t h, double *Q0, double *R0,
+                         cpae__pool *pool, const char *fn)
+{
+    double q1 = 0.0, q2 = 0.0, dum = 0.0, tdum = 0.0;
+    lapack_int i1 = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, (lapack_int)d, (lapack_int)h, &dum,
+                                        (lapack_int)d, &tdum, &q1, -1);
+    lapack_int i2 = LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, (lapack_int)d, (lapack_int)h,
+                                        (lapack_int)h, &dum, (lapack_int)d, &tdum, &q2, -1);
+    if (i1 || i2)
+        return cpae__fail(CPAE_E_NUMERIC, fn, "QR of the anchor map: workspace query failed");
+    int64_t lwork = (int64_t)(q1 > q2 ? q1 : q2) + 1, len = d * h;
+    double *A = cpae__pool_alloc(pool, (size_t)(len + h + lwork) * sizeof(double));
+    if (!A)
+        return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+    double *tau = A + len, *work = tau + h;
+    for (int64_t a = 0; a < d; a++) /* column-major copy */
+        for (int64_t b = 0; b < h; b++)
+            A[b * d + a] = A0[a * h + b];
+    lapack_int info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, (lapack_int)d, (lapack_int)h, A,
+                                          (lapack_int)d, tau, work, (lapack_int)lwork);
+    for (int64_t a = 0; a < h && !info; a++)
+        for (int64_t b = 0; b < h; b++)
+            R0[a * h + b] = b >= a ? A[b * d + a] : 0.0;
+    if (!info)
+        info = LAPACKE_dorgqr_work(LAPACK_COL_MAJOR, (lapack_int)d, (lapack_int)h,
+                                   (lapack_int)h, A, (lapack_int)d, tau, work,
+                                   (lapack_int)lwork);
+    for (int64_t a = 0; a < d && !info; a++)
+        for (int64_t b = 0; b < h; b++)
+            Q0[a * h + b] = A[b * d + a];
+    cpae__pool_free(pool, A);
+    return info ? cpae__fail(CPAE_E_NUMERIC, fn, "QR of the anchor map failed (%d)", (int)info)
+                : CPAE_OK;
+}
+
+/* X <- R^{-1} X for R h x h upper triangular, X h x h (row-major), by back
+ * substitution; false (X unspecified) when R has a zero on its diagonal. */
+static bool solve_upper(const double *R, int64_t h, double *X)
+{
+    for (int64_t i = 0; i < h; i++)
+        if (R[i * h + i] == 0.0)
+            return false;
+    for (int64_t i = h - 1; i >= 0; i--)
+        for (int64_t c = 0; c < h; c++) {
+            double v = X[i * h + c];
+            for (int64_t j = i + 1; j < h; j++)
+                v -= R[i * h + j] * X[j * h + c];
+            X[i * h + c] = v / R[i * h + i];
+        }
+    return true;
+}
+
 /* The exact form's dense path (plain form; any k, any parametrisation;
  * the skew k = 1 case has its own fast path, the general k = 1 case the
  * action path below unless its table is too large): per sample theta_i
@@ -242,7 +298,7 @@ static int32_t evaluate(const cpae__term_args *args)
             goto done;
         }
     }
-    if ((st = cpae__skew_eig_create(G, d, &sk, fn)))
+    if ((st = cpae__skew_eig_create_in(G, d, tr->pool, &sk, fn)))
         goto done;
     const double *A0 = J + m * len;
     double *dA0 = dJ + m * len, total = 0.0, c = 2.0 * cfg->v[CPAE_P_W_LIE_EXACT] / (double)m;
@@ -278,20 +334,8 @@ static int32_t evaluate(const cpae__term_args *args)
                 goto done;
             }
             R0 = Q0 + len;
-            double *tau = R0 + h * h;
-            tw = tau + h; /* tw: len, then h x h, then len */
-            memcpy(Q0, A0, (size_t)len * sizeof(double));
-            lapack_int info = LAPACKE_dgeqrf(LAPACK_ROW_MAJOR, (lapack_int)d, (lapack_int)h, Q0,
-                                             (lapack_int)h, tau);
-            for (int64_t a = 0; a < h && !info; a++)
-                for (int64_t b2 = 0; b2 < h; b2++)
-                    R0[a * h + b2] = b2 >= a ? Q0[a * h + b2] : 0.0;
-            if (!info)
-                info = LAPACKE_dorgqr(LAPACK_ROW_MAJOR, (lapack_int)d, (lapack_int)h,
-                                      (lapack_int)h, Q0, (lapack_int)h, tau);
-            if (info)
-                st = cpae__fail(CPAE_E_NUMERIC, fn, "QR of the anchor map failed (%d)",
-                                (int)info);
+            tw = R0 + h * h + h; /* tw: len, then h x h, then len */
+            st = anchor_qr(A0, d, h, Q0, R0, tr->pool, fn);
             for (int64_t i = 0; i < m && !st; i++)
                 st = cpae__theta_tangent(sk, Q0, J + i * len, d, h, cfg->theta_max, n_grid,
                                    tw, tw + len, th + i, fn);
@@ -319,10 +363,7 @@ static int32_t evaluate(const cpae__term_args *args)
             if (tangent) {
                 double *w = tw, *Mh = tw + len;
                 cpae__gemm(true, false, h, h, d, 1.0, Q0, h, Wall + i * len, h, 0.0, Mh, h);
-                lapack_int info = LAPACKE_dtrtrs(LAPACK_ROW_MAJOR, 'U', 'N', 'N', (lapack_int)h,
-                                                 (lapack_int)h, R0, (lapack_int)h, Mh,
-                                                 (lapack_int)h);
-                if (info) {
+                if (!solve_upper(R0, h, Mh)) {
                     st = cpae__fail(CPAE_E_NUMERIC, fn, "the anchor map is rank deficient; "
                                     "the tangent-space exact form needs full column rank");
                     break;
