@@ -9,6 +9,8 @@
  * no skew structure (docs/math.md section 3). */
 #include "lie/pade.h"
 
+#include "core/pool.h"
+
 #include "lie/util.h"
 
 #include <lapacke.h>
@@ -151,9 +153,19 @@ static int32_t expm_core(const double *X, int64_t n, double *E, double *work,
         U[i] = v + u;
         V[i] = v - u;
     }
-    lapack_int info = LAPACKE_dgesv(LAPACK_ROW_MAJOR, (lapack_int)n,
-                                    (lapack_int)n, V, (lapack_int)n, ipiv, U,
-                                    (lapack_int)n);
+    /* Solved column-major on transposed copies in the free buffers b[0],
+     * b[1] (the row-major LAPACKE wrapper would allocate its own). */
+    double *Vc = b[0], *Uc = b[1];
+    for (int64_t i = 0; i < n; i++)
+        for (int64_t j = 0; j < n; j++) {
+            Vc[j * n + i] = V[i * n + j];
+            Uc[j * n + i] = U[i * n + j];
+        }
+    lapack_int info = LAPACKE_dgesv_work(LAPACK_COL_MAJOR, (lapack_int)n, (lapack_int)n, Vc,
+                                         (lapack_int)n, ipiv, Uc, (lapack_int)n);
+    for (int64_t i = 0; i < n && info == 0; i++)
+        for (int64_t j = 0; j < n; j++)
+            U[i * n + j] = Uc[j * n + i];
     if (info > 0)
         return cpae__fail(CPAE_E_NUMERIC, func,
                           "Pade denominator V - U is singular (dgesv info = %d)",
@@ -180,26 +192,34 @@ static int32_t expm_core(const double *X, int64_t n, double *E, double *work,
 
 int32_t cpae__expm(const double *X, int64_t n, double *E, const char *func)
 {
+    return cpae__expm_in(X, n, E, NULL, func);
+}
+
+int32_t cpae__expm_in(const double *X, int64_t n, double *E, struct cpae__pool *pool,
+                      const char *func)
+{
     int32_t st;
     if ((st = cpae__check_ptr(X, func, "X")) || (st = cpae__check_ptr(E, func, "E")) ||
         (st = cpae__check_dim(n, func, "n")) || (st = cpae__check_finite_d(X, n * n, func, "X")))
         return st;
-    int64_t count = EXPM_BUFS * n * n;
-    double *work = cpae__dalloc(count);
-    lapack_int *ipiv = malloc((size_t)n * sizeof(lapack_int));
-    if (!work || !ipiv) {
-        free(work);
-        free(ipiv);
+    /* The buffers, then the pivots (n lapack_ints in n doubles' room). */
+    int64_t count = EXPM_BUFS * n * n + n;
+    double *work = cpae__dalloc_in(pool, count);
+    if (!work)
         return cpae__nomem(func, count);
-    }
-    st = expm_core(X, n, E, work, ipiv, func);
-    free(work);
-    free(ipiv);
+    st = expm_core(X, n, E, work, (lapack_int *)(work + EXPM_BUFS * n * n), func);
+    cpae__pool_free(pool, work);
     return st;
 }
 
 int32_t cpae__expm_frechet(const double *X, const double *Edir, int64_t n,
                            double *expX, double *L, const char *func)
+{
+    return cpae__expm_frechet_in(X, Edir, n, expX, L, NULL, func);
+}
+
+int32_t cpae__expm_frechet_in(const double *X, const double *Edir, int64_t n, double *expX,
+                              double *L, struct cpae__pool *pool, const char *func)
 {
     int32_t st;
     if ((st = cpae__check_ptr(X, func, "X")) ||
@@ -210,7 +230,7 @@ int32_t cpae__expm_frechet(const double *X, const double *Edir, int64_t n,
         return st;
 
     const int64_t n2 = 2 * n;
-    double *big = cpae__dalloc(2 * n2 * n2 + n2);
+    double *big = cpae__dalloc_in(pool, 2 * n2 * n2 + n2);
     if (!big)
         return cpae__nomem(func, 2 * n2 * n2 + n2);
     double *B = big, *EB = big + n2 * n2, *colsum = EB + n2 * n2;
@@ -232,7 +252,7 @@ int32_t cpae__expm_frechet(const double *X, const double *Edir, int64_t n,
             B[(n + i) * n2 + n + j] = X[i * n + j];
             B[i * n2 + n + j] = ldexp(Edir[i * n + j], k);
         }
-    st = cpae__expm(B, n2, EB, func);
+    st = cpae__expm_in(B, n2, EB, pool, func);
     if (st == CPAE_OK) {
         for (int64_t i = 0; i < n; i++)
             for (int64_t j = 0; j < n; j++) {
@@ -241,6 +261,6 @@ int32_t cpae__expm_frechet(const double *X, const double *Edir, int64_t n,
                     expX[i * n + j] = EB[i * n2 + j];
             }
     }
-    free(big);
+    cpae__pool_free(pool, big);
     return st;
 }

@@ -21,6 +21,11 @@
  * CPAE_E_NOMEM, CPAE_E_NUMERIC (singular Pade denominator, or overflow of
  * the result). E may not alias X. */
 int32_t cpae__expm(const double *X, int64_t n, double *E, const char *func);
+/* The same with its scratch from pool (NULL: malloc): nothing allocated
+ * once the pool holds the block. */
+struct cpae__pool;
+int32_t cpae__expm_in(const double *X, int64_t n, double *E, struct cpae__pool *pool,
+                      const char *func);
 
 /* The degree m in {3, 5, 7, 9, 13} and number of squarings s that
  * cpae__expm uses for a matrix of 1-norm norm1_x (exposed for tests). */
@@ -32,5 +37,8 @@ void cpae__expm_params(double norm1_x, int32_t *m, int32_t *s);
  * norms). expX (may be NULL) receives e^X. */
 int32_t cpae__expm_frechet(const double *X, const double *Edir, int64_t n,
                            double *expX, double *L, const char *func);
+/* The same with its scratch from pool (NULL: malloc). */
+int32_t cpae__expm_frechet_in(const double *X, const double *Edir, int64_t n, double *expX,
+                              double *L, struct cpae__pool *pool, const char *func);
 
 #endif /* CPAE_LIE_PADE_H */

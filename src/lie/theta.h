@@ -118,9 +118,13 @@ int32_t cpae__theta_tangent(const cpae__skew_eig *sk, const double *Q0, const do
  * ||exp(sum_j theta_j G_j) A0 - Ai||^2 over the box [-theta_max, theta_max]^k
  * (grid of n_per^k <= n_grid points, odd n_per so theta = 0 is on it, then
  * Gauss-Newton with dgels steps, halved until f decreases). theta receives
- * k values. w: scratch of 2 d^2 + (k + 2) d h + 2 k + max(d h, k) doubles. */
+ * k values. w: scratch of 2 d^2 + (k + 2) d h + 2 k + max(d h, k) doubles;
+ * the expm / Frechet scratch and dgels's workspace come from pool (NULL:
+ * malloc). */
+struct cpae__pool;
 int32_t cpae__theta_exact_multi(const double *G, int64_t k, int64_t d, const double *A0,
                                 const double *Ai, int64_t h, double theta_max,
-                                int64_t n_grid, double *w, double *theta, const char *fn);
+                                int64_t n_grid, double *w, double *theta,
+                                struct cpae__pool *pool, const char *fn);
 
 #endif /* CPAE_LIE_THETA_H */

@@ -12,7 +12,9 @@
 #include <math.h>
 #include <string.h>
 
+#include "core/pool.h"
 #include "lie/pade.h"
+#include "lie/util.h"
 
 /* Tangent-space exact form, skew G (exp(theta G) orthogonal):
  * f(theta) = ||(I - P_{exp(theta G) A_0}) A_i||^2
@@ -81,13 +83,22 @@ int32_t cpae__theta_tangent(const cpae__skew_eig *sk, const double *Q0, const do
  * least-squares right-hand side needs max(rows, columns)). */
 int32_t cpae__theta_exact_multi(const double *G, int64_t k, int64_t d, const double *A0,
                                 const double *Ai, int64_t h, double theta_max,
-                                int64_t n_grid, double *w, double *theta, const char *fn)
+                                int64_t n_grid, double *w, double *theta,
+                                struct cpae__pool *pool, const char *fn)
 {
     const int64_t dd = d * d, len = d * h;
     double *X = w, *E = X + dd, *Rr = E + dd, *Jc = Rr + len, *tr = Jc + k * len,
            *cand = tr + len, *step = cand + k, *rhs = step + k;
     const int64_t ldb = len > k ? len : k;
     int32_t st = CPAE_OK;
+    /* dgels's workspace by its own query, from the pool. */
+    double wq = 0.0, dum = 0.0;
+    lapack_int qi = LAPACKE_dgels_work(LAPACK_COL_MAJOR, 'N', (lapack_int)len, (lapack_int)k, 1,
+                                       &dum, (lapack_int)len, &dum, (lapack_int)ldb, &wq, -1);
+    const int64_t lwork = qi == 0 ? (int64_t)wq + 1 : len + k + 64;
+    double *lsw = cpae__dalloc_in(pool, lwork);
+    if (!lsw)
+        return cpae__nomem(fn, lwork);
     /* f at t (length k); leaves exp(X) in E and the residual in Rr. */
 #define F_MULTI(t, out)                                                            \
     do {                                                                           \
@@ -97,8 +108,8 @@ int32_t cpae__theta_exact_multi(const double *G, int64_t k, int64_t d, const dou
                 v_ += (t)[j_] * G[j_ * dd + e_];                                   \
             X[e_] = v_;                                                            \
         }                                                                          \
-        if ((st = cpae__expm(X, d, E, fn)))                                        \
-            return st;                                                             \
+        if ((st = cpae__expm_in(X, d, E, pool, fn)))                               \
+            goto done;                                                             \
         cpae__gemm(false, false, d, h, d, 1.0, E, d, A0, h, 0.0, Rr, h);           \
         double acc_ = 0.0;                                                         \
         for (int64_t e_ = 0; e_ < len; e_++) {                                     \
@@ -141,8 +152,8 @@ int32_t cpae__theta_exact_multi(const double *G, int64_t k, int64_t d, const dou
         memcpy(tr, Rr, (size_t)len * sizeof(double));
         for (int64_t j = 0; j < k; j++) { /* Jacobian column j: L(X, G_j) A_0 */
             double *Lj = E; /* E is free again until the next F_MULTI */
-            if ((st = cpae__expm_frechet(X, G + j * dd, d, NULL, Lj, fn)))
-                return st;
+            if ((st = cpae__expm_frechet_in(X, G + j * dd, d, NULL, Lj, pool, fn)))
+                goto done;
             /* column-major len x k for dgels */
             double *col = Jc + j * len;
             double *tmp = Rr;
@@ -152,8 +163,9 @@ int32_t cpae__theta_exact_multi(const double *G, int64_t k, int64_t d, const dou
         /* least squares J s = -r (minimum norm if k > d h) */
         for (int64_t e = 0; e < len; e++)
             rhs[e] = -tr[e];
-        lapack_int info = LAPACKE_dgels(LAPACK_COL_MAJOR, 'N', (lapack_int)len, (lapack_int)k,
-                                        1, Jc, (lapack_int)len, rhs, (lapack_int)ldb);
+        lapack_int info = LAPACKE_dgels_work(LAPACK_COL_MAJOR, 'N', (lapack_int)len,
+                                             (lapack_int)k, 1, Jc, (lapack_int)len, rhs,
+                                             (lapack_int)ldb, lsw, (lapack_int)lwork);
         if (info != 0)
             break; /* rank-deficient Jacobian: keep the best point so far */
         double smax = 0.0;
@@ -180,6 +192,8 @@ int32_t cpae__theta_exact_multi(const double *G, int64_t k, int64_t d, const dou
             break;
     }
 #undef F_MULTI
+done:
+    cpae__pool_free(pool, lsw);
     return st;
 }
 

@@ -86,14 +86,14 @@ static bool solve_upper(const double *R, int64_t h, double *X)
  * derivative per sample. */
 static int32_t lie_exact_general(const struct cpae_lie *lie, const cpae__loss_cfg *cfg,
                                int64_t m, int64_t d, int64_t h, const double *J, double *dJ,
-                               double *gG, double *total, const char *fn)
+                               double *gG, double *total, cpae__pool *pool, const char *fn)
 {
     const int64_t k = lie->k, dd = d * d, len = d * h;
     const double *A0 = J + m * len;
     double *dA0 = dJ ? dJ + m * len : NULL, c = 2.0 * cfg->v[CPAE_P_W_LIE_EXACT] / (double)m;
     const int64_t sw = 2 * dd + (k + 2) * len + 2 * k + (len > k ? len : k);
     int64_t nw = sw + 3 * dd + len + k;
-    double *w = malloc((size_t)nw * sizeof(double));
+    double *w = cpae__pool_alloc(pool, (size_t)nw * sizeof(double));
     if (!w)
         return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
     double *X = w + sw, *E = X + dd, *L = E + dd, *R = L + dd,
@@ -105,7 +105,8 @@ static int32_t lie_exact_general(const struct cpae_lie *lie, const cpae__loss_cf
         st = k == 1 ? cpae__theta_exact_pade(lie->g, d, A0, Ai, h, cfg->theta_max,
                                         (int64_t)cfg->v[CPAE_P_LIE_THETA_GRID], theta, NULL, fn)
                     : cpae__theta_exact_multi(lie->g, k, d, A0, Ai, h, cfg->theta_max,
-                                        (int64_t)cfg->v[CPAE_P_LIE_THETA_GRID], w, theta, fn);
+                                        (int64_t)cfg->v[CPAE_P_LIE_THETA_GRID], w, theta, pool,
+                                        fn);
         if (st)
             break;
         for (int64_t e = 0; e < dd; e++) {
@@ -114,7 +115,7 @@ static int32_t lie_exact_general(const struct cpae_lie *lie, const cpae__loss_cf
                 v += theta[j] * lie->g[j * dd + e];
             X[e] = v;
         }
-        if ((st = cpae__expm(X, d, E, fn)))
+        if ((st = cpae__expm_in(X, d, E, pool, fn)))
             break;
         cpae__gemm(false, false, d, h, d, 1.0, E, d, A0, h, 0.0, R, h);
         double rr = 0.0;
@@ -139,13 +140,13 @@ static int32_t lie_exact_general(const struct cpae_lie *lie, const cpae__loss_cf
             for (int64_t s2 = 0; s2 < d; s2++)
                 Xt[r * d + s2] = X[s2 * d + r];
         cpae__gemm(false, true, d, d, h, 1.0, R, h, A0, h, 0.0, RA, d);
-        if ((st = cpae__expm_frechet(Xt, RA, d, NULL, L, fn)))
+        if ((st = cpae__expm_frechet_in(Xt, RA, d, NULL, L, pool, fn)))
             break;
         for (int64_t j = 0; j < k; j++)
             for (int64_t e = 0; e < dd; e++)
                 gG[j * dd + e] += c * theta[j] * L[e];
     }
-    free(w);
+    cpae__pool_free(pool, w);
     return st;
 }
 
@@ -287,7 +288,8 @@ static int32_t evaluate(const cpae__term_args *args)
             goto done;
         if (!done_plain && !(lie->k == 1 && skew)) {
             if ((st = lie_exact_general(lie, cfg, m, d, h, J, grad ? dJ : NULL,
-                                        want_gk ? grad + model->n_params : NULL, &tot, fn)))
+                                        want_gk ? grad + model->n_params : NULL, &tot,
+                                        tr->pool, fn)))
                 goto done;
             done_plain = true;
         }
