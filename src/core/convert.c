@@ -1,9 +1,7 @@
 /* convert.c -- the float API's values in and out of the library's doubles:
  * inputs checked finite on the way in, capacities checked on the way out. */
 #include "core/core.h"
-#include "core/vector.h"
 
-#include <float.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -52,35 +50,4 @@ int32_t cpae__to_double(const float *x, int64_t n, double **out, const char *fun
         d[i] = x[i];
     *out = d;
     return CPAE_OK;
-}
-
-
-/* ------------------------------------------- bulk loops (vectorised) */
-
-CPAE__VECTOR bool cpae__finite_f(const float *x, int64_t n)
-{
-    int bad = 0; /* branch-free: one pass the vector units can take */
-    for (int64_t i = 0; i < n; i++)
-        bad |= !(fabsf(x[i]) <= FLT_MAX);
-    return !bad;
-}
-
-CPAE__VECTOR bool cpae__within_float(const double *x, int64_t n)
-{
-    int bad = 0;
-    for (int64_t i = 0; i < n; i++)
-        bad |= !(fabs(x[i]) <= FLT_MAX);
-    return !bad;
-}
-
-CPAE__VECTOR void cpae__widen(const float *src, int64_t n, double *dst)
-{
-    for (int64_t i = 0; i < n; i++)
-        dst[i] = (double)src[i];
-}
-
-CPAE__VECTOR void cpae__narrow(const double *src, int64_t n, float *dst)
-{
-    for (int64_t i = 0; i < n; i++)
-        dst[i] = (float)src[i];
 }
