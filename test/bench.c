@@ -41,12 +41,16 @@
  *     M = m (1 + n_c)               + 4 M h n_1^2 + 4 n_1^2 d  (the first layer through its
  *                                                           Gram matrix: V C, V^T D, C, G W)
  *   Lie local, P pairs              + 6 (m + P) h P_D'     (decoder tangents of the samples
- *                                                           and neighbours up to the last
- *                                                           hidden layer, P_D' = P_D - n_l d)
+ *                                                           and neighbours from the second
+ *                                                           layer to the last hidden one,
+ *                                                           P_D' = P_D - n_l d - h n_1')
  *                                   + 12 P h n_l d         (Delta = (T - T') W^L, (G W^L) T')
  *                                   + 6 d^2 n_l            (G W^L)
- *   Lie exact                       + 6 (m + 1) h P_D      (tangents of samples and anchor)
+ *   Lie exact                       + 6 (m + 1) h (P_D - h n_1')  (tangents of samples and
+ *                                                           anchor)
  *                                   + 6 m d^2 h            (one dense exp(theta_i G) A_0 each)
+ * where n_1' is the decoder's first width: its tangents are copies of its
+ * weights (W^0 times identity blocks), not a GEMM, and are not counted.
  * P counts only the pairs that cross a region boundary (the others have
  * residual 0 and are skipped): P = m K for the facet sampler (every
  * neighbour is past a facet), P = c m K for the ball sampler with c, the
@@ -290,6 +294,7 @@ static double step_flops(const row *r, const int64_t *w, int64_t nw, int64_t m, 
     for (int64_t i = 0; i + 1 < nw; i++)
         PE += (double)w[i] * (double)w[i + 1];
     double P = 2 * PE, d = (double)w[0], h = (double)w[nw - 1], nl = (double)w[1];
+    double first = h * (double)w[nw - 2]; /* the decoder's first layer: copies */
     double K = (double)r->K, mm = (double)m, nc = 4;
     double f = 6 * mm * P;
     switch (r->method) {
@@ -301,11 +306,12 @@ static double step_flops(const row *r, const int64_t *w, int64_t nw, int64_t m, 
     }
     case CPAE_METHOD_LIE_LOCAL: {
         double pairs = crossing * mm * K;
-        f += 6 * (mm + pairs) * h * (PE - nl * d) + 12 * pairs * h * nl * d + 6 * d * d * nl;
+        f += 6 * (mm + pairs) * h * (PE - nl * d - first) + 12 * pairs * h * nl * d +
+             6 * d * d * nl;
         break;
     }
     case CPAE_METHOD_LIE_EXACT:
-        f += 6 * (mm + 1) * h * PE + 6 * mm * d * d * h;
+        f += 6 * (mm + 1) * h * (PE - first) + 6 * mm * d * d * h;
         break;
     default:
         break;
