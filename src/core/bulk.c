@@ -8,7 +8,9 @@
 #include <float.h>
 #include <math.h>
 
-CPAE__VECTOR bool cpae__finite_f(const float *x, int64_t n)
+/* The clones are static: an ifunc of an external function would be
+ * exported past the version script; the cpae__ names below call them. */
+CPAE__VECTOR static bool finite_f(const float *x, int64_t n)
 {
     int bad = 0; /* branch-free: one pass the vector units can take */
     for (int64_t i = 0; i < n; i++)
@@ -16,7 +18,7 @@ CPAE__VECTOR bool cpae__finite_f(const float *x, int64_t n)
     return !bad;
 }
 
-CPAE__VECTOR bool cpae__within_float(const double *x, int64_t n)
+CPAE__VECTOR static bool within_float(const double *x, int64_t n)
 {
     int bad = 0;
     for (int64_t i = 0; i < n; i++)
@@ -24,14 +26,19 @@ CPAE__VECTOR bool cpae__within_float(const double *x, int64_t n)
     return !bad;
 }
 
-CPAE__VECTOR void cpae__widen(const float *src, int64_t n, double *dst)
+CPAE__VECTOR static void widen(const float *src, int64_t n, double *dst)
 {
     for (int64_t i = 0; i < n; i++)
         dst[i] = (double)src[i];
 }
 
-CPAE__VECTOR void cpae__narrow(const double *src, int64_t n, float *dst)
+CPAE__VECTOR static void narrow(const double *src, int64_t n, float *dst)
 {
     for (int64_t i = 0; i < n; i++)
         dst[i] = (float)src[i];
 }
+
+bool cpae__finite_f(const float *x, int64_t n) { return finite_f(x, n); }
+bool cpae__within_float(const double *x, int64_t n) { return within_float(x, n); }
+void cpae__widen(const float *src, int64_t n, double *dst) { widen(src, n, dst); }
+void cpae__narrow(const double *src, int64_t n, float *dst) { narrow(src, n, dst); }
