@@ -60,7 +60,9 @@ typedef struct options {
     int64_t steps, epochs, batch, patience, seeds, first_seed, max_train, max_test;
     int64_t widths[8], n_widths;
     double valid;
-    int32_t init, refit, sampler, form, neighbours;
+    int32_t init, refit, neighbours;
+    double samplers[3], forms[2]; /* one value: fixed; several: grid axes */
+    int n_samplers, n_forms;
     int use[N_METHODS];
     const char *md, *csv, *json;
     int quiet, merge;
@@ -98,8 +100,10 @@ static void usage(FILE *f)
             "      --init I           pca (default) or random\n"
             "      --no-refit         keep the selected model as trained on the training\n"
             "                         part (default: refit on all of TRAIN)\n"
-            "      --sampler S        Lie local sampler: data (default), ball, facet\n"
-            "      --form F           Lie form: plain (default), tangent\n"
+            "      --sampler S        Lie local sampler: data (default), ball, facet;\n"
+            "                         a comma list (e.g. data,ball) makes it a grid axis\n"
+            "                         chosen on validation\n"
+            "      --form F           Lie form: plain (default), tangent; a list as above\n"
             "      --neighbours K     Lie local neighbours (default 1)\n"
             "      --max-train N, --max-test N   use the first N samples (default all)\n"
             "      --md FILE, --csv FILE, --json FILE   also write the report there\n"
@@ -302,6 +306,8 @@ static const char *key_name(int32_t key)
     case CPAE_P_W_HIGHER_ORDER: return "w_higher_order";
     case CPAE_P_W_LIE_LOCAL: return "w_lie_local";
     case CPAE_P_W_LIE_EXACT: return "w_lie_exact";
+    case CPAE_P_LIE_SAMPLER: return "lie_sampler";
+    case CPAE_P_LIE_FORM: return "lie_form";
     default: return "key";
     }
 }
@@ -331,12 +337,16 @@ static int train_ae(const options *o, int mi, uint64_t seed, const float *x, int
     if (!st) st = cpae_selection_set_param(s, CPAE_P_STEPS, (double)steps);
     if (!st) st = cpae_selection_set_param(s, CPAE_P_BATCH_SIZE, (double)o->batch);
     if (!st) st = cpae_selection_set_param(s, CPAE_P_PATIENCE, (double)o->patience);
+    /* The sampler and the form: fixed, or grid axes chosen on validation. */
     if (!st && mi == M_LIE_LOCAL) {
-        st = cpae_selection_set_param(s, CPAE_P_LIE_SAMPLER, o->sampler);
+        st = o->n_samplers == 1
+                 ? cpae_selection_set_param(s, CPAE_P_LIE_SAMPLER, o->samplers[0])
+                 : cpae_selection_set_grid(s, CPAE_P_LIE_SAMPLER, o->samplers, o->n_samplers);
         if (!st) st = cpae_selection_set_param(s, CPAE_P_LIE_NEIGHBOURS, o->neighbours);
     }
     if (!st && is_lie(mi))
-        st = cpae_selection_set_param(s, CPAE_P_LIE_FORM, o->form);
+        st = o->n_forms == 1 ? cpae_selection_set_param(s, CPAE_P_LIE_FORM, o->forms[0])
+                             : cpae_selection_set_grid(s, CPAE_P_LIE_FORM, o->forms, o->n_forms);
     if (!st)
         st = cpae_selection_fit(s, x, n, d, model, &lie);
     int64_t best, n_keys = 0, step;
@@ -770,6 +780,29 @@ static int run_set(const char *path, const options *o, result *r)
     return failures ? -1 : 0;
 }
 
+/* A comma list of distinct names among names[0..n-1] into their indices;
+ * the count, or -1 when a name is unknown, repeated or empty. */
+static int parse_names(const char *v, const char *const *names, int n, double *out)
+{
+    int count = 0;
+    const char *p = v;
+    for (;;) {
+        size_t len = strcspn(p, ",");
+        int k = 0;
+        while (k < n && !(strlen(names[k]) == len && !strncmp(p, names[k], len)))
+            k++;
+        if (k == n || count == n)
+            return -1;
+        for (int i = 0; i < count; i++)
+            if (out[i] == (double)k)
+                return -1;
+        out[count++] = (double)k;
+        if (!p[len])
+            return count;
+        p += len + 1;
+    }
+}
+
 static int bad_value(const char *opt, const char *v)
 {
     fprintf(stderr, "table1: invalid value '%s' for %s\n", v, opt);
@@ -779,8 +812,8 @@ static int bad_value(const char *opt, const char *v)
 
 int main(int argc, char **argv)
 {
-    options o = {2000, 0, 32, 20, 5, 1, 0, 0, {128, 64, 16}, 3, 0.2, CPAE_INIT_PCA, 1, 0, 0,
-                 1, {1, 1, 1, 1, 1, 1, 1}, NULL, NULL, NULL, 0, 0};
+    options o = {2000, 0, 32, 20, 5, 1, 0, 0, {128, 64, 16}, 3, 0.2, CPAE_INIT_PCA, 1,
+                 1, {0}, {0}, 1, 1, {1, 1, 1, 1, 1, 1, 1}, NULL, NULL, NULL, 0, 0};
     enum { O_FIRST = 256, O_STEPS, O_PATIENCE, O_VALID, O_INIT, O_NOREFIT, O_SAMPLER, O_FORM,
            O_NBR, O_MAXTR, O_MAXTE, O_MD, O_CSV, O_JSON, O_MERGE };
     static const struct option longs[] = {
@@ -825,17 +858,18 @@ int main(int argc, char **argv)
             else return bad_value("--init", v);
             break;
         case O_NOREFIT: o.refit = 0; break;
-        case O_SAMPLER:
-            if (!strcmp(v, "data")) o.sampler = 0;
-            else if (!strcmp(v, "ball")) o.sampler = 1;
-            else if (!strcmp(v, "facet")) o.sampler = 2;
-            else return bad_value("--sampler", v);
+        case O_SAMPLER: {
+            static const char *const names[] = {"data", "ball", "facet"};
+            if ((o.n_samplers = parse_names(v, names, 3, o.samplers)) < 1)
+                return bad_value("--sampler", v);
             break;
-        case O_FORM:
-            if (!strcmp(v, "plain")) o.form = 0;
-            else if (!strcmp(v, "tangent")) o.form = 1;
-            else return bad_value("--form", v);
+        }
+        case O_FORM: {
+            static const char *const names[] = {"plain", "tangent"};
+            if ((o.n_forms = parse_names(v, names, 2, o.forms)) < 1)
+                return bad_value("--form", v);
             break;
+        }
         case O_NBR:
             if (parse_i64(v, 1, 256, &i64)) return bad_value("--neighbours", v);
             o.neighbours = (int32_t)i64;

@@ -34,6 +34,13 @@ grep -q '^CBF,0,30,50,128,lie-local,3,' "$out/t3.csv"
 "$bin" --merge --csv "$out/m.csv" "$out/t.csv" "$out/t3.csv" > "$out/merged"
 grep -q '| CBF (30/50, 128) |' "$out/merged"
 test "$(grep -c '^CBF,0,30,50,128,ae,' "$out/m.csv")" -eq 3
+# Lists of samplers / forms become grid axes, chosen on validation and
+# recorded with the other selected values.
+"$bin" -q --steps 6 -s 1 -w 16,4 --max-test 50 -m lie-local,lie-exact \
+    --sampler data,ball --form plain,tangent --csv "$out/axes.csv" \
+    examples/data/ucr/CBF > /dev/null
+grep -q '^CBF,0,30,50,128,lie-local,1,.*;lie_sampler=[01];lie_form=[01];best_step=' "$out/axes.csv"
+grep -q '^CBF,0,30,50,128,lie-exact,1,.*;lie_form=[01];best_step=' "$out/axes.csv"
 # The same (data set, method, seed) twice is refused.
 if "$bin" --merge "$out/t3.csv" "$out/t3.csv" > /dev/null 2>&1; then exit 1; fi
 # Bad command lines exit with status 2 and say why.
@@ -48,6 +55,9 @@ expect2 -e abc
 expect2 -e 10x
 expect2 --sampler bogus
 expect2 --form sideways
+expect2 --sampler data,data
+expect2 --sampler ball,
+expect2 --form plain,,tangent
 expect2 --steps -5
 expect2 -s 0
 expect2 --valid 1.5
