@@ -3,9 +3,11 @@
  * A0, the group parameter that best carries A0 to a target A,
  *   local:  min_theta || Delta - sum_j theta_j G_j A0 ||^2  (linearised),
  *   exact:  min_{|theta| <= theta_max} || exp(theta G) A0 - A ||^2.
- * Every theta solver of the library lives behind this one API (theta.c;
- * the tangent form and several generators in theta_forms.c),
- * next to the grid and Gauss-Newton machinery they share; a new solver of
+ * Every theta solver of the library lives behind this one API (the
+ * exact form's general-G path in theta.c, its skew path in theta_skew.c,
+ * the local form in theta_local.c, the tangent form and several
+ * generators in theta_forms.c), sharing the grid and Gauss-Newton
+ * machinery of theta_grid.h; a new solver of
  * the same family (another form of the objective, several generators at
  * once) is added here with the same conventions: `func` for messages,
  * theta/f outputs that may be NULL, outputs unchanged on failure. Knows
