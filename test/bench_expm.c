@@ -154,6 +154,42 @@ static void frechet_sum_timing(void)
  * as in training), and the per-sample Pade path it replaced (theta solve,
  * expm, Frechet derivative) on a few samples, scaled to the batch (at
  * d = 784 only with BENCH_SLOW=1: minutes). */
+/* The Pade path per sample (theta, exp, residual, Frechet), scaled to the
+ * batch, against the action path's time. */
+static void bench_pade(const double *G, const double *A0, const double *A, int64_t d,
+                       int64_t h, int64_t m, int64_t len, double theta_max, int64_t n_grid,
+                       double t_action)
+{
+    const int64_t ns = d > 200 ? 1 : 4;
+    double *X = dnew(d * d), *E = dnew(d * d), *L = dnew(d * d), *RA = dnew(d * d),
+           *Ri = dnew(len);
+    double t0 = now_s();
+    for (int64_t i = 0; i < ns; i++) {
+        double t, f;
+        CK_OK(cpae__theta_exact_pade(G, d, A0, A + i * len, h, theta_max, n_grid, &t, &f,
+                                     "bench"));
+        for (int64_t e = 0; e < d * d; e++)
+            X[e] = t * G[e];
+        CK_OK(cpae__expm(X, d, E, "bench"));
+        cpae__gemm(false, false, d, h, d, 1.0, E, d, A0, h, 0.0, Ri, h);
+        for (int64_t a = 0; a < d; a++)
+            for (int64_t b = 0; b < d; b++)
+                X[a * d + b] = t * G[b * d + a];
+        cpae__gemm(false, true, d, d, h, 1.0, Ri, h, A0, h, 0.0, RA, d);
+        CK_OK(cpae__expm_frechet(X, RA, d, NULL, L, "bench"));
+    }
+    double t_pade = (now_s() - t0) * (double)m / (double)ns;
+    printf("Pade path   d=%3lld h=%lld m=%lld: %.1f ms (%lld sample(s) timed, scaled to "
+           "%lld): x%.0f the action path\n",
+           (long long)d, (long long)h, (long long)m, 1e3 * t_pade, (long long)ns,
+           (long long)m, t_pade / t_action);
+    free(X);
+    free(E);
+    free(L);
+    free(RA);
+    free(Ri);
+}
+
 static void action_timing(void)
 {
     const int64_t dims[] = {140, 784}, h = 16, m = 64, n_grid = 33;
@@ -209,45 +245,11 @@ static void action_timing(void)
 
         /* the Pade path, per sample: theta, exp, residual, Frechet (at
          * d = 784 about 5 s a sample: only with BENCH_SLOW=1) */
-        if (d > 200 && !getenv("BENCH_SLOW")) {
+        if (d > 200 && !getenv("BENCH_SLOW"))
             printf("Pade path   d=%3lld: not timed (about 5 s a sample; BENCH_SLOW=1)\n",
                    (long long)d);
-            free(G);
-            free(A0);
-            free(A);
-            free(R);
-            free(gG);
-            free(gA0);
-            continue;
-        }
-        const int64_t ns = d > 200 ? 1 : 4;
-        double *X = dnew(d * d), *E = dnew(d * d), *L = dnew(d * d), *RA = dnew(d * d),
-               *Ri = dnew(len);
-        t0 = now_s();
-        for (int64_t i = 0; i < ns; i++) {
-            double t, f;
-            CK_OK(cpae__theta_exact_pade(G, d, A0, A + i * len, h, theta_max, n_grid, &t, &f,
-                                         "bench"));
-            for (int64_t e = 0; e < d * d; e++)
-                X[e] = t * G[e];
-            CK_OK(cpae__expm(X, d, E, "bench"));
-            cpae__gemm(false, false, d, h, d, 1.0, E, d, A0, h, 0.0, Ri, h);
-            for (int64_t a = 0; a < d; a++)
-                for (int64_t b = 0; b < d; b++)
-                    X[a * d + b] = t * G[b * d + a];
-            cpae__gemm(false, true, d, d, h, 1.0, Ri, h, A0, h, 0.0, RA, d);
-            CK_OK(cpae__expm_frechet(X, RA, d, NULL, L, "bench"));
-        }
-        double t_pade = (now_s() - t0) * (double)m / (double)ns;
-        printf("Pade path   d=%3lld h=%lld m=%lld: %.1f ms (%lld sample(s) timed, scaled to "
-               "%lld): x%.0f the action path\n",
-               (long long)d, (long long)h, (long long)m, 1e3 * t_pade, (long long)ns,
-               (long long)m, t_pade / t_action);
-        free(X);
-        free(E);
-        free(L);
-        free(RA);
-        free(Ri);
+        else
+            bench_pade(G, A0, A, d, h, m, len, theta_max, n_grid, t_action);
         free(G);
         free(A0);
         free(A);

@@ -61,9 +61,11 @@ int32_t cpae__copy_in(double *dst, const float *src, int64_t len,
 int32_t cpae__copy_out(float *dst, int64_t cap, const double *src,
                        int64_t want, const char *fn, const char *name);
 
-/* Bulk loops over n values (bulk.c, vectorised): all finite (float), all finite
- * and within +-FLT_MAX (double), float to double and double to float. */
+/* Bulk loops over n values (bulk.c, vectorised): all finite (float,
+ * double), all finite and within +-FLT_MAX (double), float to double and
+ * double to float. */
 bool cpae__finite_f(const float *x, int64_t n);
+bool cpae__finite_d(const double *x, int64_t n);
 bool cpae__within_float(const double *x, int64_t n);
 void cpae__widen(const float *src, int64_t n, double *dst);
 void cpae__narrow(const double *src, int64_t n, float *dst);

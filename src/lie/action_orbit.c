@@ -25,11 +25,10 @@ static double *pool_d(struct cpae__pool *p, int64_t count)
 {
     if (count < 0 || (uint64_t)count > SIZE_MAX / sizeof(double) / 2)
         return NULL;
-    uint64_t c = count > 4 ? (uint64_t)count : 4, top = 4;
+    int64_t c = count > 4 ? count : 4, top = 4;
     while (top < c)
         top <<= 1;
-    c = c <= top / 4 * 3 ? top / 4 * 3 : top;
-    return cpae__pool_alloc(p, (size_t)c * sizeof(double));
+    return cpae__dalloc_in(p, c <= top / 4 * 3 ? top / 4 * 3 : top);
 }
 
 /* Anchor ai's terms and QR. */

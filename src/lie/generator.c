@@ -98,15 +98,6 @@ CPAE__VECTOR static void scale_all(double *G, int64_t n, double s)
         G[i] *= s;
 }
 
-/* Any NaN or infinity among n values? (One branch-free pass.) */
-CPAE__VECTOR static bool any_nonfinite(const double *G, int64_t n)
-{
-    int bad = 0;
-    for (int64_t i = 0; i < n; i++)
-        bad |= !(fabs(G[i]) <= DBL_MAX);
-    return bad != 0;
-}
-
 /* Normalise k generators (d x d each) in place; see cpae__lie_normalize.
  * tol is the relative dependence tolerance. On failure g is garbage. */
 static int32_t normalize_core(double *g, int64_t k, int64_t d, int32_t param, double tol,
@@ -115,7 +106,7 @@ static int32_t normalize_core(double *g, int64_t k, int64_t d, int32_t param, do
     const int64_t nn = d * d;
     for (int64_t j = 0; j < k; j++) {
         double *G = g + j * nn;
-        if (any_nonfinite(G, nn)) {
+        if (!cpae__finite_d(G, nn)) {
             int64_t i = 0;
             while (fabs(G[i]) <= DBL_MAX)
                 i++;

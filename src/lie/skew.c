@@ -462,7 +462,8 @@ int32_t cpae__skew_frechet_sum(const cpae__skew_eig *f, int64_t m,
         return cpae__fail(CPAE_E_LIMIT, func, "m * n * h overflows");
     if ((st = cpae__check_finite_d(theta, m, func, "theta")) ||
         (st = cpae__check_finite_d(coef, m, func, "coef")) ||
-        (st = cpae__check_finite_d(R, mnh, func, "R")) || (st = cpae__check_finite_d(A0, nh, func, "A0")))
+        (st = cpae__check_finite_d(R, mnh, func, "R")) ||
+        (st = cpae__check_finite_d(A0, nh, func, "A0")))
         return st;
 
     /* Samples go through U^* in chunks of nb, side by side (n x nb h), so U

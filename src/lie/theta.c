@@ -187,8 +187,8 @@ static int32_t theta_exact_general(const double *G, int64_t n, const double *A0,
         goto done;
     }
     gen_ctx ctx = {G, A0, A, n, h, Gs, E, Yn, J, func};
-    st = cpae__theta_refine(gen_eval_fn, &ctx, cpae__theta_grid_cell(tbest, spacing, theta_max), &tbest,
-                &fbest);
+    st = cpae__theta_refine(gen_eval_fn, &ctx, cpae__theta_grid_cell(tbest, spacing, theta_max),
+                            &tbest, &fbest);
     if (st == CPAE_OK) {
         if (theta)
             *theta = tbest;
@@ -314,7 +314,8 @@ int32_t cpae__theta_exact_orbit(const cpae__action_orbit *o, const double *A, in
         orbit_ctx ctx = {o, coords + i * nc};
         double tbest = 0.0, fbest = INFINITY;
         for (int64_t k = 0; k < n_grid; k++) {
-            const double *zk = zt + k * (zw + 1) + 1, t = cpae__theta_grid_point(k, n_grid, theta_max);
+            const double *zk = zt + k * (zw + 1) + 1;
+            const double t = cpae__theta_grid_point(k, n_grid, theta_max);
             const int64_t ai = (int64_t)zt[k * (zw + 1)], rk = o->rank;
             const double *b = ctx.coords + ai * (rk + 1);
             double fk = b[rk];
@@ -329,7 +330,9 @@ int32_t cpae__theta_exact_orbit(const cpae__action_orbit *o, const double *A, in
             st = cpae__fail(CPAE_E_NUMERIC, func, "||exp(theta G) A0 - A||^2 overflows");
             break;
         }
-        st = cpae__theta_refine(orbit_eval_fn, &ctx, cpae__theta_grid_cell(tbest, spacing, theta_max), &tbest, &fbest);
+        st = cpae__theta_refine(orbit_eval_fn, &ctx,
+                                cpae__theta_grid_cell(tbest, spacing, theta_max), &tbest,
+                                &fbest);
         tv[i] = tbest;
         fv[i] = fbest;
     }

@@ -123,8 +123,9 @@ static int32_t skew_solve(const cpae__skew_eig *sk, const double *C, double a0sq
     }
     skew_ctx ctx = {sk, h, C, Ah};
     double spacing = 2.0 * theta_max / (double)(n_grid - 1);
-    int32_t st = cpae__theta_refine(skew_eval_fn, &ctx, cpae__theta_grid_cell(tbest, spacing, theta_max),
-                        &tbest, &fbest);
+    int32_t st = cpae__theta_refine(skew_eval_fn, &ctx,
+                                    cpae__theta_grid_cell(tbest, spacing, theta_max),
+                                    &tbest, &fbest);
     if (st == CPAE_OK) {
         *theta = tbest;
         *fout = fbest;
@@ -177,7 +178,8 @@ int32_t cpae__theta_exact_many(const cpae__skew_eig *skew, int64_t n,
     if (!cpae__mul_ok(m, nh, &mnh) || m > (INT64_C(1) << 40))
         return cpae__fail(CPAE_E_LIMIT, func, "m = %lld targets of %lld x %lld: too many",
                           (long long)m, (long long)n, (long long)h);
-    if ((st = cpae__check_finite_d(A0, nh, func, "A0")) || (st = cpae__check_finite_d(A, mnh, func, "A")))
+    if ((st = cpae__check_finite_d(A0, nh, func, "A0")) ||
+        (st = cpae__check_finite_d(A, mnh, func, "A")))
         return st;
     if (m == 0)
         return CPAE_OK;
@@ -198,7 +200,8 @@ int32_t cpae__theta_exact_many(const cpae__skew_eig *skew, int64_t n,
      * reasonable size (else, or without memory, they are recomputed: same
      * values either way). */
     double *tab = NULL;
-    if (m > 1 && n_grid <= GRID_TAB_MAX / (2 * n) && (tab = cpae__dalloc_in(skew->pool, 2 * n * n_grid)))
+    if (m > 1 && n_grid <= GRID_TAB_MAX / (2 * n) &&
+        (tab = cpae__dalloc_in(skew->pool, 2 * n * n_grid)))
         grid_trig(skew, theta_max, n_grid, tab);
     cpae__skew_to_eig(skew, A0, h, C);
     const double a0sq = cpae__dot(A0, A0, nh);

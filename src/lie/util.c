@@ -25,6 +25,8 @@ int32_t cpae__check_dim(int64_t n, const char *func, const char *name)
 int32_t cpae__check_finite_d(const double *x, int64_t count, const char *func,
                              const char *name)
 {
+    if (cpae__finite_d(x, count)) /* the usual case: one vectorised pass */
+        return CPAE_OK;
     for (int64_t i = 0; i < count; i++)
         if (!isfinite(x[i]))
             return cpae__fail(CPAE_E_NONFINITE, func, "'%s'[%lld] is %s", name,

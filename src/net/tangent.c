@@ -158,7 +158,8 @@ void X(tangent_free)(X(tangent) *tg)
 
 /* Scale the columns of each sample's row block: X is (m rows_per) x n, and
  * sample i's block is multiplied on the right by diag(q_i). */
-CPAE__VECTOR static void X(scale_cols)(real *X, int64_t m, int64_t rows_per, int64_t n, const real *q)
+CPAE__VECTOR static void X(scale_cols)(real *X, int64_t m, int64_t rows_per, int64_t n,
+                                       const real *q)
 {
     for (int64_t i = 0; i < m; i++) {
         const real *qi = q + i * n;
@@ -172,7 +173,8 @@ CPAE__VECTOR static void X(scale_cols)(real *X, int64_t m, int64_t rows_per, int
 
 /* Scale the rows of each sample's column block: X is n x (m cols_per) and
  * sample i's block is multiplied on the left by diag(q_i). */
-CPAE__VECTOR static void X(scale_rows)(real *X, int64_t m, int64_t cols_per, int64_t n, const real *q)
+CPAE__VECTOR static void X(scale_rows)(real *X, int64_t m, int64_t cols_per, int64_t n,
+                                       const real *q)
 {
     int64_t ld = m * cols_per;
     for (int64_t r = 0; r < n; r++)

@@ -69,7 +69,7 @@ bool X(lie_pair_ws_init)(X(pair_ws) *w, int64_t k, int64_t d, int64_t h, int32_t
                          cpae__pool *pool)
 {
     int64_t len = d * h, np = (k + 1) / 2 * 2; /* gap pointers, padded to 16 bytes */
-    int64_t nr = (k + 4) * len + 2 * h + 3 * h * h;
+    int64_t nr = (k + 4) * len + h + 3 * h * h;
     memset(w, 0, sizeof *w);
     w->pool = pool;
     w->gap = cpae__pool_alloc(pool, (size_t)np * sizeof(real *) + (size_t)nr * sizeof(real));
@@ -79,20 +79,12 @@ bool X(lie_pair_ws_init)(X(pair_ws) *w, int64_t k, int64_t d, int64_t h, int32_t
     w->proj = w->delta + len;           /* (k + 1) len */
     w->R = w->proj + (k + 1) * len;
     w->Q = w->R + len;
-    w->tau = w->Q + len;                /* 2 h */
-    w->Vt = w->tau + 2 * h;
+    w->tau = w->Q + len;                /* h singular values */
+    w->Vt = w->tau + h;
     w->E = w->Vt + h * h;
     w->W = w->E + h * h;
-    int64_t lsq = X(lie_theta_scratch)(k, len);
-    if (lsq < 0 || (lsq > 0 && !(w->lsq = cpae__pool_alloc(pool, (size_t)lsq))))
-        return false;
-    if (form == CPAE__FORM_TANGENT) {
-        if ((w->n_svd = X(svd_work_size)(d, h)) < 0 ||
-            !(w->svd_work = cpae__pool_alloc(pool, (size_t)w->n_svd * sizeof(real))))
-            return false;
-    }
 #if CPAE__TPL == 32
-    if (form == CPAE__FORM_TANGENT) {
+    if (form == CPAE__FORM_TANGENT) { /* the double twin solves; it has the workspaces */
         cpae__pair_ws *tw = cpae__pool_alloc(pool, sizeof *tw);
         w->twin = tw;
         w->dbl = cpae__pool_alloc(pool, (size_t)((k + 2) * len) * sizeof(double));
@@ -100,9 +92,14 @@ bool X(lie_pair_ws_init)(X(pair_ws) *w, int64_t k, int64_t d, int64_t h, int32_t
             memset(tw, 0, sizeof *tw);
         return tw && w->dbl && cpae__lie_pair_ws_init(tw, k, d, h, form, pool);
     }
-#else
-    (void)form;
 #endif
+    int64_t lsq = X(lie_theta_scratch)(k, len);
+    if (lsq < 0 || (lsq > 0 && !(w->lsq = cpae__pool_alloc(pool, (size_t)lsq))))
+        return false;
+    if (form == CPAE__FORM_TANGENT &&
+        ((w->n_svd = X(svd_work_size)(d, h)) < 0 ||
+         !(w->svd_work = cpae__pool_alloc(pool, (size_t)w->n_svd * sizeof(real)))))
+        return false;
     return true;
 }
 

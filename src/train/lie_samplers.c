@@ -34,15 +34,16 @@ static int32_t X(facet_neighbours)(const CHAIN *dec, const cpae__loss_cfg *cfg,
         goto done;
     }
     /* The layers' input tangents T^l up to the last layer with code bits:
-     * the constraint gradients below are W^l T^l. The caller's batch pass
-     * has them; without it, a pass over the layers below that one only
+     * the constraint gradients below are W^l T^l (the first layer's are the
+     * rows of W^0 for every sample, T^0 = [I ... I]). The caller's batch
+     * pass has them; without it, a pass over the layers below that one only
      * (forward stacking needs the sub-chain's output at least as wide as
-     * h). */
+     * h); none when only the first layer has code bits. */
     int64_t lb = 0;
     for (int64_t l = 0; l < dec->n; l++)
         if (cpae__has_bits(dec->layers[l].act))
             lb = l;
-    if (!tg || !tg->forward || tg->m != m || lb > tg->n_layers) {
+    if (lb > 0 && (!tg || !tg->forward || tg->m != m || lb > tg->n_layers)) {
         CHAIN sub = {dec->layers, lb > 0 ? lb : 1};
         if (X(chain_out)(&sub) < h)
             sub = *dec;
@@ -58,12 +59,13 @@ static int32_t X(facet_neighbours)(const CHAIN *dec, const cpae__loss_cfg *cfg,
             continue;
         int64_t n = L->n_out;
         /* Constraint gradients W T (n x m h) and values z = W a + b (m x n). */
-        X(gemm)(false, false, n, ld, L->n_in, 1, L->w, L->n_in, tg->T[l], ld, 0, G, ld);
+        if (l > 0)
+            X(gemm)(false, false, n, ld, L->n_in, 1, L->w, L->n_in, tg->T[l], ld, 0, G, ld);
         const real *a_prev = l == 0 ? z : act[l - 1];
         X(layer_pre)(L, a_prev, m, Z);
         for (int64_t i = 0; i < m; i++)
             for (int64_t u = 0; u < n; u++) {
-                const real *g = G + u * ld + i * h;
+                const real *g = l == 0 ? L->w + u * h : G + u * ld + i * h;
                 double nrm2 = 0.0;
                 for (int64_t j = 0; j < h; j++)
                     nrm2 += (double)g[j] * (double)g[j];

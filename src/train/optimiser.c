@@ -209,7 +209,8 @@ int32_t cpae__trainer_update(cpae_trainer *t, const double *grad, const char *fn
 static int32_t finish_double(cpae_trainer *t, const double *grad, const double *terms,
                              const char *fn)
 {
-    if (!cpae__within_float(terms, CPAE__N_TERMS) || !cpae__within_float(grad, cpae__trainer_n_train(t)))
+    if (!cpae__within_float(terms, CPAE__N_TERMS) ||
+        !cpae__within_float(grad, cpae__trainer_n_train(t)))
         return cpae__fail(CPAE_E_DIVERGED, fn, "the loss or its gradient is not finite "
                           "(loss %g); weights kept at their last finite values",
                           terms[CPAE__T_TOTAL]);

@@ -60,13 +60,19 @@ static int32_t anchor_qr(const double *A0, int64_t d, int64_t h, double *Q0, dou
                 : CPAE_OK;
 }
 
-/* X <- R^{-1} X for R h x h upper triangular, X h x h (row-major), by back
- * substitution; false (X unspecified) when R has a zero on its diagonal. */
-static bool solve_upper(const double *R, int64_t h, double *X)
+/* Does the upper triangular R (h x h) have a zero on its diagonal? */
+static bool singular_upper(const double *R, int64_t h)
 {
     for (int64_t i = 0; i < h; i++)
         if (R[i * h + i] == 0.0)
-            return false;
+            return true;
+    return false;
+}
+
+/* X <- R^{-1} X for R h x h upper triangular and regular, X h x h
+ * (row-major), by back substitution. */
+static void solve_upper(const double *R, int64_t h, double *X)
+{
     for (int64_t i = h - 1; i >= 0; i--)
         for (int64_t c = 0; c < h; c++) {
             double v = X[i * h + c];
@@ -74,7 +80,6 @@ static bool solve_upper(const double *R, int64_t h, double *X)
                 v -= R[i * h + j] * X[j * h + c];
             X[i * h + c] = v / R[i * h + i];
         }
-    return true;
 }
 
 /* The exact form's dense path (plain form; any k, any parametrisation;
@@ -259,8 +264,8 @@ static int32_t evaluate(const cpae__term_args *args)
         st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
         goto done;
     }
-    /* The anchor joins the batch as sample m of one stacked tangent pass. */
-    /* The anchor's latent code: a one-row trace of the encoder. */
+    /* The anchor's latent code (a one-row trace of the encoder); the anchor
+     * joins the batch as sample m of one stacked tangent pass. */
     cpae__trace te = {0};
     st = cpae__trace_run(&enc, b->x_anchor, 1, &te, tr->pool, fn);
     if (!st)
@@ -328,7 +333,8 @@ static int32_t evaluate(const cpae__term_args *args)
         bool tangent = (int32_t)cfg->v[CPAE_P_LIE_FORM] == CPAE__FORM_TANGENT;
         double *Q0 = NULL, *R0 = NULL, *tw = NULL;
         if (tangent) {
-            Q0 = cpae__pool_alloc(tr->pool, (size_t)(len + h * h + h + len + h * h + len) * sizeof(double));
+            Q0 = cpae__pool_alloc(tr->pool,
+                                  (size_t)(len + h * h + len + h * h + len) * sizeof(double));
             if (!Q0) {
                 cpae__pool_free(tr->pool, th);
                 cpae__pool_free(tr->pool, Rall);
@@ -336,8 +342,10 @@ static int32_t evaluate(const cpae__term_args *args)
                 goto done;
             }
             R0 = Q0 + len;
-            tw = R0 + h * h + h; /* tw: len, then h x h, then len */
-            st = anchor_qr(A0, d, h, Q0, R0, tr->pool, fn);
+            tw = R0 + h * h; /* tw: len, then h x h, then len */
+            if (!(st = anchor_qr(A0, d, h, Q0, R0, tr->pool, fn)) && singular_upper(R0, h))
+                st = cpae__fail(CPAE_E_NUMERIC, fn, "the anchor map is rank deficient; "
+                                "the tangent-space exact form needs full column rank");
             for (int64_t i = 0; i < m && !st; i++)
                 st = cpae__theta_tangent(sk, Q0, J + i * len, d, h, cfg->theta_max, n_grid,
                                    tw, tw + len, th + i, fn);
@@ -365,11 +373,7 @@ static int32_t evaluate(const cpae__term_args *args)
             if (tangent) {
                 double *w = tw, *Mh = tw + len;
                 cpae__gemm(true, false, h, h, d, 1.0, Q0, h, Wall + i * len, h, 0.0, Mh, h);
-                if (!solve_upper(R0, h, Mh)) {
-                    st = cpae__fail(CPAE_E_NUMERIC, fn, "the anchor map is rank deficient; "
-                                    "the tangent-space exact form needs full column rank");
-                    break;
-                }
+                solve_upper(R0, h, Mh);
                 /* R = (exp(theta G) A_0) M - A_i, and R M^T for the A_0 / G side */
                 memcpy(w, Ri, (size_t)len * sizeof(double));
                 cpae__gemm(false, false, d, h, h, 1.0, w, h, Mh, h, 0.0, Ri, h);
