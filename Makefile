@@ -165,7 +165,8 @@ FUZZ_CC ?= clang
 FUZZ_RUNS ?= 20000
 FUZZ_SAN := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 FUZZ_OBJS := $(call objs_in,build/fuzz/obj)
-FUZZ_BINS := build/fuzz/fuzz_model build/fuzz/fuzz_ucr build/fuzz/fuzz_csv build/fuzz/fuzz_idx
+FUZZ_BINS := build/fuzz/fuzz_model build/fuzz/fuzz_checkpoint build/fuzz/fuzz_ucr \
+             build/fuzz/fuzz_csv build/fuzz/fuzz_idx
 build/fuzz/obj:
 	mkdir -p $@
 build/fuzz/obj/%.o: src/%.c $(HDR) $(SRC_HDRS) | build/fuzz/obj
@@ -174,7 +175,7 @@ build/fuzz/obj/%.o: src/%.c $(HDR) $(SRC_HDRS) | build/fuzz/obj
 build/fuzz/obj/%.f.o: src/%.c $(HDR) $(SRC_HDRS) | build/fuzz/obj
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CFLAGS_LIB) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -O1 -g -DCPAE_SINGLE -c $< -o $@
-build/fuzz/fuzz_model: test/fuzz/fuzz_model.c $(FUZZ_OBJS)
+build/fuzz/fuzz_model build/fuzz/fuzz_checkpoint: build/fuzz/%: test/fuzz/%.c $(FUZZ_OBJS)
 	$(FUZZ_CC) -std=c11 -Iinclude -fsanitize=fuzzer $(FUZZ_SAN) -O1 -g $< $(FUZZ_OBJS) -o $@ \
 	    $(DEP_LIBS) -lm
 build/fuzz/fuzz_%: test/fuzz/fuzz_data.c $(FUZZ_OBJS)

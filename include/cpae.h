@@ -1007,6 +1007,47 @@ CPAE_API CPAE_NODISCARD int32_t cpae_lie_cosine(const cpae_lie *lie, int64_t j,
 CPAE_API CPAE_NODISCARD int32_t cpae_shift_generator(int64_t d, float *g, int64_t cap);
 /** @} */
 
+/** @addtogroup io
+ * @{ */
+
+/** Save a model together with its generators (format version 2,
+ *  docs/format.md), atomically as cpae_model_save. `lie` may be NULL: the
+ *  file is then exactly cpae_model_save's (version 1). The generators are
+ *  stored in double with their kind and trainability, so a load gives
+ *  bit-identical values. cpae_model_load reads the model part of either
+ *  version. @return CPAE_OK, CPAE_E_NULL, CPAE_E_MISMATCH (lie's d is not
+ *  the model's input width), CPAE_E_IO, CPAE_E_NOMEM. Since 0.7. */
+CPAE_API CPAE_NODISCARD int32_t cpae_model_save_lie(const cpae_model *model,
+    const cpae_lie *lie, const char *path);
+
+/** Exact size in bytes of cpae_model_save_lie's file.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_MISMATCH. Since 0.7. */
+CPAE_API CPAE_NODISCARD int32_t cpae_model_save_lie_size(const cpae_model *model,
+    const cpae_lie *lie, int64_t *n);
+
+/** Serialize a model and its generators (lie may be NULL) into buf
+ *  (capacity cap); *written receives the size (also on
+ *  CPAE_E_BUFFER_TOO_SMALL, when nothing is written).
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_MISMATCH, CPAE_E_BUFFER_TOO_SMALL.
+ *  Since 0.7. */
+CPAE_API CPAE_NODISCARD int32_t cpae_model_save_lie_to_buffer(const cpae_model *model,
+    const cpae_lie *lie, uint8_t *buf, int64_t cap, int64_t *written);
+
+/** Load a model and its generators from a file of either version: *lie
+ *  receives the generators (NULL when the file has none, e.g. every
+ *  version-1 file). Saved generators must be finite, of unit Frobenius
+ *  norm (to 1e-6) and, for CPAE_LIE_SKEW, exactly skew-symmetric, else
+ *  CPAE_E_FORMAT. On failure neither output is written.
+ *  @return as cpae_model_load. Since 0.7. */
+CPAE_API CPAE_NODISCARD int32_t cpae_model_load_lie(const char *path, cpae_model **model,
+    cpae_lie **lie);
+
+/** Load a model and its generators from n bytes in memory.
+ *  @return as cpae_model_load_from_buffer. Since 0.7. */
+CPAE_API CPAE_NODISCARD int32_t cpae_model_load_lie_from_buffer(const uint8_t *buf,
+    int64_t n, cpae_model **model, cpae_lie **lie);
+/** @} */
+
 /* ======================================================================
  * Region statistics and the generalization report
  * ====================================================================== */
@@ -1404,6 +1445,125 @@ CPAE_API CPAE_NODISCARD int32_t cpae_trainer_apply_gradient(cpae_trainer *traine
  *  CPAE_E_DIVERGED (step not applied). Since 0.1. */
 CPAE_API CPAE_NODISCARD int32_t cpae_trainer_step(cpae_trainer *trainer, const float *x,
     int64_t m, int64_t d, double *terms, int64_t n_terms);
+
+/** Columns of a row of cpae_trainer_history (and of the epoch callback's
+ *  row). Scales: the loss terms and the validation error are per sample,
+ *  summed over the d coordinates, (1/m) sum_i ||D(E(x_i)) - x_i||^2 for
+ *  reconstruction (cpae_loss_term); cpae_model_evaluate's MSE is per
+ *  element, that value divided by d. Since 0.7. */
+typedef enum cpae_history_column {
+    CPAE_HISTORY_EPOCH = 0,      /**< the epoch, from 0 */
+    CPAE_HISTORY_STEP = 1,       /**< optimiser steps taken by its end */
+    CPAE_HISTORY_SECONDS = 2,    /**< elapsed seconds of the fit by its end
+                                      (resumed fits add their runs) */
+    CPAE_HISTORY_VALIDATION = 3, /**< the latest validation error at its end
+                                      (per sample; NaN without validation
+                                      data) */
+    CPAE_HISTORY_TERMS = 4       /**< first of cpae_n_loss_terms() columns:
+                                      the epoch's mean of each unweighted
+                                      term (cpae_loss_term order) */
+} cpae_history_column;
+
+/** Epoch callback, called on the training thread at the end of every epoch
+ *  (the last included, and an epoch cut short by early stopping or by a
+ *  CPAE_P_STEPS budget), after that epoch's validation: epoch (from 0) and
+ *  its history row (n_cols values, cpae_history_column). The trainer is
+ *  then at the start of the next epoch, so a checkpoint saved here resumes
+ *  there. Return 0 to continue, non-zero to stop (the fit returns
+ *  CPAE_E_CANCELLED and can be resumed). Must not unwind through libcpae.
+ *  Since 0.7. */
+typedef int32_t (*cpae_epoch_fn)(void *user_data, int64_t epoch, const double *row,
+    int64_t n_cols);
+
+/** Install (or with fn NULL remove) the epoch callback.
+ *  @return CPAE_OK, CPAE_E_NULL (trainer). Since 0.7. */
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_set_epoch_callback(cpae_trainer *trainer,
+    cpae_epoch_fn fn, void *user_data);
+
+/** The per-epoch history of the current or last fit (a new fit clears it,
+ *  a resumed one continues it): *n_rows rows of *n_cols values
+ *  (cpae_history_column), row-major into rows (capacity cap values).
+ *  Query the size with rows NULL and cap 0 (CPAE_E_BUFFER_TOO_SMALL when
+ *  rows are needed; *n_rows and *n_cols are always written).
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (cap < 0),
+ *          CPAE_E_BUFFER_TOO_SMALL. Since 0.7. */
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_history(const cpae_trainer *trainer,
+    double *rows, int64_t cap, int64_t *n_rows, int64_t *n_cols);
+
+/** The best validation of the current or last fit: *epoch, the epoch in
+ *  (or at whose end) it was measured, -1 for the starting weights; *step,
+ *  the optimiser steps taken then (0: the starting weights); *validation,
+ *  its error. Without validation data all three are -1, -1 and NaN. A
+ *  finished fit restored these weights; a cancelled one kept its last.
+ *  Any output may be NULL. @return CPAE_OK, CPAE_E_NULL. Since 0.7. */
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_best_epoch(const cpae_trainer *trainer,
+    int64_t *epoch, int64_t *step, double *validation);
+
+/** Where the current or last fit stands: *resumable is 1 when a callback
+ *  stopped it (or a checkpoint saved during it was loaded), *epoch the
+ *  epoch it is in (from 0), *step the optimiser steps taken. Any output
+ *  may be NULL. @return CPAE_OK, CPAE_E_NULL. Since 0.7. */
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_fit_state(const cpae_trainer *trainer,
+    int32_t *resumable, int64_t *epoch, int64_t *step);
+
+/** Continue a fit that a callback stopped, or that a loaded checkpoint
+ *  was saved during, from where it stood, to the end of its budget: the
+ *  same data order, noise, samplers, optimiser state, early stopping and
+ *  theta range, so the weights come out bit-identical to a fit that was
+ *  never interrupted (same library build, data, thread count). The
+ *  training data must be set again if the trainer is new (the same
+ *  samples, in the same order).
+ *  @return as cpae_trainer_fit; CPAE_E_INVALID (no interrupted fit, or
+ *          called from a callback), CPAE_E_SIZE (data missing or of
+ *          another size). Since 0.7. */
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_resume(cpae_trainer *trainer);
+
+/** Save a checkpoint of everything training has made and will need to go
+ *  on, atomically as cpae_model_save (docs/format.md, "trainer
+ *  checkpoints"): the model and trainable generators (double), every
+ *  hyperparameter, the optimiser's moments and step count, the random
+ *  generator, and the fit's position (epoch, batch, data order, early
+ *  stopping's best weights and patience, the divergence guard, the theta
+ *  range, the history). The data are not saved; a checksum of the
+ *  training and validation data is, and loading refuses other data for a
+ *  resumable fit. Callable from the progress and epoch callbacks.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_IO, CPAE_E_NOMEM. Since 0.7. */
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_save_checkpoint(const cpae_trainer *trainer,
+    const char *path);
+
+/** Exact size in bytes of a checkpoint of the trainer now.
+ *  @return CPAE_OK, CPAE_E_NULL. Since 0.7. */
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_checkpoint_size(const cpae_trainer *trainer,
+    int64_t *n);
+
+/** Write a checkpoint into buf (capacity cap); *written receives the size
+ *  (also on CPAE_E_BUFFER_TOO_SMALL, when nothing is written).
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_BUFFER_TOO_SMALL. Since 0.7. */
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_save_checkpoint_to_buffer(
+    const cpae_trainer *trainer, uint8_t *buf, int64_t cap, int64_t *written);
+
+/** Restore a checkpoint into a trainer created for a model of the same
+ *  layers (widths and activations), the same method and generators of the
+ *  same size, kind and trainability: the model's weights, the generators,
+ *  the hyperparameters, the optimiser and the fit's position are replaced;
+ *  set the training (and validation) data before or after, then
+ *  cpae_trainer_resume continues a fit the checkpoint was saved during.
+ *  Everything is checked before anything changes: on failure the trainer,
+ *  model and generators are untouched.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_IO, CPAE_E_FORMAT (not a
+ *          checkpoint, truncated, corrupted), CPAE_E_VERSION,
+ *          CPAE_E_MISMATCH (another model shape, method or generators; or
+ *          training data set that differ from the checkpoint's),
+ *          CPAE_E_NONFINITE, CPAE_E_LIMIT, CPAE_E_INVALID (called from a
+ *          callback), CPAE_E_NOMEM. Since 0.7. */
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_load_checkpoint(cpae_trainer *trainer,
+    const char *path);
+
+/** Restore a checkpoint from n bytes in memory.
+ *  @return as cpae_trainer_load_checkpoint, plus CPAE_E_SIZE (n <= 0).
+ *  Since 0.7. */
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_load_checkpoint_from_buffer(
+    cpae_trainer *trainer, const uint8_t *buf, int64_t n);
 /** @} */
 
 /* ======================================================================

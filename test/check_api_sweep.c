@@ -952,6 +952,50 @@ SWEEP_FN(cpae_model_load_from_buffer)
     ck_assert_ptr_null(m);
 }
 
+/* Models with generators (format version 2). */
+SWEEP_FN(cpae_model_save_lie)
+{
+    NUL(cpae_model_save_lie(NULL, F.lie, F.save_path));
+    NUL(cpae_model_save_lie(M, F.lie, NULL));
+    struct stat st;
+    ck_assert_msg(stat(F.save_path, &st) != 0, "a failing save created %s", F.save_path);
+}
+SWEEP_FN(cpae_model_save_lie_size)
+{
+    NUL(cpae_model_save_lie_size(NULL, F.lie, I64));
+    NUL(cpae_model_save_lie_size(M, F.lie, NULL));
+}
+SWEEP_FN(cpae_model_save_lie_to_buffer)
+{
+    int64_t need = 0, written = -1;
+    CK_OK(cpae_model_save_lie_size(M, F.lie, &need));
+    ck_assert_int_le(need, SCRATCH);
+    NUL(cpae_model_save_lie_to_buffer(NULL, F.lie, BB, need, I64));
+    NUL(cpae_model_save_lie_to_buffer(M, F.lie, NULL, need, I64));
+    NUL(cpae_model_save_lie_to_buffer(M, F.lie, BB, need, NULL));
+    SMALL(cpae_model_save_lie_to_buffer(M, F.lie, BB, need - 1, &written));
+    ck_assert_int_eq(written, need);
+}
+SWEEP_FN(cpae_model_load_lie)
+{
+    cpae_model *m = NULL;
+    cpae_lie *l = NULL;
+    NUL(cpae_model_load_lie(NULL, &m, &l));
+    NUL(cpae_model_load_lie(F.model_path, NULL, &l));
+    NUL(cpae_model_load_lie(F.model_path, &m, NULL));
+    ck_assert(m == NULL && l == NULL);
+}
+SWEEP_FN(cpae_model_load_lie_from_buffer)
+{
+    uint8_t buf[8] = "CPAEMODL";
+    cpae_model *m = NULL;
+    cpae_lie *l = NULL;
+    NUL(cpae_model_load_lie_from_buffer(NULL, 8, &m, &l));
+    NUL(cpae_model_load_lie_from_buffer(buf, 8, NULL, &l));
+    NUL(cpae_model_load_lie_from_buffer(buf, 8, &m, NULL));
+    ck_assert(m == NULL && l == NULL);
+}
+
 /* Lie generators (d = 4, k = 1). */
 SWEEP_FN(cpae_lie_create)
 {
@@ -1122,6 +1166,65 @@ SWEEP_FN(cpae_trainer_fit_info)
 {
     NUL(cpae_trainer_fit_info(NULL, I64, I64, DBL));
     OPT(cpae_trainer_fit_info(F.trainer, NULL, NULL, NULL));
+}
+SWEEP_FN(cpae_trainer_set_epoch_callback)
+{
+    NUL(cpae_trainer_set_epoch_callback(NULL, NULL, NULL));
+    OPT(cpae_trainer_set_epoch_callback(F.trainer, NULL, NULL));
+}
+SWEEP_FN(cpae_trainer_history)
+{
+    int64_t rows = -1, cols = -1;
+    NUL(cpae_trainer_history(NULL, DB, 0, &rows, &cols));
+    NUL(cpae_trainer_history(F.trainer, NULL, 4, &rows, &cols));
+    NUL(cpae_trainer_history(F.trainer, DB, 0, NULL, &cols));
+    NUL(cpae_trainer_history(F.trainer, DB, 0, &rows, NULL));
+    ck_assert(rows == -1 && cols == -1);
+}
+SWEEP_FN(cpae_trainer_best_epoch)
+{
+    NUL(cpae_trainer_best_epoch(NULL, I64, I64, DBL));
+    OPT(cpae_trainer_best_epoch(F.trainer, NULL, NULL, NULL));
+}
+SWEEP_FN(cpae_trainer_fit_state)
+{
+    NUL(cpae_trainer_fit_state(NULL, I32, I64, I64));
+    OPT(cpae_trainer_fit_state(F.trainer, NULL, NULL, NULL));
+}
+SWEEP_FN(cpae_trainer_resume) { NUL(cpae_trainer_resume(NULL)); }
+SWEEP_FN(cpae_trainer_save_checkpoint)
+{
+    NUL(cpae_trainer_save_checkpoint(NULL, F.save_path));
+    NUL(cpae_trainer_save_checkpoint(F.trainer, NULL));
+    struct stat st;
+    ck_assert_msg(stat(F.save_path, &st) != 0, "a failing save created %s", F.save_path);
+}
+SWEEP_FN(cpae_trainer_checkpoint_size)
+{
+    NUL(cpae_trainer_checkpoint_size(NULL, I64));
+    NUL(cpae_trainer_checkpoint_size(F.trainer, NULL));
+}
+SWEEP_FN(cpae_trainer_save_checkpoint_to_buffer)
+{
+    int64_t need = 0, written = -1;
+    CK_OK(cpae_trainer_checkpoint_size(F.trainer, &need));
+    ck_assert_int_le(need, SCRATCH);
+    NUL(cpae_trainer_save_checkpoint_to_buffer(NULL, BB, need, I64));
+    NUL(cpae_trainer_save_checkpoint_to_buffer(F.trainer, NULL, need, I64));
+    NUL(cpae_trainer_save_checkpoint_to_buffer(F.trainer, BB, need, NULL));
+    SMALL(cpae_trainer_save_checkpoint_to_buffer(F.trainer, BB, need - 1, &written));
+    ck_assert_int_eq(written, need);
+}
+SWEEP_FN(cpae_trainer_load_checkpoint)
+{
+    NUL(cpae_trainer_load_checkpoint(NULL, F.save_path));
+    NUL(cpae_trainer_load_checkpoint(F.trainer, NULL));
+}
+SWEEP_FN(cpae_trainer_load_checkpoint_from_buffer)
+{
+    uint8_t buf[8] = "CPAECKPT";
+    NUL(cpae_trainer_load_checkpoint_from_buffer(NULL, buf, 8));
+    NUL(cpae_trainer_load_checkpoint_from_buffer(F.trainer, NULL, 8));
 }
 SWEEP_FN(cpae_trainer_n_params)
 {
@@ -1421,6 +1524,8 @@ static const sweep_row SWEEP[] = {
 
     ROW(cpae_model_save), ROW(cpae_model_save_size), ROW(cpae_model_save_to_buffer),
     ROW(cpae_model_save_to_callback), ROW(cpae_model_load), ROW(cpae_model_load_from_buffer),
+    ROW(cpae_model_save_lie), ROW(cpae_model_save_lie_size), ROW(cpae_model_save_lie_to_buffer),
+    ROW(cpae_model_load_lie), ROW(cpae_model_load_lie_from_buffer),
 
     ROW(cpae_lie_create), ROW(cpae_lie_destroy), ROW(cpae_lie_clone), ROW(cpae_lie_info), ROW(cpae_lie_set_trainable), ROW(cpae_lie_trainable),
     ROW(cpae_lie_set), ROW(cpae_lie_get), ROW(cpae_lie_expm), ROW(cpae_lie_orbit),
@@ -1437,6 +1542,10 @@ static const sweep_row SWEEP[] = {
     ROW(cpae_trainer_n_params), ROW(cpae_trainer_workspace_size),
     ROW(cpae_trainer_get_params), ROW(cpae_trainer_set_params),
     ROW(cpae_trainer_gradient), ROW(cpae_trainer_apply_gradient), ROW(cpae_trainer_step),
+    ROW(cpae_trainer_set_epoch_callback), ROW(cpae_trainer_history), ROW(cpae_trainer_best_epoch),
+    ROW(cpae_trainer_fit_state), ROW(cpae_trainer_resume), ROW(cpae_trainer_save_checkpoint),
+    ROW(cpae_trainer_checkpoint_size), ROW(cpae_trainer_save_checkpoint_to_buffer),
+    ROW(cpae_trainer_load_checkpoint), ROW(cpae_trainer_load_checkpoint_from_buffer),
 
     ROW(cpae_dataset_load), ROW(cpae_dataset_load_limit), ROW(cpae_dataset_load_idx),
     ROW(cpae_dataset_load_idx_limit), ROW(cpae_dataset_wrap), ROW(cpae_dataset_destroy),

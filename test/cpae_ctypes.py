@@ -162,6 +162,7 @@ WRITE_FN = CFUNCTYPE(c_int32, c_void_p, _PU8, c_int64)
 #:     int64_t step, const double *terms, double validation, double seconds)
 PROGRESS_FN = CFUNCTYPE(c_int32, c_void_p, c_int64, c_int64, _PD, c_double,
                         c_double)
+EPOCH_FN = CFUNCTYPE(c_int32, c_void_p, c_int64, _PD, c_int64)
 SELECTION_FN = CFUNCTYPE(c_int32, c_void_p, c_int64, c_int64, c_double, c_int64)
 
 # name: (restype, argtypes). _S as restype means "raise CpaeError on != 0"
@@ -280,6 +281,11 @@ _SIGNATURES = {
     "cpae_model_save_to_callback": (_S, [_H, WRITE_FN, c_void_p]),
     "cpae_model_load": (_S, [c_char_p, _PH]),
     "cpae_model_load_from_buffer": (_S, [_PU8, _I64, _PH]),
+    "cpae_model_save_lie": (_S, [_H, _H, c_char_p]),
+    "cpae_model_save_lie_size": (_S, [_H, _H, _PI64]),
+    "cpae_model_save_lie_to_buffer": (_S, [_H, _H, _PU8, _I64, _PI64]),
+    "cpae_model_load_lie": (_S, [c_char_p, _PH, _PH]),
+    "cpae_model_load_lie_from_buffer": (_S, [_PU8, _I64, _PH, _PH]),
     # Lie generators
     "cpae_lie_create": (_S, [_I64, _I64, _I32, _U64, _PH]),
     "cpae_lie_destroy": (None, [_H]),
@@ -306,6 +312,16 @@ _SIGNATURES = {
     "cpae_trainer_set_callback": (_S, [_H, PROGRESS_FN, c_void_p]),
     "cpae_trainer_fit": (_S, [_H]),
     "cpae_trainer_fit_info": (_S, [_H, _PI64, _PI64, _PD]),
+    "cpae_trainer_set_epoch_callback": (_S, [_H, EPOCH_FN, c_void_p]),
+    "cpae_trainer_history": (_S, [_H, _PD, _I64, _PI64, _PI64]),
+    "cpae_trainer_best_epoch": (_S, [_H, _PI64, _PI64, _PD]),
+    "cpae_trainer_fit_state": (_S, [_H, _PI32, _PI64, _PI64]),
+    "cpae_trainer_resume": (_S, [_H]),
+    "cpae_trainer_save_checkpoint": (_S, [_H, c_char_p]),
+    "cpae_trainer_checkpoint_size": (_S, [_H, _PI64]),
+    "cpae_trainer_save_checkpoint_to_buffer": (_S, [_H, _PU8, _I64, _PI64]),
+    "cpae_trainer_load_checkpoint": (_S, [_H, c_char_p]),
+    "cpae_trainer_load_checkpoint_from_buffer": (_S, [_H, _PU8, _I64]),
     "cpae_trainer_n_params": (_S, [_H, _PI64]),
     "cpae_trainer_workspace_size": (_S, [_H, _PI64]),
     "cpae_trainer_get_params": (_S, [_H, _PF, _I64]),

@@ -23,17 +23,21 @@ _Static_assert(sizeof(double) == sizeof(uint64_t), "double must be 64-bit");
 
 #define CPAE__IO_MAGIC "CPAEMODL"
 #define CPAE__IO_MAGIC_BYTES 8
-#define CPAE__IO_FORMAT_VERSION 1u
+#define CPAE__IO_FORMAT_VERSION 1u     /* a model */
+#define CPAE__IO_FORMAT_VERSION_LIE 2u /* a model and its generators */
+#define CPAE__IO_FLAG_LIE 1u           /* version 2: a generator block follows */
+#define CPAE__IO_LIE_HEAD_BYTES 24     /* param, trainable, d, k */
 #define CPAE__IO_HEADER_BYTES 24     /* magic, version, flags, payload length */
 #define CPAE__IO_COUNTS_BYTES 8      /* n_enc_layers, n_dec_layers */
 #define CPAE__IO_LAYER_HEAD_BYTES 32 /* activation, reserved, alpha, n_in, n_out */
 #define CPAE__IO_TRAILER_BYTES 4     /* CRC-32 */
 #define CPAE__IO_MIN_BYTES                                                          \
     (CPAE__IO_HEADER_BYTES + CPAE__IO_COUNTS_BYTES + CPAE__IO_TRAILER_BYTES)
-/* No valid model is larger: all layers present, CPAE_MAX_PARAMS doubles. */
+/* No valid model is larger: all layers present, CPAE_MAX_PARAMS doubles,
+ * and (version 2) a generator block of CPAE_MAX_PARAMS doubles. */
 #define CPAE__IO_MAX_BYTES                                                          \
     ((int64_t)CPAE__IO_MIN_BYTES + 2 * CPAE_MAX_LAYERS * CPAE__IO_LAYER_HEAD_BYTES + \
-     8 * (int64_t)CPAE_MAX_PARAMS)
+     8 * (int64_t)CPAE_MAX_PARAMS + CPAE__IO_LIE_HEAD_BYTES + 8 * (int64_t)CPAE_MAX_PARAMS)
 /* Serialized bytes are staged and handed on in chunks of at most this. */
 #define CPAE__IO_STAGE_BYTES 16384
 /* Largest single read/write/crc32 call (fits every int/ssize_t/uInt). */
@@ -42,8 +46,12 @@ _Static_assert(sizeof(double) == sizeof(uint64_t), "double must be 64-bit");
 /* CRC-32 (zlib's) of n bytes continued from crc; any n >= 0. */
 uint32_t cpae__io_crc_update(uint32_t crc, const uint8_t *p, int64_t n);
 
-/* Bytes of the saved form of m. */
+struct cpae_lie;
+
+/* Bytes of the saved form of m (and of m with the generators lie, which
+ * may be NULL). */
 int64_t cpae__io_saved_bytes(const cpae_model *m);
+int64_t cpae__io_saved_bytes_lie(const cpae_model *m, const struct cpae_lie *lie);
 
 /* ---------------------------------------------------------------- writer */
 
@@ -63,9 +71,45 @@ struct cpae__io_writer {
 };
 
 void cpae__io_writer_init(struct cpae__io_writer *w, cpae__io_sink_fn sink, void *ctx);
+/* Little-endian n-byte integer, IEEE-754 doubles, and handing the staged
+ * bytes to the sink (the CRC covers what has been flushed). */
+void cpae__io_put(struct cpae__io_writer *w, uint64_t v, int n);
+void cpae__io_put_f64(struct cpae__io_writer *w, double x);
+void cpae__io_put_doubles(struct cpae__io_writer *w, const double *x, int64_t n);
+void cpae__io_put_bytes(struct cpae__io_writer *w, const uint8_t *p, int64_t n);
+void cpae__io_flush(struct cpae__io_writer *w);
 
-/* Write the whole model through w; returns the first sink failure. */
+/* Write the whole model through w; returns the first sink failure. With
+ * generators (lie not NULL) the file is format version 2. */
 int32_t cpae__io_serialize(const cpae_model *m, struct cpae__io_writer *w,
                            const char *fn);
+int32_t cpae__io_serialize_lie(const cpae_model *m, const struct cpae_lie *lie,
+                               struct cpae__io_writer *w, const char *fn);
+
+/* ------------------------------------------------------- files and parsing */
+
+/* Writes an object's bytes through a writer (a model, a checkpoint). */
+typedef int32_t (*cpae__io_emit_fn)(const void *obj, struct cpae__io_writer *w,
+                                    const char *fn);
+
+/* Save atomically: a temporary beside path, fsync, rename, fsync of the
+ * directory (docs/format.md); CPAE_E_IO names the path. */
+int32_t cpae__io_save_file(const char *path, cpae__io_emit_fn emit, const void *obj,
+                           const char *fn);
+
+/* Read a whole regular file of at most max_bytes into a new buffer (free()
+ * it); an empty file is CPAE_E_FORMAT, a larger one CPAE_E_LIMIT. Messages
+ * name the path. */
+int32_t cpae__io_read_file(const char *path, int64_t max_bytes, uint8_t **buf, int64_t *n,
+                           const char *fn);
+
+/* Parse a model file (version 1 or 2) held in b[0..n); *lie gets its
+ * generators when lie is not NULL (NULL when the file has none). */
+int32_t cpae__io_parse(const uint8_t *b, int64_t n, cpae_model **model,
+                       struct cpae_lie **lie, const char *fn);
+
+/* Decoding little-endian values (the caller has checked the bytes exist). */
+uint64_t cpae__io_get(const uint8_t *p, int n);
+double cpae__io_get_f64(const uint8_t *p);
 
 #endif

@@ -6,6 +6,7 @@
  * hostile or damaged file gives a status and a message, never a crash or a
  * huge allocation. */
 #include "io/io.h"
+#include "lie/lie.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -19,7 +20,7 @@
 
 /* -------------------------------------------------------- byte helpers */
 
-static uint64_t get_le(const uint8_t *p, int n)
+uint64_t cpae__io_get(const uint8_t *p, int n)
 {
     uint64_t v = 0;
     for (int i = n - 1; i >= 0; i--)
@@ -33,6 +34,13 @@ static double bits_f64(uint64_t u)
     memcpy(&d, &u, sizeof d);
     return d;
 }
+
+double cpae__io_get_f64(const uint8_t *p)
+{
+    return bits_f64(cpae__io_get(p, 8));
+}
+
+#define get_le cpae__io_get
 
 /* --------------------------------------------------------------- parser */
 
@@ -53,10 +61,16 @@ struct shape {
     int64_t n_out[2 * CPAE_MAX_LAYERS];
     int32_t act[2 * CPAE_MAX_LAYERS];
     double alpha[2 * CPAE_MAX_LAYERS];
+    bool has_lie;            /* version 2 with a generator block */
+    int32_t lie_param;
+    bool lie_trainable;
+    int64_t lie_d, lie_k;
+    int64_t lie_offset;      /* of the block's values in the file */
 };
 
-/* Magic, version, payload length and CRC; n >= 1. */
-static int32_t check_header(const uint8_t *b, int64_t n, const char *fn)
+/* Magic, version, payload length and CRC; n >= 1. Version 2 may carry
+ * generators (flag CPAE__IO_FLAG_LIE). */
+static int32_t check_header(const uint8_t *b, int64_t n, bool *has_lie, const char *fn)
 {
     if (n >= CPAE__IO_MAGIC_BYTES && memcmp(b, CPAE__IO_MAGIC, CPAE__IO_MAGIC_BYTES) != 0)
         return cpae__fail(CPAE_E_FORMAT, fn, "not a libcpae model (magic is not "
@@ -66,9 +80,10 @@ static int32_t check_header(const uint8_t *b, int64_t n, const char *fn)
                           "at least %d", (long long)n, CPAE__IO_MIN_BYTES);
     /* Version first: a future format may place its checksum elsewhere. */
     uint32_t version = (uint32_t)get_le(b + 8, 4);
-    if (version != CPAE__IO_FORMAT_VERSION)
+    if (version != CPAE__IO_FORMAT_VERSION && version != CPAE__IO_FORMAT_VERSION_LIE)
         return cpae__fail(CPAE_E_VERSION, fn, "format version %u; this library "
-                          "reads version %u", version, CPAE__IO_FORMAT_VERSION);
+                          "reads versions %u and %u", version, CPAE__IO_FORMAT_VERSION,
+                          CPAE__IO_FORMAT_VERSION_LIE);
     uint64_t payload = get_le(b + 16, 8);
     uint64_t present = (uint64_t)(n - CPAE__IO_HEADER_BYTES - CPAE__IO_TRAILER_BYTES);
     if (payload > present)
@@ -86,9 +101,11 @@ static int32_t check_header(const uint8_t *b, int64_t n, const char *fn)
         return cpae__fail(CPAE_E_FORMAT, fn, "checksum mismatch (stored 0x%08x, "
                           "computed 0x%08x): the data is corrupted", stored, actual);
     uint32_t flags = (uint32_t)get_le(b + 12, 4);
-    if (flags != 0)
-        return cpae__fail(CPAE_E_FORMAT, fn, "flags are 0x%08x; version 1 defines "
-                          "none", flags);
+    uint32_t known = version == CPAE__IO_FORMAT_VERSION ? 0u : CPAE__IO_FLAG_LIE;
+    if (flags & ~known)
+        return cpae__fail(CPAE_E_FORMAT, fn, "flags are 0x%08x; version %u defines "
+                          "0x%08x", flags, version, known);
+    *has_lie = (flags & CPAE__IO_FLAG_LIE) != 0;
     return CPAE_OK;
 }
 
@@ -143,6 +160,45 @@ static int32_t check_layer_widths(const uint8_t *p, int64_t l, struct shape *s,
     return CPAE_OK;
 }
 
+/* The generator block after the layers (version 2): its head is checked
+ * like cpae_lie_create's arguments and its values must fill what remains. */
+static int32_t read_lie_shape(const uint8_t *b, const uint8_t *p, int64_t left,
+                              struct shape *s, const char *fn)
+{
+    if (left < CPAE__IO_LIE_HEAD_BYTES)
+        return cpae__fail(CPAE_E_FORMAT, fn, "truncated: the generator block needs a "
+                          "%d-byte header, %lld bytes remain", CPAE__IO_LIE_HEAD_BYTES,
+                          (long long)left);
+    uint32_t param = (uint32_t)get_le(p, 4), trainable = (uint32_t)get_le(p + 4, 4);
+    uint64_t d = get_le(p + 8, 8), k = get_le(p + 16, 8);
+    if (param > CPAE_LIE_FIXED || trainable > 1 || (param == CPAE_LIE_FIXED && trainable))
+        return cpae__fail(CPAE_E_FORMAT, fn, "generator block: kind %u, trainable %u",
+                          param, trainable);
+    if (d != (uint64_t)s->n_in[0])
+        return cpae__fail(CPAE_E_FORMAT, fn, "generators are %llu x %llu, the model's "
+                          "input width is %lld", (unsigned long long)d,
+                          (unsigned long long)d, (long long)s->n_in[0]);
+    /* d <= CPAE_MAX_WIDTH here, so d*d*k below cannot overflow for k <= d*d. */
+    if (k == 0 || k > d * d ||
+        (param == CPAE_LIE_SKEW && k > d * (d - 1) / 2))
+        return cpae__fail(CPAE_E_FORMAT, fn, "%llu generators of size %llu x %llu",
+                          (unsigned long long)k, (unsigned long long)d,
+                          (unsigned long long)d);
+    if (k * d * d > (uint64_t)CPAE_MAX_PARAMS)
+        return cpae__fail(CPAE_E_LIMIT, fn, "k*d*d = %llu generator values exceed "
+                          "CPAE_MAX_PARAMS", (unsigned long long)(k * d * d));
+    int64_t need = CPAE__IO_LIE_HEAD_BYTES + 8 * (int64_t)(k * d * d);
+    if (need != left)
+        return cpae__fail(CPAE_E_FORMAT, fn, "the generator block needs %lld bytes, "
+                          "%lld remain", (long long)need, (long long)left);
+    s->lie_param = (int32_t)param;
+    s->lie_trainable = trainable != 0;
+    s->lie_d = (int64_t)d;
+    s->lie_k = (int64_t)k;
+    s->lie_offset = (int64_t)(p - b) + CPAE__IO_LIE_HEAD_BYTES;
+    return CPAE_OK;
+}
+
 /* Walk the layer headers of the payload without allocating: every size is
  * checked against the limits and the bytes that remain. */
 static int32_t read_shape(const uint8_t *b, int64_t n, struct shape *s,
@@ -189,6 +245,8 @@ static int32_t read_shape(const uint8_t *b, int64_t n, struct shape *s,
         return cpae__fail(CPAE_E_FORMAT, fn, "decoder output width %lld differs from "
                           "the input width %lld", (long long)s->n_out[n_layers - 1],
                           (long long)s->n_in[0]);
+    if (s->has_lie)
+        return read_lie_shape(b, p, left, s, fn);
     if (left != 0)
         return cpae__fail(CPAE_E_FORMAT, fn, "%lld unused bytes after the last layer",
                           (long long)left);
@@ -227,12 +285,56 @@ static int32_t read_params(const uint8_t *b, cpae_model *m, const char *fn)
     return CPAE_OK;
 }
 
-/* Parse n >= 1 bytes into a new model. */
-static int32_t parse(const uint8_t *b, int64_t n, cpae_model **out, const char *fn)
+/* The generators of a version-2 file: finite, exactly skew for
+ * CPAE_LIE_SKEW, unit Frobenius norm (they were saved normalised). */
+static int32_t read_lie(const uint8_t *b, const struct shape *s, struct cpae_lie **out,
+                        const char *fn)
+{
+    struct cpae_lie *lie;
+    int32_t st = cpae__lie_alloc(s->lie_d, s->lie_k, s->lie_param, &lie, fn);
+    if (st)
+        return st == CPAE_E_NOMEM ? st : CPAE_E_FORMAT;
+    lie->trainable = s->lie_trainable;
+    int64_t d = s->lie_d, nn = d * d;
+    const uint8_t *p = b + s->lie_offset;
+    for (int64_t j = 0; j < s->lie_k && !st; j++) {
+        double *G = lie->g + j * nn, norm = 0;
+        for (int64_t i = 0; i < nn; i++) {
+            G[i] = bits_f64(get_le(p + 8 * (j * nn + i), 8));
+            if (!(fabs(G[i]) <= FLT_MAX)) {
+                st = cpae__fail(CPAE_E_NONFINITE, fn, "generator %lld: entry %lld is %s",
+                                (long long)j, (long long)i, isnan(G[i]) ? "NaN"
+                                : isinf(G[i]) ? "infinite" : "beyond FLT_MAX");
+                break;
+            }
+            norm += G[i] * G[i];
+        }
+        if (!st && s->lie_param == CPAE_LIE_SKEW)
+            for (int64_t a = 0; a < d && !st; a++)
+                for (int64_t c = a; c < d && !st; c++)
+                    if (G[a * d + c] != -G[c * d + a])
+                        st = cpae__fail(CPAE_E_FORMAT, fn, "generator %lld is not "
+                                        "skew-symmetric at (%lld, %lld)", (long long)j,
+                                        (long long)a, (long long)c);
+        if (!st && !(fabs(sqrt(norm) - 1.0) <= 1e-6))
+            st = cpae__fail(CPAE_E_FORMAT, fn, "generator %lld has Frobenius norm %g; "
+                            "saved generators are normalised", (long long)j, sqrt(norm));
+    }
+    if (st) {
+        free(lie);
+        return st;
+    }
+    *out = lie;
+    return CPAE_OK;
+}
+
+int32_t cpae__io_parse(const uint8_t *b, int64_t n, cpae_model **out, struct cpae_lie **lie_out,
+                       const char *fn)
 {
     int32_t st;
     struct shape s;
-    if ((st = check_header(b, n, fn)) || (st = read_shape(b, n, &s, fn)))
+    s.has_lie = false;
+    if ((st = check_header(b, n, &s.has_lie, fn)) || (st = read_shape(b, n, &s, fn)))
         return st;
     cpae_model *m;
     st = cpae__model_alloc(s.n_in, s.n_out, s.act, s.alpha, s.n_enc, s.n_dec, &m, fn);
@@ -242,11 +344,35 @@ static int32_t parse(const uint8_t *b, int64_t n, cpae_model **out, const char *
         return CPAE_E_FORMAT;
     if (st)
         return st;
-    if ((st = read_params(b, m, fn))) {
+    struct cpae_lie *lie = NULL;
+    if ((st = read_params(b, m, fn)) ||
+        (lie_out && s.has_lie && (st = read_lie(b, &s, &lie, fn)))) {
         cpae_model_destroy(m);
         return st;
     }
     *out = m;
+    if (lie_out)
+        *lie_out = lie;
+    return CPAE_OK;
+}
+
+static int32_t parse(const uint8_t *b, int64_t n, cpae_model **out, const char *fn)
+{
+    return cpae__io_parse(b, n, out, NULL, fn);
+}
+
+/* The checks of a buffer load before parsing. */
+static int32_t check_buffer(const uint8_t *buf, int64_t n, const char *fn)
+{
+    int32_t st = cpae__check_ptr(buf, fn, "buf");
+    if (st)
+        return st;
+    if (n <= 0)
+        return cpae__fail(CPAE_E_SIZE, fn, "n is %lld; need the bytes of a saved model",
+                          (long long)n);
+    if (n > CPAE__IO_MAX_BYTES)
+        return cpae__fail(CPAE_E_LIMIT, fn, "%lld bytes; no valid model exceeds %lld",
+                          (long long)n, (long long)CPAE__IO_MAX_BYTES);
     return CPAE_OK;
 }
 
@@ -255,20 +381,26 @@ int32_t cpae_model_load_from_buffer(const uint8_t *buf, int64_t n, cpae_model **
     static const char fn[] = "cpae_model_load_from_buffer";
     cpae__clear_error();
     int32_t st;
-    if ((st = cpae__check_ptr(buf, fn, "buf")) || (st = cpae__check_ptr(out, fn, "out")))
+    if ((st = check_buffer(buf, n, fn)) || (st = cpae__check_ptr(out, fn, "out")))
         return st;
-    if (n <= 0)
-        return cpae__fail(CPAE_E_SIZE, fn, "n is %lld; need the bytes of a saved model",
-                          (long long)n);
-    if (n > CPAE__IO_MAX_BYTES)
-        return cpae__fail(CPAE_E_LIMIT, fn, "%lld bytes; no valid model exceeds %lld",
-                          (long long)n, (long long)CPAE__IO_MAX_BYTES);
     return parse(buf, n, out, fn);
 }
 
+int32_t cpae_model_load_lie_from_buffer(const uint8_t *buf, int64_t n, cpae_model **model,
+                                        cpae_lie **lie)
+{
+    static const char fn[] = "cpae_model_load_lie_from_buffer";
+    cpae__clear_error();
+    int32_t st;
+    if ((st = check_buffer(buf, n, fn)) || (st = cpae__check_ptr(model, fn, "model")) ||
+        (st = cpae__check_ptr(lie, fn, "lie")))
+        return st;
+    return cpae__io_parse(buf, n, model, lie, fn);
+}
+
 /* Read the whole regular file behind fd into a new buffer. */
-static int32_t read_file(int fd, const char *path, uint8_t **buf, int64_t *n,
-                         const char *fn)
+static int32_t read_fd(int fd, const char *path, int64_t max_bytes, uint8_t **buf, int64_t *n,
+                       const char *fn)
 {
     struct stat sb;
     if (fstat(fd, &sb) != 0)
@@ -276,10 +408,9 @@ static int32_t read_file(int fd, const char *path, uint8_t **buf, int64_t *n,
     if (!S_ISREG(sb.st_mode))
         return cpae__fail(CPAE_E_IO, fn, "'%s' is not a regular file", path);
     int64_t size = (int64_t)sb.st_size;
-    if (size > CPAE__IO_MAX_BYTES || (uint64_t)size > SIZE_MAX)
-        return cpae__fail(CPAE_E_LIMIT, fn, "'%s' is %lld bytes; no valid model "
-                          "exceeds %lld", path, (long long)size,
-                          (long long)CPAE__IO_MAX_BYTES);
+    if (size > max_bytes || (uint64_t)size > SIZE_MAX)
+        return cpae__fail(CPAE_E_LIMIT, fn, "'%s' is %lld bytes; no valid file "
+                          "exceeds %lld", path, (long long)size, (long long)max_bytes);
     if (size <= 0)
         return cpae__fail(CPAE_E_FORMAT, fn, "'%s' is empty", path);
     uint8_t *b = malloc((size_t)size);
@@ -306,6 +437,22 @@ static int32_t read_file(int fd, const char *path, uint8_t **buf, int64_t *n,
     return CPAE_OK;
 }
 
+int32_t cpae__io_read_file(const char *path, int64_t max_bytes, uint8_t **buf, int64_t *n,
+                           const char *fn)
+{
+    /* O_NONBLOCK: opening a FIFO must not wait for a writer (fstat then
+     * refuses it); it does not affect reads of regular files. */
+    int fd;
+    do
+        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    while (fd < 0 && errno == EINTR);
+    if (fd < 0)
+        return cpae__fail_errno(errno, fn, "cannot open", path);
+    int32_t st = read_fd(fd, path, max_bytes, buf, n, fn);
+    (void)close(fd);
+    return st;
+}
+
 /* Put the path into a parse error: "fn: 'path': what is wrong". */
 static int32_t with_path(int32_t st, const char *path, const char *fn)
 {
@@ -318,6 +465,18 @@ static int32_t with_path(int32_t st, const char *path, const char *fn)
     return cpae__fail(st, fn, "'%s': %s", path, msg);
 }
 
+/* Read and parse a model file; lie NULL: the generators are not read. */
+static int32_t load_path(const char *path, cpae_model **out, cpae_lie **lie, const char *fn)
+{
+    uint8_t *buf = NULL;
+    int64_t n = 0;
+    int32_t st = cpae__io_read_file(path, CPAE__IO_MAX_BYTES, &buf, &n, fn);
+    if (st == CPAE_OK && (st = cpae__io_parse(buf, n, out, lie, fn)))
+        st = with_path(st, path, fn);
+    free(buf);
+    return st;
+}
+
 int32_t cpae_model_load(const char *path, cpae_model **out)
 {
     static const char fn[] = "cpae_model_load";
@@ -325,20 +484,16 @@ int32_t cpae_model_load(const char *path, cpae_model **out)
     int32_t st;
     if ((st = cpae__check_ptr(path, fn, "path")) || (st = cpae__check_ptr(out, fn, "out")))
         return st;
-    /* O_NONBLOCK: opening a FIFO must not wait for a writer (fstat then
-     * refuses it); it does not affect reads of regular files. */
-    int fd;
-    do
-        fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
-    while (fd < 0 && errno == EINTR);
-    if (fd < 0)
-        return cpae__fail_errno(errno, fn, "cannot open", path);
-    uint8_t *buf = NULL;
-    int64_t n = 0;
-    st = read_file(fd, path, &buf, &n, fn);
-    (void)close(fd);
-    if (st == CPAE_OK && (st = parse(buf, n, out, fn)))
-        st = with_path(st, path, fn);
-    free(buf);
-    return st;
+    return load_path(path, out, NULL, fn);
+}
+
+int32_t cpae_model_load_lie(const char *path, cpae_model **model, cpae_lie **lie)
+{
+    static const char fn[] = "cpae_model_load_lie";
+    cpae__clear_error();
+    int32_t st;
+    if ((st = cpae__check_ptr(path, fn, "path")) || (st = cpae__check_ptr(model, fn, "model")) ||
+        (st = cpae__check_ptr(lie, fn, "lie")))
+        return st;
+    return load_path(path, model, lie, fn);
 }

@@ -7,6 +7,7 @@
  * the rename, which lets a later save sweep away temporaries that killed
  * saves left behind without touching a live one. */
 #include "io/io.h"
+#include "lie/lie.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -55,6 +56,7 @@ static int32_t sink_callback(void *ctx, const uint8_t *bytes, int64_t n)
 struct fd_sink {
     int fd;
     const char *path; /* the target, for messages */
+    const char *fn;   /* the public call, for messages */
 };
 
 /* write() until everything is written: handles short writes and EINTR. */
@@ -80,8 +82,8 @@ static int32_t sink_fd(void *ctx, const uint8_t *bytes, int64_t n)
 {
     struct fd_sink *s = ctx;
     if (write_all(s->fd, bytes, n) != 0)
-        return cpae__fail_errno(errno, "cpae_model_save",
-                          "cannot write the temporary file for", s->path);
+        return cpae__fail_errno(errno, s->fn, "cannot write the temporary file for",
+                                s->path);
     return CPAE_OK;
 }
 
@@ -159,7 +161,7 @@ static int32_t open_parent(const char *path, int *dfd, const char *fn)
 }
 
 /* Fill the temporary file: permissions, bytes, fsync. */
-static int32_t fill_temp(const cpae_model *model, int fd, const char *path,
+static int32_t fill_temp(cpae__io_emit_fn emit, const void *obj, int fd, const char *path,
                          const char *fn)
 {
     /* Replacing a file keeps its permissions; a new file keeps mkstemp's
@@ -167,12 +169,12 @@ static int32_t fill_temp(const cpae_model *model, int fd, const char *path,
     struct stat old;
     if (stat(path, &old) == 0 && S_ISREG(old.st_mode))
         (void)fchmod(fd, old.st_mode & 07777);
-    struct fd_sink s = {fd, path};
+    struct fd_sink s = {fd, path, fn};
     struct cpae__io_writer *w = malloc(sizeof *w);
     if (!w)
         return cpae__fail(CPAE_E_NOMEM, fn, "cannot allocate %zu bytes", sizeof *w);
     cpae__io_writer_init(w, sink_fd, &s);
-    int32_t st = cpae__io_serialize(model, w, fn);
+    int32_t st = emit(obj, w, fn);
     free(w);
     if (st == CPAE_OK && fsync(fd) != 0)
         st = cpae__fail_errno(errno, fn, "cannot flush the temporary file for", path);
@@ -219,7 +221,7 @@ static void sweep_stale(const char *path, int dfd)
 }
 
 /* Temp file beside the target, then rename: readers see old or new. */
-static int32_t save_atomic(const cpae_model *model, const char *path, int dfd,
+static int32_t save_atomic(cpae__io_emit_fn emit, const void *obj, const char *path, int dfd,
                            const char *fn)
 {
     static const char suffix[] = ".tmp.XXXXXX";
@@ -239,7 +241,7 @@ static int32_t save_atomic(const cpae_model *model, const char *path, int dfd,
     }
     /* Locked until after the rename: sweep_stale leaves a live save alone. */
     (void)flock(fd, LOCK_EX);
-    int32_t st = fill_temp(model, fd, path, fn);
+    int32_t st = fill_temp(emit, obj, fd, path, fn);
     if (st == CPAE_OK && rename(tmp, path) != 0)
         st = cpae__fail_errno(errno, fn, "cannot rename the temporary file onto", path);
     if (st != CPAE_OK)
@@ -256,20 +258,98 @@ static int32_t save_atomic(const cpae_model *model, const char *path, int dfd,
     return st;
 }
 
-int32_t cpae_model_save(const cpae_model *model, const char *path)
+int32_t cpae__io_save_file(const char *path, cpae__io_emit_fn emit, const void *obj,
+                           const char *fn)
 {
-    static const char fn[] = "cpae_model_save";
-    cpae__clear_error();
-    int32_t st;
-    if ((st = cpae__check_ptr(model, fn, "model")) ||
-        (st = cpae__check_ptr(path, fn, "path")))
+    int32_t st = cpae__check_ptr(path, fn, "path");
+    if (st)
         return st;
     if (path[0] == '\0')
         return cpae__fail(CPAE_E_IO, fn, "path is empty");
     int dfd = -1;
     if ((st = open_parent(path, &dfd, fn)))
         return st;
-    st = save_atomic(model, path, dfd, fn);
+    st = save_atomic(emit, obj, path, dfd, fn);
     (void)close(dfd);
     return st;
+}
+
+/* A model with optional generators, as the emitter of a file save. */
+struct model_lie {
+    const cpae_model *model;
+    const cpae_lie *lie;
+};
+
+static int32_t emit_model(const void *obj, struct cpae__io_writer *w, const char *fn)
+{
+    const struct model_lie *ml = obj;
+    return cpae__io_serialize_lie(ml->model, ml->lie, w, fn);
+}
+
+int32_t cpae_model_save(const cpae_model *model, const char *path)
+{
+    static const char fn[] = "cpae_model_save";
+    cpae__clear_error();
+    int32_t st;
+    if ((st = cpae__check_ptr(model, fn, "model")))
+        return st;
+    struct model_lie ml = {model, NULL};
+    return cpae__io_save_file(path, emit_model, &ml, fn);
+}
+
+/* The generators must fit the model they are saved with. */
+static int32_t check_model_lie(const cpae_model *model, const cpae_lie *lie, const char *fn)
+{
+    int32_t st = cpae__check_ptr(model, fn, "model");
+    if (!st && lie && lie->d != model->layers[0].n_in)
+        st = cpae__fail(CPAE_E_MISMATCH, fn, "generators are %lld x %lld, the model's "
+                        "input width is %lld", (long long)lie->d, (long long)lie->d,
+                        (long long)model->layers[0].n_in);
+    return st;
+}
+
+int32_t cpae_model_save_lie(const cpae_model *model, const cpae_lie *lie, const char *path)
+{
+    static const char fn[] = "cpae_model_save_lie";
+    cpae__clear_error();
+    int32_t st = check_model_lie(model, lie, fn);
+    if (st)
+        return st;
+    struct model_lie ml = {model, lie};
+    return cpae__io_save_file(path, emit_model, &ml, fn);
+}
+
+int32_t cpae_model_save_lie_size(const cpae_model *model, const cpae_lie *lie, int64_t *n)
+{
+    static const char fn[] = "cpae_model_save_lie_size";
+    cpae__clear_error();
+    int32_t st;
+    if ((st = check_model_lie(model, lie, fn)) || (st = cpae__check_ptr(n, fn, "n")))
+        return st;
+    *n = cpae__io_saved_bytes_lie(model, lie);
+    return CPAE_OK;
+}
+
+int32_t cpae_model_save_lie_to_buffer(const cpae_model *model, const cpae_lie *lie,
+                                      uint8_t *buf, int64_t cap, int64_t *written)
+{
+    static const char fn[] = "cpae_model_save_lie_to_buffer";
+    cpae__clear_error();
+    int32_t st;
+    if ((st = check_model_lie(model, lie, fn)) || (st = cpae__check_ptr(buf, fn, "buf")) ||
+        (st = cpae__check_ptr(written, fn, "written")))
+        return st;
+    int64_t need = cpae__io_saved_bytes_lie(model, lie);
+    if (cap < need) {
+        *written = need;
+        return cpae__fail(CPAE_E_BUFFER_TOO_SMALL, fn, "cap is %lld bytes, the model and "
+                          "generators need %lld", (long long)cap, (long long)need);
+    }
+    struct buf_sink s = {buf, 0};
+    struct cpae__io_writer w;
+    cpae__io_writer_init(&w, sink_buffer, &s);
+    if ((st = cpae__io_serialize_lie(model, lie, &w, fn)))
+        return st;
+    *written = s.pos;
+    return CPAE_OK;
 }

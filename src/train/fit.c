@@ -1,8 +1,10 @@
-/* fit.c -- cpae_trainer_fit: seeded shuffles, full mini-batches, a budget
- * in epochs or steps, validation with early stopping (the best weights are
- * restored, the starting weights count as a candidate), divergence by loss
- * growth over its lowest running mean, the progress callback, and the
- * exact form's re-anchoring. */
+/* fit.c -- cpae_trainer_fit and cpae_trainer_resume: seeded shuffles, full
+ * mini-batches, a budget in epochs or steps, validation with early
+ * stopping (the best weights are restored, the starting weights count as
+ * a candidate), divergence by loss growth over its lowest running mean,
+ * the step and epoch callbacks, and the exact form's re-anchoring. The
+ * loop keeps all its state in t->fit (trainer.h), so a fit a callback
+ * stopped resumes where it stood, in this process or from a checkpoint. */
 #include "train/trainer.h"
 
 #include <math.h>
@@ -42,7 +44,6 @@ static int32_t gather(cpae_trainer *t, const int64_t *rows, int64_t m, cpae__bat
     return CPAE_OK;
 }
 
-
 /* Mean validation reconstruction error, (1/n) sum ||D(E(x)) - x||^2. */
 static int32_t validation_error(const cpae_trainer *t, double *err, const char *fn)
 {
@@ -60,43 +61,236 @@ static int32_t validation_error(const cpae_trainer *t, double *err, const char *
     return st;
 }
 
-static double now_seconds(void)
+double cpae__now_seconds(void)
 {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
 }
 
-/* Best-so-far bookkeeping of early stopping: the weights (and trainable
- * generators) with the lowest validation error, and when they were seen. */
-typedef struct best_state {
-    double *params; /* n_train values */
-    double err;
-    int64_t step;   /* -1: nothing recorded */
-    int64_t since;  /* validations without improvement */
-} best_state;
-
-static void save_best(const cpae_trainer *t, best_state *b, double err, int64_t step)
+double cpae__fit_elapsed(const cpae_trainer *t)
 {
-    b->err = err;
-    b->step = step;
-    b->since = 0;
-    cpae__trainer_snapshot(t, b->params);
+    const cpae__fit *f = &t->fit;
+    return f->seconds + (f->running ? cpae__now_seconds() - f->run_start : 0.0);
 }
 
-/* Validate now; record an improvement. *stop is set when the patience is
- * used up. */
-static int32_t validate(cpae_trainer *t, best_state *b, int64_t step, double *val, bool *stop,
-                        const char *fn)
+/* Validate now and record an improvement (early stopping's best weights);
+ * f->stop is set when the patience is used up. */
+static int32_t validate(cpae_trainer *t, const char *fn)
 {
-    int32_t st = validation_error(t, val, fn);
+    cpae__fit *f = &t->fit;
+    int32_t st = validation_error(t, &f->val, fn);
     if (st)
         return st;
+    f->validated = f->step;
     int64_t patience = (int64_t)cpae__tp(t, CPAE_P_PATIENCE);
-    if (*val < b->err)
-        save_best(t, b, *val, step);
-    else if (patience > 0 && ++b->since >= patience)
-        *stop = true;
+    if (f->val < f->best_err) {
+        f->best_err = f->val;
+        f->best_step = f->step;
+        f->best_epoch = f->step == 0 ? -1 : f->epoch;
+        f->since = 0;
+        cpae__trainer_snapshot(t, f->best);
+    } else if (patience > 0 && ++f->since >= patience) {
+        f->stop = true;
+    }
+    return CPAE_OK;
+}
+
+int32_t cpae__fit_reserve(cpae__fit *f, int64_t n, int64_t n_train, const char *fn)
+{
+    if (n > f->cap_n) {
+        int64_t *p = realloc(f->perm, (size_t)n * sizeof(int64_t));
+        if (!p)
+            return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        f->perm = p;
+        f->cap_n = n;
+    }
+    if (n_train > f->cap_train || !f->start) {
+        int64_t c = n_train > 0 ? n_train : 1;
+        double *p = realloc(f->start, (size_t)(2 * c) * sizeof(double));
+        if (!p)
+            return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        f->start = p;
+        f->cap_train = c;
+    }
+    f->best = f->start + f->cap_train;
+    return CPAE_OK;
+}
+
+/* A new fit: seeded generator, identity order, the starting weights kept
+ * for the divergence undo and, with validation data, validated (step 0:
+ * early stopping never returns a model worse than the one it began with). */
+static int32_t fit_begin(cpae_trainer *t, const char *fn)
+{
+    cpae__fit *f = &t->fit;
+    int64_t nt = cpae__trainer_n_train(t);
+    int32_t st;
+    if ((st = cpae__fit_reserve(f, t->n, nt, fn)))
+        return st;
+    cpae__rng_seed(&t->rng, (uint64_t)cpae__tp(t, CPAE_P_SEED));
+    f->n = t->n;
+    f->nv = t->xv ? t->nv : 0;
+    f->x_crc = cpae__data_crc(t->x, t->n, t->d);
+    f->xv_crc = cpae__data_crc(t->xv, f->nv, t->d);
+    for (int64_t i = 0; i < t->n; i++)
+        f->perm[i] = i;
+    f->active = true;
+    f->shuffled = f->stop = false;
+    f->epoch = f->pos = f->step = f->n_sums = f->since = 0;
+    f->validated = f->best_step = f->best_epoch = -1;
+    f->val = NAN;
+    f->ema = NAN;
+    f->ema_low = INFINITY;
+    f->seconds = 0;
+    f->theta_max = t->cfg.theta_max;
+    f->best_err = INFINITY;
+    f->hist_rows = 0;
+    t->fit_steps = 0;
+    t->fit_best_step = -1;
+    t->fit_best_val = NAN;
+    cpae__trainer_snapshot(t, f->start);
+    return t->xv ? validate(t, fn) : CPAE_OK;
+}
+
+/* The next epoch's order: Fisher-Yates with the trainer's generator. */
+static void shuffle(cpae_trainer *t)
+{
+    cpae__fit *f = &t->fit;
+    for (int64_t i = f->n - 1; i > 0; i--) {
+        int64_t j = (int64_t)(cpae__rng_next(&t->rng) % (uint64_t)(i + 1));
+        int64_t tmp = f->perm[i];
+        f->perm[i] = f->perm[j];
+        f->perm[j] = tmp;
+    }
+    f->shuffled = true;
+    f->pos = 0;
+    f->validated = -1;
+    f->n_sums = 0;
+    memset(f->sums, 0, sizeof f->sums);
+}
+
+/* One optimiser step on the batch at f->pos, then divergence, validation
+ * (CPAE_P_VALIDATE_EVERY) and the progress callback. */
+static int32_t fit_step(cpae_trainer *t, int64_t bs, const char *fn)
+{
+    cpae__fit *f = &t->fit;
+    cpae__batch_buf bb = {0};
+    cpae__batch b = {0};
+    double terms[CPAE__N_TERMS];
+    int32_t st = gather(t, f->perm + f->pos, bs, &bb, &b, fn);
+    if (!st)
+        st = cpae__trainer_train_step(t, &b, terms, fn);
+    cpae__pool_free(&t->pool, bb.x);
+    cpae__pool_free(&t->pool, bb.nbr);
+    if (st)
+        return st;
+    f->pos += bs;
+    t->fit_steps = ++f->step;
+    for (int k = 0; k < CPAE__N_TERMS; k++)
+        f->sums[k] += terms[k];
+    f->n_sums++;
+    /* Divergence by growth: a running mean of the batch loss against its
+     * lowest value (a single noisy batch does not trip it); growth leaves
+     * finite but useless weights, so the fit returns to its start. */
+    double grow = cpae__tp(t, CPAE_P_DIVERGENCE_FACTOR);
+    f->ema = f->step == 1 ? terms[CPAE__T_TOTAL] : 0.9 * f->ema + 0.1 * terms[CPAE__T_TOTAL];
+    f->ema_low = fmin(f->ema_low, f->ema);
+    if (grow > 0 && f->step > 10 && f->ema > grow * f->ema_low) {
+        cpae__trainer_restore(t, f->start);
+        return cpae__fail(CPAE_E_DIVERGED, fn, "the loss grew by more than %g over its "
+                          "lowest running mean (%g -> %g) at step %lld; weights restored "
+                          "to those before the fit", grow, f->ema_low, f->ema,
+                          (long long)f->step);
+    }
+    int64_t every = (int64_t)cpae__tp(t, CPAE_P_VALIDATE_EVERY);
+    if (t->xv && every > 0 && f->step % every == 0 && (st = validate(t, fn)))
+        return st;
+    if (t->cb && t->cb(t->cb_user, f->epoch, f->step, terms, f->val, cpae__fit_elapsed(t)))
+        return cpae__fail(CPAE_E_CANCELLED, fn, "the progress callback stopped training "
+                          "at epoch %lld, step %lld", (long long)f->epoch, (long long)f->step);
+    return CPAE_OK;
+}
+
+/* End of an epoch (or of the budget): validate unless this very step was
+ * just validated, record the history row, re-anchor the exact form, then
+ * the epoch callback. */
+static int32_t fit_epoch_end(cpae_trainer *t, bool last, const char *fn)
+{
+    cpae__fit *f = &t->fit;
+    int64_t every = (int64_t)cpae__tp(t, CPAE_P_VALIDATE_EVERY);
+    int32_t st;
+    if (t->xv && !f->stop && f->validated != f->step && (every == 0 || last) &&
+        (st = validate(t, fn)))
+        return st;
+    double row[CPAE__HIST_COLS];
+    row[0] = (double)f->epoch;
+    row[1] = (double)f->step;
+    row[2] = cpae__fit_elapsed(t);
+    row[3] = f->val;
+    for (int k = 0; k < CPAE__N_TERMS; k++)
+        row[4 + k] = f->n_sums ? f->sums[k] / (double)f->n_sums : NAN;
+    if ((st = cpae__fit_history_add(t, row, fn)))
+        return st;
+    if (!f->stop && cpae__trainer_exact_active(t) && cpae__tp(t, CPAE_P_LIE_REANCHOR) == 1) {
+        t->cfg.v[CPAE_P_LIE_ANCHOR] = (double)(cpae__rng_next(&t->rng) % (uint64_t)f->n);
+        if ((st = cpae__trainer_replan_theta(t, fn)))
+            return st;
+        f->theta_max = t->cfg.theta_max;
+    }
+    f->epoch++;
+    f->shuffled = false;
+    if (t->epoch_cb && t->epoch_cb(t->epoch_cb_user, f->epoch - 1, row, CPAE__HIST_COLS))
+        return cpae__fail(CPAE_E_CANCELLED, fn, "the epoch callback stopped training "
+                          "after epoch %lld", (long long)(f->epoch - 1));
+    return CPAE_OK;
+}
+
+/* Run the fit from where t->fit stands to the end of its budget. Budget:
+ * CPAE_P_STEPS optimiser steps exactly when set (the last epoch may end
+ * part-way), else CPAE_P_EPOCHS full epochs. */
+static int32_t fit_run(cpae_trainer *t, const char *fn)
+{
+    cpae__fit *f = &t->fit;
+    int64_t bs = (int64_t)cpae__tp(t, CPAE_P_BATCH_SIZE);
+    int64_t epochs = (int64_t)cpae__tp(t, CPAE_P_EPOCHS);
+    int64_t max_steps = (int64_t)cpae__tp(t, CPAE_P_STEPS);
+    if (bs > f->n)
+        bs = f->n;
+    int32_t st = CPAE_OK;
+    f->running = true;
+    f->run_start = cpae__now_seconds();
+    while (!st) {
+        bool spent = max_steps > 0 ? f->step >= max_steps : f->epoch >= epochs;
+        if (!f->shuffled) {
+            if (f->stop || spent)
+                break;
+            shuffle(t);
+        }
+        if (!f->stop && !spent && f->pos + bs <= f->n) /* full batches only */
+            st = fit_step(t, bs, fn);
+        else
+            st = fit_epoch_end(t, spent || (max_steps == 0 && f->epoch == epochs - 1), fn);
+    }
+    f->seconds += cpae__now_seconds() - f->run_start;
+    f->running = false;
+    /* A cancelled fit stays resumable; anything else ends it. Early
+     * stopping restores the best weights (not after a cancel or a
+     * divergence, which keep the last finite state). */
+    if (st == CPAE_E_CANCELLED)
+        return st;
+    f->active = false;
+    if (!st && f->best_step >= 0) {
+        cpae__trainer_restore(t, f->best);
+        t->fit_best_step = f->best_step;
+        t->fit_best_val = f->best_err;
+    }
+    return st;
+}
+
+int32_t cpae__trainer_check_idle(const cpae_trainer *t, const char *fn)
+{
+    if (t->fit.running)
+        return cpae__fail(CPAE_E_INVALID, fn, "called from a callback of a running fit");
     return CPAE_OK;
 }
 
@@ -105,113 +299,51 @@ int32_t cpae_trainer_fit(cpae_trainer *t)
     static const char fn[] = "cpae_trainer_fit";
     cpae__clear_error();
     int32_t st = cpae__check_ptr(t, fn, "trainer");
-    if (st)
+    if (st || (st = cpae__trainer_check_idle(t, fn)))
         return st;
     if (!t->x)
         return cpae__fail(CPAE_E_SIZE, fn, "no training data (cpae_trainer_set_data)");
     /* A fit derives the theta range from its starting weights. */
     t->theta_valid = false;
+    t->fit.active = false;
+    if ((st = cpae__trainer_plan(t, fn)) || (st = fit_begin(t, fn)))
+        return st;
+    return fit_run(t, fn);
+}
+
+int32_t cpae_trainer_resume(cpae_trainer *t)
+{
+    static const char fn[] = "cpae_trainer_resume";
+    cpae__clear_error();
+    int32_t st = cpae__check_ptr(t, fn, "trainer");
+    if (st || (st = cpae__trainer_check_idle(t, fn)))
+        return st;
+    cpae__fit *f = &t->fit;
+    if (!f->active)
+        return cpae__fail(CPAE_E_INVALID, fn, "no interrupted fit to resume (a fit resumes "
+                          "after a callback stopped it, or from a checkpoint saved during "
+                          "one)");
+    if (!t->x || t->n != f->n)
+        return cpae__fail(CPAE_E_SIZE, fn, "the fit was on %lld training samples, the "
+                          "trainer has %lld (cpae_trainer_set_data with the same data)",
+                          (long long)f->n, (long long)(t->x ? t->n : 0));
+    int64_t nv = t->xv ? t->nv : 0;
+    if (cpae__data_crc(t->x, t->n, t->d) != f->x_crc || nv != f->nv ||
+        cpae__data_crc(t->xv, nv, t->d) != f->xv_crc)
+        return cpae__fail(CPAE_E_MISMATCH, fn, "the training or validation data differ "
+                          "from those the fit began with");
+    /* The theta range stays the one the fit was using. */
+    t->cfg.theta_max = f->theta_max;
+    t->theta_valid = true;
     if ((st = cpae__trainer_plan(t, fn)))
         return st;
-    cpae__rng_seed(&t->rng, (uint64_t)cpae__tp(t, CPAE_P_SEED));
-    /* Budget: CPAE_P_STEPS optimiser steps exactly when set (the last
-     * epoch may end part-way), else CPAE_P_EPOCHS full epochs. */
-    int64_t n = t->n, bs = (int64_t)cpae__tp(t, CPAE_P_BATCH_SIZE);
-    int64_t epochs = (int64_t)cpae__tp(t, CPAE_P_EPOCHS);
-    int64_t max_steps = (int64_t)cpae__tp(t, CPAE_P_STEPS);
-    int64_t every = (int64_t)cpae__tp(t, CPAE_P_VALIDATE_EVERY);
-    int64_t nt = cpae__trainer_n_train(t), step = 0;
-    if (bs > n)
-        bs = n;
-    t->fit_steps = 0;
-    t->fit_best_step = -1;
-    t->fit_best_val = NAN;
-    int64_t *perm = malloc((size_t)n * sizeof(int64_t));
-    best_state best = {t->xv ? malloc((size_t)(nt ? nt : 1) * sizeof(double)) : NULL, INFINITY,
-                       -1, 0};
-    /* The weights before the fit: a fit stopped by loss growth returns to
-     * them (growth leaves finite but useless weights behind). */
-    double *start = malloc((size_t)(nt ? nt : 1) * sizeof(double));
-    if (!perm || (t->xv && !best.params) || !start) {
-        free(perm);
-        free(best.params);
-        free(start);
-        return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
-    }
-    cpae__trainer_snapshot(t, start);
-    for (int64_t i = 0; i < n; i++)
-        perm[i] = i;
-    double val = NAN, t0 = now_seconds();
-    /* Divergence by growth: a running mean of the batch loss against its
-     * lowest value (a single noisy batch does not trip it). */
-    double ema = NAN, ema_low = INFINITY, grow = cpae__tp(t, CPAE_P_DIVERGENCE_FACTOR);
-    bool stop = false;
-    /* The starting weights are a candidate too (step 0): early stopping
-     * never returns a model worse on validation than the one it began with. */
-    if (t->xv)
-        st = validate(t, &best, 0, &val, &stop, fn);
-    for (int64_t ep = 0; !st && !stop && (max_steps > 0 ? step < max_steps : ep < epochs); ep++) {
-        for (int64_t i = n - 1; i > 0; i--) { /* Fisher-Yates with the trainer's rng */
-            int64_t j = (int64_t)(cpae__rng_next(&t->rng) % (uint64_t)(i + 1));
-            int64_t tmp = perm[i];
-            perm[i] = perm[j];
-            perm[j] = tmp;
-        }
-        int64_t validated = -1;
-        for (int64_t s0 = 0; s0 + bs <= n && !st && !stop; s0 += bs) { /* full batches only */
-            if (max_steps > 0 && step >= max_steps)
-                break;
-            cpae__batch_buf bb = {0};
-            cpae__batch b = {0};
-            double terms[CPAE__N_TERMS];
-            if (!(st = gather(t, perm + s0, bs, &bb, &b, fn)))
-                st = cpae__trainer_train_step(t, &b, terms, fn);
-            cpae__pool_free(&t->pool, bb.x);
-            cpae__pool_free(&t->pool, bb.nbr);
-            if (st)
-                break;
-            step++;
-            t->fit_steps = step;
-            ema = step == 1 ? terms[CPAE__T_TOTAL] : 0.9 * ema + 0.1 * terms[CPAE__T_TOTAL];
-            ema_low = fmin(ema_low, ema);
-            if (grow > 0 && step > 10 && ema > grow * ema_low) {
-                st = cpae__fail(CPAE_E_DIVERGED, fn, "the loss grew by more than %g over its "
-                                "lowest running mean (%g -> %g) at step %lld; weights restored "
-                                "to those before the fit", grow, ema_low, ema, (long long)step);
-                cpae__trainer_restore(t, start);
-                break;
-            }
-            if (t->xv && every > 0 && step % every == 0) {
-                st = validate(t, &best, step, &val, &stop, fn);
-                validated = step;
-            }
-            if (!st && t->cb && t->cb(t->cb_user, ep, step, terms, val, now_seconds() - t0))
-                st = cpae__fail(CPAE_E_CANCELLED, fn, "the progress callback stopped training "
-                                "at epoch %lld, step %lld", (long long)ep, (long long)step);
-        }
-        if (st || stop)
-            break;
-        /* End of an epoch (or of the budget): validate unless this very
-         * step was just validated. */
-        bool last = max_steps > 0 ? step >= max_steps : ep == epochs - 1;
-        if (t->xv && validated != step && (every == 0 || last) &&
-            (st = validate(t, &best, step, &val, &stop, fn)))
-            break;
-        if (cpae__trainer_exact_active(t) && cpae__tp(t, CPAE_P_LIE_REANCHOR) == 1) {
-            t->cfg.v[CPAE_P_LIE_ANCHOR] = (double)(cpae__rng_next(&t->rng) % (uint64_t)n);
-            if ((st = cpae__trainer_replan_theta(t, fn)))
-                break;
-        }
-    }
-    /* Early stopping restores the best weights (not after a cancel or a
-     * divergence, which keep the last finite state). */
-    if (!st && best.step >= 0) {
-        cpae__trainer_restore(t, best.params);
-        t->fit_best_step = best.step;
-        t->fit_best_val = best.err;
-    }
-    free(perm);
-    free(best.params);
-    free(start);
-    return st;
+    return fit_run(t, fn);
+}
+
+void cpae__fit_free(cpae__fit *f)
+{
+    free(f->perm);
+    free(f->start); /* best points into it */
+    free(f->hist);
+    memset(f, 0, sizeof *f);
 }

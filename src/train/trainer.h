@@ -9,6 +9,44 @@
 #include "lie/lie.h"
 #include "train/loss.h"
 
+/* Columns of a history row (cpae_trainer_history): epoch, step, seconds,
+ * validation error, then the epoch's mean of every loss term. */
+#define CPAE__HIST_COLS (4 + CPAE__N_TERMS)
+
+/* Where a fit is: everything cpae_trainer_fit's loop carries from one step
+ * to the next lives here, not in the loop's locals, so a fit stopped by a
+ * callback can be resumed (cpae_trainer_resume) and saved in a checkpoint
+ * (train/checkpoint.c) with bit-identical results. */
+typedef struct cpae__fit {
+    bool active;          /* begun and not finished: resumable */
+    bool running;         /* inside cpae_trainer_fit / _resume (callbacks) */
+    bool shuffled;        /* perm holds the current epoch's order */
+    bool stop;            /* early stopping's patience is used up */
+    int64_t n;            /* training samples perm covers */
+    int64_t nv;           /* validation samples (0: none) */
+    uint32_t x_crc, xv_crc; /* CRC-32 of the training / validation data
+                               (a resume must see the same data) */
+    int64_t epoch;        /* current epoch, from 0 */
+    int64_t pos;          /* the next batch's first index into perm */
+    int64_t step;         /* optimiser steps taken */
+    int64_t validated;    /* step of this epoch's last validation (-1: none) */
+    double val;           /* the last validation error (NaN: none yet) */
+    double ema, ema_low;  /* running mean of the batch loss, its lowest value */
+    double seconds;       /* elapsed in earlier runs of this fit */
+    double run_start;     /* monotonic clock at the start of this run */
+    double theta_max;     /* the exact form's theta range in use */
+    double sums[CPAE__N_TERMS]; /* this epoch's unweighted terms, summed */
+    int64_t n_sums;
+    double best_err;      /* early stopping: lowest validation error */
+    int64_t best_step, best_epoch, since;
+    int64_t *perm;        /* n */
+    double *start;        /* n_train: the weights the fit began with */
+    double *best;         /* n_train, in start's block: the best weights */
+    int64_t cap_n, cap_train; /* allocated lengths of perm and of start, best */
+    double *hist;         /* hist_rows x CPAE__HIST_COLS */
+    int64_t hist_rows, hist_cap;
+} cpae__fit;
+
 struct cpae_trainer {
     cpae_model *model;       /* borrowed */
     struct cpae_lie *lie;    /* borrowed, may be NULL */
@@ -24,6 +62,9 @@ struct cpae_trainer {
     bool theta_valid;        /* cfg.theta_max is the range for this setup */
     cpae_progress_fn cb;
     void *cb_user;
+    cpae_epoch_fn epoch_cb;
+    void *epoch_cb_user;
+    cpae__fit fit;           /* the current or last fit (fit.c) */
     cpae_rng rng;
     double *opt_m, *opt_v;   /* optimiser state, one per trainable value */
     int64_t opt_t;
@@ -120,6 +161,22 @@ int32_t cpae__trainer_reserve_work(cpae_trainer *t, int64_t values, const char *
 /* Loss, gradient and update for one batch. */
 int32_t cpae__trainer_train_step(cpae_trainer *t, const cpae__batch *b, double *terms,
                                  const char *fn);
+
+/* Seconds on the monotonic clock. */
+double cpae__now_seconds(void);
+/* Elapsed seconds of the current fit (earlier runs included). */
+double cpae__fit_elapsed(const cpae_trainer *t);
+/* Append the row of the epoch just ended to the history (history.c). */
+int32_t cpae__fit_history_add(cpae_trainer *t, const double *row, const char *fn);
+/* Room for a fit over n samples and n_train trainable values (kept across
+ * fits). */
+int32_t cpae__fit_reserve(cpae__fit *f, int64_t n, int64_t n_train, const char *fn);
+/* CRC-32 of n x d doubles (0 for none): data identity across a resume. */
+uint32_t cpae__data_crc(const double *x, int64_t n, int64_t d);
+/* Free the fit's buffers (trainer destroy). */
+void cpae__fit_free(cpae__fit *f);
+/* CPAE_E_INVALID when called from a callback of a running fit. */
+int32_t cpae__trainer_check_idle(const cpae_trainer *t, const char *fn);
 
 /* A batch's own copies (freed by the caller after the step). */
 typedef struct cpae__batch_buf {
