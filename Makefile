@@ -1,3 +1,4 @@
+# Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT
 # libcpae -- build, test, install.
 #   make            shared + static library in lib/
 #   make check      build and run the test suite (installs missing packages)

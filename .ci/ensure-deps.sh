@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT
 # ensure-deps.sh -- make sure the Debian packages libcpae needs are present.
 # Installs what is missing with apt-get when run as root; otherwise prints the
 # exact command to run and exits 1. Usage: ensure-deps.sh [build|check|docs|figures|all]

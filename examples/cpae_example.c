@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* cpae_example.c -- the smallest complete libcpae program.
  *
  * Builds a mirrored ReLU autoencoder (4 -> 8 -> 2 -> 8 -> 4), takes one

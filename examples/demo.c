@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* demo.c -- `make demo`: compare a plain autoencoder with the
  * Lie-regularized one on real UCR data shipped in examples/data.
  *

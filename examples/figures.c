@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* figures.c -- `make figures`: the data behind the gallery's figures
  * (docs/gallery.md), written as JSON files that examples/plots.py draws.
  *

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* lie_recovery.c -- recover the generator of cyclic shifts from orbit data.
  *
  * Data (docs/math.md section 7): x_i = exp(theta_i G_shift) x0 for a broadband

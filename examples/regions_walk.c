@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* regions_walk.c -- walk the regions of an autoencoder along a segment.
  *
  * Builds a ReLU autoencoder 32-64-32-4 (mirrored), takes two phase-shifted

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* table1.c -- the paper's Table 1 under the protocol of docs/training.md.
  *
  * For each data set: PCA with the bottleneck's k components and the

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* bench.c -- `make bench`: ms per training step and achieved GFLOP/s of
  * every method of issue 11 on its two reference shapes,
  *   (a) d = 140, encoder 140-64-16, decoder mirrored;

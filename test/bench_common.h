@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* bench_common.h -- what `make bench` (test/bench.c) and the step timer of
  * `make bench-peer` (test/bench_step.c) share: one benchmark row's settings
  * and the trainer keys they map to, the PyTorch-like initialisation, the

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* bench_step.c -- libcpae's training-step timer for `make bench-peer`. Its
  * flags mirror the PyTorch peer's peer.py (../shared/peer), so the driver
  * (test/bench_peer.py) can give both programs the same settings; like

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT
 # run.sh -- run each Check test program, then the Python FFI smoke test, and
 # print one closing line "N passed, N failed" (N counts Check tests). After
 # each program one line lists its suite (one suite per module):

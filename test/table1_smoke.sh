@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT
 # table1_smoke.sh -- examples/table1 end to end on a tiny budget: PCA, the
 # mean and every autoencoder method under the selection protocol on the
 # shipped UCR data, Markdown on stdout, CSV and JSON files, runs split over

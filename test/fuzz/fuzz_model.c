@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* fuzz_model.c -- libFuzzer harness for the model loader
  * (cpae_model_load_from_buffer, docs/format.md).
  *
