@@ -117,7 +117,8 @@ build/test/check_pca: test/check_pca.c test/testutil.h $(SHLIB) | build/test
 build/test/check_internal_%: test/check_internal_%.c test/testutil.h $(OBJS) | build/test
 	$(CC) $(CFLAGS_TEST) -Isrc $(DEP_CFLAGS) $< $(OBJS) -o $@ $(DEP_LIBS) $(CHECK_LIBS) -lm
 
-check: deps-check all check-abi $(TEST_BINS) build/examples/table1
+# The examples run end to end (table1) and on bad command lines (all).
+check: deps-check all check-abi $(TEST_BINS) $(EXAMPLE_BINS)
 	@PYTHON=$(PYTHON) sh test/run.sh $(TEST_BINS)
 
 test: check
