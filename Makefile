@@ -14,6 +14,7 @@
 #   make bench-peer libcpae against the PyTorch peer in PEER_DIR, interleaved (STEPS, THREADS)
 #   make docs       API reference (doxygen) in docs/api/
 #   make install    PREFIX=/usr/local DESTDIR= LIBDIR= INCLUDEDIR= PKGCONFIGDIR=
+#                   (runs ldconfig as root for a system LIBDIR, else says how)
 #   make uninstall
 
 # One version source: the header.
@@ -262,7 +263,11 @@ docs: all
 	@echo "API reference: docs/api/html/index.html"
 
 # ---------------------------------------------------------------- install
+# Then ldconfig when installing as root, without DESTDIR, into a directory
+# of the dynamic linker (/usr/local/lib, /usr/lib, ...); otherwise one line
+# on how programs find the library (.ci/post-install.sh).
 install: install-shared install-static install-includes install-pc
+	@DESTDIR="$(DESTDIR)" sh .ci/post-install.sh "$(LIBDIR)"
 
 install-shared: $(SHLIB)
 	install -d $(DESTDIR)$(LIBDIR)
