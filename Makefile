@@ -48,9 +48,14 @@ DEPS_SETS := build $(if $(filter check test asan tsan fuzz,$(MAKECMDGOALS)),chec
              $(if $(filter docs,$(MAKECMDGOALS)),docs)
 DEPS_MODE := $(if $(filter $(DEPS_INSTALLING),$(MAKECMDGOALS)),,--no-install)
 
-# Private requirements of the library (also written to cpae.pc).
-PC_DEPS := openblas lapacke zlib jansson
-DEP_CFLAGS = $(shell pkg-config --cflags $(PC_DEPS) 2>/dev/null)
+# Private requirements of the library (also written to cpae.pc). BLAS and
+# LAPACK(E) through Debian's generic interfaces: the library needs
+# libblas.so.3 (liblapacke needs liblapack.so.3), and update-alternatives
+# picks the implementation at run time (OpenBLAS by default; docs/THREADING.md).
+# The CBLAS header comes from OpenBLAS's own folder first: src/core/blas.c
+# uses its blasint type, which other cblas.h alternatives lack.
+PC_DEPS := blas lapacke zlib jansson
+DEP_CFLAGS = $(shell pkg-config --cflags openblas $(PC_DEPS) 2>/dev/null)
 DEP_LIBS = $(shell pkg-config --libs $(PC_DEPS) 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)

@@ -26,6 +26,9 @@ need_pc() { # need_pc PKGCONFIG-NAME DEBIAN-PACKAGE
 }
 
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
+# BLAS and LAPACK through Debian's alternatives (blas.pc, libblas.so.3);
+# libopenblas-dev provides them with OpenBLAS, and the cblas.h we build with.
+need_pc blas libopenblas-dev
 need_pc openblas libopenblas-dev
 need_pc lapacke liblapacke-dev
 need_pc zlib zlib1g-dev

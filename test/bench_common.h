@@ -22,6 +22,7 @@
 #ifndef BENCH_COMMON_H
 #define BENCH_COMMON_H
 
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -39,6 +40,33 @@
             exit(2);                                                           \
         }                                                                      \
     } while (0)
+
+/* OpenBLAS's thread count, looked up at run time: libcpae links the generic
+ * libblas.so.3, whose implementation Debian's alternatives choose, so
+ * openblas_* may not exist. Under another BLAS, setting does nothing and
+ * the count reads 0 (its own variable, e.g. OMP_NUM_THREADS, rules). */
+static inline void *bench_blas_sym(const char *name)
+{
+    void *self = dlopen(NULL, RTLD_LAZY); /* the program and what it loaded */
+    return self ? dlsym(self, name) : NULL;
+}
+
+static inline void bench_blas_set_threads(int n)
+{
+    void (*set)(int) = NULL;
+    void *p = bench_blas_sym("openblas_set_num_threads");
+    memcpy(&set, &p, sizeof set); /* ISO C has no object -> function cast */
+    if (set)
+        set(n);
+}
+
+static inline int bench_blas_threads(void)
+{
+    int (*get)(void) = NULL;
+    void *p = bench_blas_sym("openblas_get_num_threads");
+    memcpy(&get, &p, sizeof get);
+    return get ? get() : 0;
+}
 
 static inline double bench_clock(clockid_t id)
 {

@@ -144,7 +144,7 @@ int main(int argc, char **argv)
     if (warmup < 1)
         warmup = 1; /* the first step plans the trainer */
     if (threads > 0)
-        openblas_set_num_threads(threads);
+        bench_blas_set_threads(threads);
 
     int64_t w[CPAE_MAX_LAYERS], nw = 0;
     for (const char *p = archs; *p && nw < CPAE_MAX_LAYERS;) {
@@ -206,7 +206,7 @@ int main(int argc, char **argv)
            (long long)steps, (long long)warmup, wall, cpu, precision, c.lambda, sampler,
            (long long)c.neighbours, c.delta, c.facet_eps, (long long)c.generators,
            c.skew ? "true" : "false", c.theta_max, (long long)c.grid, init,
-           openblas_get_num_threads(), crossing, bt.terms[CPAE_TERM_RECONSTRUCTION],
+           bench_blas_threads(), crossing, bt.terms[CPAE_TERM_RECONSTRUCTION],
            bt.terms[CPAE_TERM_TOTAL], ru.ru_maxrss, ob ? ob : "");
     cpae_trainer_destroy(t);
     cpae_lie_destroy(lie);
