@@ -1,18 +1,22 @@
+# Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT
 # libcpae -- build, test, install.
-#   make            shared + static library in lib/
+#   make            shared + static library in lib/ (installs nothing: a missing
+#                   package stops it with the apt-get command to run)
+#   make deps       install (as root) every package for make, make check, make demo
 #   make check      build and run the test suite (installs missing packages)
 #   make check-abi  header, exported-symbol and version checks (part of check)
 #   make asan       the test suite under AddressSanitizer + UBSan
 #   make tsan       readers and trainers on threads under ThreadSanitizer
 #   make fuzz       libFuzzer on the model loader and the data parsers (FUZZ_RUNS)
-#   make demo       the main demonstration
-#   make figures    the gallery's figures (docs/gallery.md) into FIGURES_DIR
+#   make demo       the main demonstration (installs missing packages)
+#   make figures    the gallery's figures (docs/gallery.md) into FIGURES_DIR (idem)
 #   make examples   build the example programs
 #   make bench      ms/step, GFLOP/s and % of GEMM peak of every method (BENCH_SECONDS,
 #                   THREADS, BENCH_PRECISION); exact slices; the exact form's kernels
 #   make bench-peer libcpae against the PyTorch peer in PEER_DIR, interleaved (STEPS, THREADS)
-#   make docs       API reference (doxygen) in docs/api/
+#   make docs       API reference (doxygen) in docs/api/ (installs doxygen)
 #   make install    PREFIX=/usr/local DESTDIR= LIBDIR= INCLUDEDIR= PKGCONFIGDIR=
+#                   (runs ldconfig as root for a system LIBDIR, else says how)
 #   make uninstall
 
 # One version source: the header.
@@ -32,9 +36,26 @@ CC ?= cc
 PYTHON ?= $(shell [ -x /usr/bin/python3 ] && echo /usr/bin/python3 || echo python3)
 DEPS := sh .ci/ensure-deps.sh
 
-# Private requirements of the library (also written to cpae.pc).
-PC_DEPS := openblas lapacke zlib jansson
-DEP_CFLAGS = $(shell pkg-config --cflags $(PC_DEPS) 2>/dev/null)
+# Packages (.ci/ensure-deps.sh). Plain `make` (all, examples, install, bench)
+# only checks: when a package is missing it prints the apt-get command (and
+# `make deps`) and stops. The test targets, demo, figures and docs install
+# what they miss when run as root (else print the command and stop). One
+# check per run, ordered before any compilation, for the goals named on the
+# command line.
+DEPS_INSTALLING := check test asan tsan fuzz demo figures docs
+DEPS_SETS := build $(if $(filter check test asan tsan fuzz,$(MAKECMDGOALS)),check) \
+             $(if $(filter demo figures,$(MAKECMDGOALS)),figures) \
+             $(if $(filter docs,$(MAKECMDGOALS)),docs)
+DEPS_MODE := $(if $(filter $(DEPS_INSTALLING),$(MAKECMDGOALS)),,--no-install)
+
+# Private requirements of the library (also written to cpae.pc). BLAS and
+# LAPACK(E) through Debian's generic interfaces: the library needs
+# libblas.so.3 (liblapacke needs liblapack.so.3), and update-alternatives
+# picks the implementation at run time (OpenBLAS by default; docs/THREADING.md).
+# The CBLAS header comes from OpenBLAS's own folder first: src/core/blas.c
+# uses its blasint type, which other cblas.h alternatives lack.
+PC_DEPS := blas lapacke zlib jansson
+DEP_CFLAGS = $(shell pkg-config --cflags openblas $(PC_DEPS) 2>/dev/null)
 DEP_LIBS = $(shell pkg-config --libs $(PC_DEPS) 2>/dev/null)
 CHECK_CFLAGS = $(shell pkg-config --cflags check 2>/dev/null)
 CHECK_LIBS = $(shell pkg-config --libs check 2>/dev/null)
@@ -68,19 +89,23 @@ SONAME := libcpae.so.$(MAJOR)
 SHLIB := lib/libcpae.so.$(VERSION)
 STLIB := lib/libcpae.a
 
-.PHONY: all deps check test asan tsan fuzz examples demo figures docs install uninstall clean bench \
+.PHONY: all deps deps-ensure check test asan tsan fuzz examples demo figures docs install uninstall clean bench \
         bench-peer \
         install-shared install-static install-includes install-pc check-abi abi-update
 
-all: deps $(SHLIB) $(STLIB) lib/cpae.pc
+all: deps-ensure $(SHLIB) $(STLIB) lib/cpae.pc
 
+deps-ensure:
+	@$(DEPS) $(DEPS_MODE) $(DEPS_SETS)
+
+# Everything for make, make check and make demo (apt-get as root).
 deps:
-	@$(DEPS) build
+	@$(DEPS) build check figures
 
-build/obj/%.o: src/%.c $(HDR) $(SRC_HDRS) | build/obj
+build/obj/%.o: src/%.c $(HDR) $(SRC_HDRS) | build/obj deps-ensure
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_LIB) -c $< -o $@
-build/obj/%.f.o: src/%.c $(HDR) $(SRC_HDRS) | build/obj
+build/obj/%.f.o: src/%.c $(HDR) $(SRC_HDRS) | build/obj deps-ensure
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_LIB) -DCPAE_SINGLE -c $< -o $@
 
@@ -105,38 +130,36 @@ lib/cpae.pc: pkgconfig/cpae.pc.in $(HDR) | lib
 	    -e 's|@REQUIRES_PRIVATE@|$(PC_DEPS)|' $< > $@
 
 # ------------------------------------------------------------------ tests
-build/test/%: test/%.c test/testutil.h $(SHLIB) | build/test
+build/test/%: test/%.c test/testutil.h $(SHLIB) | build/test deps-ensure
 	$(CC) $(CFLAGS_TEST) $< -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib $(CHECK_LIBS) -lz -lm
 
 # check_pca checks the PCA against an SVD it computes itself (LAPACKE).
-build/test/check_pca: test/check_pca.c test/testutil.h $(SHLIB) | build/test
+build/test/check_pca: test/check_pca.c test/testutil.h $(SHLIB) | build/test deps-ensure
 	$(CC) $(CFLAGS_TEST) $(DEP_CFLAGS) $< -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib $(CHECK_LIBS) \
 	    $(DEP_LIBS) -lm
 
-build/test/check_internal_%: test/check_internal_%.c test/testutil.h $(OBJS) | build/test
+build/test/check_internal_%: test/check_internal_%.c test/testutil.h $(OBJS) | build/test deps-ensure
 	$(CC) $(CFLAGS_TEST) -Isrc $(DEP_CFLAGS) $< $(OBJS) -o $@ $(DEP_LIBS) $(CHECK_LIBS) -lm
 
-check: deps-check all check-abi $(TEST_BINS) build/examples/table1
+# The examples run end to end (table1) and on bad command lines (all).
+check: deps-ensure all check-abi $(TEST_BINS) $(EXAMPLE_BINS)
 	@PYTHON=$(PYTHON) sh test/run.sh $(TEST_BINS)
 
 test: check
-
-deps-check:
-	@$(DEPS) check
 
 # Sanitizer build: library objects and tests compiled together, statically.
 ASAN_FLAGS := -fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer
 ASAN_OBJS := $(call objs_in,build/asan)
 ASAN_BINS := $(patsubst test/%.c,build/asan/%,$(TESTS) $(INTERNAL_TESTS))
-build/asan/%.o: src/%.c $(HDR) $(SRC_HDRS) | build/asan
+build/asan/%.o: src/%.c $(HDR) $(SRC_HDRS) | build/asan deps-ensure
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_LIB) $(ASAN_FLAGS) -O1 -c $< -o $@
-build/asan/%.f.o: src/%.c $(HDR) $(SRC_HDRS) | build/asan
+build/asan/%.f.o: src/%.c $(HDR) $(SRC_HDRS) | build/asan deps-ensure
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_LIB) $(ASAN_FLAGS) -O1 -DCPAE_SINGLE -c $< -o $@
-build/asan/check_%: test/check_%.c test/testutil.h $(ASAN_OBJS) | build/asan
+build/asan/check_%: test/check_%.c test/testutil.h $(ASAN_OBJS) | build/asan deps-ensure
 	$(CC) $(CFLAGS_TEST) -Isrc $(DEP_CFLAGS) $(ASAN_FLAGS) -O1 $< $(ASAN_OBJS) -o $@ $(DEP_LIBS) $(CHECK_LIBS) -lm
-asan: deps-check $(ASAN_BINS)
+asan: deps-ensure $(ASAN_BINS)
 	@CK_FORK=no ASAN_OPTIONS=detect_leaks=1:abort_on_error=0 UBSAN_OPTIONS=print_stacktrace=1 \
 	    NO_PYTHON=1 sh test/run.sh $(ASAN_BINS)
 
@@ -147,15 +170,15 @@ TSAN_FLAGS := -fsanitize=thread -fno-omit-frame-pointer
 TSAN_OBJS := $(call objs_in,build/tsan)
 build/tsan:
 	mkdir -p $@
-build/tsan/%.o: src/%.c $(HDR) $(SRC_HDRS) | build/tsan
+build/tsan/%.o: src/%.c $(HDR) $(SRC_HDRS) | build/tsan deps-ensure
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_LIB) $(TSAN_FLAGS) -O1 -c $< -o $@
-build/tsan/%.f.o: src/%.c $(HDR) $(SRC_HDRS) | build/tsan
+build/tsan/%.f.o: src/%.c $(HDR) $(SRC_HDRS) | build/tsan deps-ensure
 	@mkdir -p $(@D)
 	$(CC) $(CFLAGS_LIB) $(TSAN_FLAGS) -O1 -DCPAE_SINGLE -c $< -o $@
-build/tsan/threads: test/tsan/threads.c $(TSAN_OBJS) | build/tsan
+build/tsan/threads: test/tsan/threads.c $(TSAN_OBJS) | build/tsan deps-ensure
 	$(CC) $(CFLAGS_TEST) $(TSAN_FLAGS) -O1 $< $(TSAN_OBJS) -o $@ $(DEP_LIBS) -lm
-tsan: deps-check build/tsan/threads
+tsan: deps-ensure build/tsan/threads
 	OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
 	    ./build/tsan/threads
 
@@ -169,20 +192,20 @@ FUZZ_BINS := build/fuzz/fuzz_model build/fuzz/fuzz_checkpoint build/fuzz/fuzz_uc
              build/fuzz/fuzz_csv build/fuzz/fuzz_idx
 build/fuzz/obj:
 	mkdir -p $@
-build/fuzz/obj/%.o: src/%.c $(HDR) $(SRC_HDRS) | build/fuzz/obj
+build/fuzz/obj/%.o: src/%.c $(HDR) $(SRC_HDRS) | build/fuzz/obj deps-ensure
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CFLAGS_LIB) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -O1 -g -c $< -o $@
-build/fuzz/obj/%.f.o: src/%.c $(HDR) $(SRC_HDRS) | build/fuzz/obj
+build/fuzz/obj/%.f.o: src/%.c $(HDR) $(SRC_HDRS) | build/fuzz/obj deps-ensure
 	@mkdir -p $(@D)
 	$(FUZZ_CC) $(CFLAGS_LIB) -fsanitize=fuzzer-no-link $(FUZZ_SAN) -O1 -g -DCPAE_SINGLE -c $< -o $@
-build/fuzz/fuzz_model build/fuzz/fuzz_checkpoint: build/fuzz/%: test/fuzz/%.c $(FUZZ_OBJS)
+build/fuzz/fuzz_model build/fuzz/fuzz_checkpoint: build/fuzz/%: test/fuzz/%.c $(FUZZ_OBJS) | deps-ensure
 	$(FUZZ_CC) -std=c11 -Iinclude -fsanitize=fuzzer $(FUZZ_SAN) -O1 -g $< $(FUZZ_OBJS) -o $@ \
 	    $(DEP_LIBS) -lm
-build/fuzz/fuzz_%: test/fuzz/fuzz_data.c $(FUZZ_OBJS)
+build/fuzz/fuzz_%: test/fuzz/fuzz_data.c $(FUZZ_OBJS) | deps-ensure
 	$(FUZZ_CC) -std=c11 -Iinclude -fsanitize=fuzzer $(FUZZ_SAN) -O1 -g \
 	    -DFUZZ_FORMAT=CPAE_FORMAT_$(shell echo $* | tr a-z A-Z) $< $(FUZZ_OBJS) -o $@ \
 	    $(DEP_LIBS) -lm
-fuzz: deps-check $(FUZZ_BINS)
+fuzz: deps-ensure $(FUZZ_BINS)
 	@ASAN_OPTIONS=detect_leaks=1 sh test/fuzz/run.sh $(FUZZ_RUNS) $(FUZZ_BINS)
 
 # ------------------------------------------------------------------ bench
@@ -196,19 +219,19 @@ fuzz: deps-check $(FUZZ_BINS)
 BENCH_SECONDS ?= 3
 THREADS ?= 1
 BENCH_HDRS := test/bench_common.h
-build/bench build/bench_step: build/%: test/%.c $(BENCH_HDRS) $(SHLIB) | build/test
+build/bench build/bench_step: build/%: test/%.c $(BENCH_HDRS) $(SHLIB) | build/test deps-ensure
 	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $(DEP_CFLAGS) $< -o $@ -Llib -lcpae \
 	    -Wl,-rpath,$(CURDIR)/lib $(DEP_LIBS) -lm
 
-build/bench_geometry: test/bench_geometry.c $(SHLIB) | build/test
+build/bench_geometry: test/bench_geometry.c $(SHLIB) | build/test deps-ensure
 	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $< -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib -lm
 
 # The exact Lie form's batched kernels against per-sample loops (internal
 # API: linked with the objects, like the internal tests).
-build/bench_expm: test/bench_expm.c $(OBJS) | build/test
+build/bench_expm: test/bench_expm.c $(OBJS) | build/test deps-ensure
 	$(CC) $(CFLAGS_TEST) -Isrc $(DEP_CFLAGS) $< $(OBJS) -o $@ $(DEP_LIBS) -lm
 
-bench: deps all build/bench build/bench_geometry build/bench_expm
+bench: deps-ensure all build/bench build/bench_geometry build/bench_expm
 	OPENBLAS_NUM_THREADS=$(THREADS) ./build/bench $(BENCH_SECONDS)
 	./build/bench_geometry
 	./build/bench_expm
@@ -221,47 +244,48 @@ bench: deps all build/bench build/bench_geometry build/bench_expm
 # checkout (or beside the main worktree of a git worktree). STEPS caps the
 # timed steps of every row; THREADS (default 1) is both sides' threads.
 PEER_DIR ?=
-bench-peer: deps all build/bench_step
+bench-peer: deps-ensure all build/bench_step
 	@PEER_DIR="$(PEER_DIR)" THREADS=$(THREADS) $(PYTHON) test/bench_peer.py
 
 # --------------------------------------------------------------- examples
-build/examples/%: examples/%.c $(SHLIB) | build/examples
+build/examples/%: examples/%.c $(SHLIB) | build/examples deps-ensure
 	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $< -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib -lm
 
 examples: all $(EXAMPLE_BINS)
 
 # table1's paired t-test takes Student's t distribution from GSL.
-build/examples/table1: examples/table1.c $(SHLIB) | build/examples
+build/examples/table1: examples/table1.c $(SHLIB) | build/examples deps-ensure
 	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $(shell pkg-config --cflags gsl 2>/dev/null) $< \
 	    -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib $(shell pkg-config --libs gsl 2>/dev/null) -lm
 
 # The demo and the figures write JSON with jansson; examples/plots.py draws
 # it with matplotlib (Debian's /usr/bin/python3 sees python3-matplotlib).
-build/examples/demo build/examples/figures: build/examples/%: examples/%.c $(SHLIB) | build/examples
+build/examples/demo build/examples/figures: build/examples/%: examples/%.c $(SHLIB) | build/examples deps-ensure
 	$(CC) -std=c11 $(OPT) $(WARN) -Iinclude $(shell pkg-config --cflags jansson 2>/dev/null) $< \
 	    -o $@ -Llib -lcpae -Wl,-rpath,$(CURDIR)/lib $(shell pkg-config --libs jansson 2>/dev/null) -lm
 
-demo: deps all build/examples/demo
-	@$(DEPS) figures
+demo: deps-ensure all build/examples/demo
 	./build/examples/demo examples/data/ucr demo.json
 	/usr/bin/python3 examples/plots.py demo demo.json demo.png
 
 # The gallery's figures (docs/gallery.md): FIGURES_DIR=DIR to write elsewhere.
 FIGURES_DIR ?= docs/figures
-figures: deps all build/examples/figures
-	@$(DEPS) figures
+figures: deps-ensure all build/examples/figures
 	mkdir -p $(FIGURES_DIR)
 	./build/examples/figures $(FIGURES_DIR) examples/data/ucr
 	/usr/bin/python3 examples/plots.py figures $(FIGURES_DIR)
 
 # ------------------------------------------------------------------- docs
-docs: all
-	@$(DEPS) docs
+docs: deps-ensure all
 	CPAE_VERSION=$(VERSION) doxygen docs/Doxyfile >/dev/null
 	@echo "API reference: docs/api/html/index.html"
 
 # ---------------------------------------------------------------- install
+# Then ldconfig when installing as root, without DESTDIR, into a directory
+# of the dynamic linker (/usr/local/lib, /usr/lib, ...); otherwise one line
+# on how programs find the library (.ci/post-install.sh).
 install: install-shared install-static install-includes install-pc
+	@DESTDIR="$(DESTDIR)" sh .ci/post-install.sh "$(LIBDIR)"
 
 install-shared: $(SHLIB)
 	install -d $(DESTDIR)$(LIBDIR)

@@ -1,9 +1,22 @@
 #!/bin/sh
+# Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT
 # ensure-deps.sh -- make sure the Debian packages libcpae needs are present.
-# Installs what is missing with apt-get when run as root; otherwise prints the
-# exact command to run and exits 1. Usage: ensure-deps.sh [build|check|docs|figures|all]
+# Usage: ensure-deps.sh [--no-install] [build|check|docs|figures|all]...
+# (several sets may be named; build is always included). Installs what is
+# missing with apt-get when run as root; otherwise prints the exact command
+# to run and exits 1. With --no-install (plain `make`) it never installs:
+# it prints the command (and `make deps`) and exits 1.
 set -u
-what=${1:-build}
+install=yes
+what=""
+for a in "$@"; do
+    case "$a" in
+    --no-install) install=no ;;
+    build|check|docs|figures|all) what="$what $a" ;;
+    *) echo "ensure-deps.sh: unknown set '$a'" >&2; exit 2 ;;
+    esac
+done
+wants() { case " $what " in *" $1 "*|*" all "*) return 0 ;; esac; return 1; }
 missing=""
 
 need_pc() { # need_pc PKGCONFIG-NAME DEBIAN-PACKAGE
@@ -13,13 +26,15 @@ need_pc() { # need_pc PKGCONFIG-NAME DEBIAN-PACKAGE
 }
 
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
+# BLAS and LAPACK through Debian's alternatives (blas.pc, libblas.so.3);
+# libopenblas-dev provides them with OpenBLAS, and the cblas.h we build with.
+need_pc blas libopenblas-dev
 need_pc openblas libopenblas-dev
 need_pc lapacke liblapacke-dev
 need_pc zlib zlib1g-dev
 need_pc gsl libgsl-dev
 need_pc jansson libjansson-dev
-case "$what" in
-check|all)
+if wants check; then
     need_pc check check
     [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 ||
         missing="$missing python3-numpy"
@@ -28,25 +43,24 @@ check|all)
     command -v nm >/dev/null 2>&1 || missing="$missing binutils"
     # make CC=clang check and make fuzz (libFuzzer ships with clang).
     command -v clang >/dev/null 2>&1 || missing="$missing clang"
-    ;;
-esac
-case "$what" in
-figures|all)
+fi
+if wants figures; then
     # make demo and make figures draw with matplotlib through Debian's Python.
     [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 ||
         missing="$missing python3-numpy"
     [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import matplotlib' >/dev/null 2>&1 ||
         missing="$missing python3-matplotlib"
-    ;;
-esac
-case "$what" in
-docs|all) command -v doxygen >/dev/null 2>&1 || missing="$missing doxygen" ;;
-esac
+fi
+if wants docs; then
+    command -v doxygen >/dev/null 2>&1 || missing="$missing doxygen"
+fi
 
 [ -z "$missing" ] && exit 0
 # Duplicates are possible (pkg-config reported twice): keep each name once.
 missing=$(printf '%s\n' $missing | sort -u | tr '\n' ' ')
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+sudo="sudo "
+[ "$(id -u)" = 0 ] && sudo=""
+if [ "$install" = yes ] && [ -z "$sudo" ] && command -v apt-get >/dev/null 2>&1; then
     echo "libcpae: installing missing packages:$missing" | sed 's/  */ /g'
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq >/dev/null && apt-get install -y -qq $missing >/dev/null ||
@@ -54,5 +68,6 @@ if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
     exit 0
 fi
 echo "libcpae: missing packages. Run:" >&2
-echo "    sudo apt-get install -y $missing" >&2
+echo "    ${sudo}apt-get install -y $missing" >&2
+[ "$install" = yes ] || echo "or ${sudo}make deps (installs everything for make, make check and make demo)" >&2
 exit 1

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* cpae_example.c -- the smallest complete libcpae program.
  *
  * Builds a mirrored ReLU autoencoder (4 -> 8 -> 2 -> 8 -> 4), takes one
@@ -15,9 +16,13 @@
  *     cc -std=c11 -Wall -Wextra -Wpedantic -Werror cpae_example.c \
  *        $(pkg-config --cflags --libs cpae)
  * or, in the source tree, `make examples` (binary in build/examples/).
+ *
+ * Usage: cpae_example [-h]   (no arguments; exit status 2 on a bad command
+ * line or a library error, 1 if the check fails)
  */
 #include <cpae.h>
 
+#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -56,8 +61,38 @@ static void get_map(const cpae_affine *map, double *a, int64_t a_cap,
     CHECK(cpae_affine_get_offset_f64(map, b, b_cap));
 }
 
-int main(void)
+static void usage(FILE *f)
 {
+    fprintf(f, "Usage: cpae_example [-h]\n"
+               "Prints the region code and the exact affine maps of one point of a\n"
+               "small ReLU autoencoder and checks D(E(x)) = A x + B (exit 1 if not).\n"
+               "  -h, --help   this text\n");
+}
+
+int main(int argc, char **argv)
+{
+    static const struct option longs[] = {{"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
+    int c;
+    opterr = 0; /* our own messages, and exit status 2 */
+    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+        if (c == 'h') {
+            usage(stdout);
+            return 0;
+        }
+        if (optopt)
+            fprintf(stderr, "cpae_example: unknown option -%c\n", optopt);
+        else
+            fprintf(stderr, "cpae_example: unknown option %s\n", argv[optind - 1]);
+        usage(stderr);
+        return 2;
+    }
+    if (optind < argc) {
+        fprintf(stderr, "cpae_example: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+
     if (cpae_version_number() != CPAE_VERSION_NUMBER) {
         fprintf(stderr, "header %s but library %s\n", CPAE_VERSION_STRING,
                 cpae_version_string());

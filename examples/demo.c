@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* demo.c -- `make demo`: compare a plain autoencoder with the
  * Lie-regularized one on real UCR data shipped in examples/data.
  *
@@ -12,10 +13,13 @@
  * writes the test reconstructions of seed 1 (with PCA's) as JSON for
  * examples/plots.py, which `make demo` runs to draw demo.png.
  *
- * Usage: demo [DATA_DIR [JSON_PATH [STEPS [SEEDS]]]]
- *        (defaults examples/data/ucr, demo.json, 1000, 2)
+ * Usage: demo [-h] [DATA_DIR [JSON_PATH [STEPS [SEEDS]]]]
+ *        (defaults examples/data/ucr, demo.json, 1000, 2; a bad command
+ *        line exits with status 2)
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -165,15 +169,70 @@ static void generator_summary(const run *r, const float *x, int64_t n, int64_t d
     free(gs);
 }
 
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: demo [-h] [DATA_DIR [JSON_PATH [STEPS [SEEDS]]]]\n"
+               "PCA and the training mean vs AE and the Lie-regularized AE on CBF and\n"
+               "SyntheticControl; prints the table and writes the figure data as JSON.\n"
+               "  DATA_DIR     UCR folder holding CBF/ and SyntheticControl/\n"
+               "               (default examples/data/ucr)\n"
+               "  JSON_PATH    figure data for examples/plots.py (default demo.json)\n"
+               "  STEPS        step budget per candidate, 1..1000000000 (default 1000)\n"
+               "  SEEDS        seeds 1..SEEDS, SEEDS in 1..16 (default 2)\n"
+               "  -h, --help   this text\n");
+}
+
+/* Strict number parsing: the whole string, within [lo, hi]. */
+static int parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || *end || errno || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int bad_arg(const char *what, const char *v)
+{
+    fprintf(stderr, "demo: invalid %s '%s'\n", what, v);
+    usage(stderr);
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
-    const char *dir = argc > 1 ? argv[1] : "examples/data/ucr";
-    const char *json_path = argc > 2 ? argv[2] : "demo.json";
-    int64_t steps = argc > 3 ? atoll(argv[3]) : 1000, seeds = argc > 4 ? atoll(argv[4]) : 2;
-    if (seeds < 1 || seeds > 16 || steps < 1) {
-        fprintf(stderr, "usage: demo [DATA_DIR [JSON_PATH [STEPS [SEEDS]]]]\n");
+    static const struct option longs[] = {{"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
+    int opt;
+    opterr = 0; /* our own messages, and exit status 2 */
+    while ((opt = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+        if (opt == 'h') {
+            usage(stdout);
+            return 0;
+        }
+        if (optopt)
+            fprintf(stderr, "demo: unknown option -%c\n", optopt);
+        else
+            fprintf(stderr, "demo: unknown option %s\n", argv[optind - 1]);
+        usage(stderr);
         return 2;
     }
+    char **arg = argv + optind;
+    int n_arg = argc - optind;
+    const char *dir = n_arg > 0 ? arg[0] : "examples/data/ucr";
+    const char *json_path = n_arg > 1 ? arg[1] : "demo.json";
+    int64_t steps = 1000, seeds = 2;
+    if (n_arg > 4) {
+        fprintf(stderr, "demo: unexpected argument '%s'\n", arg[4]);
+        usage(stderr);
+        return 2;
+    }
+    if (n_arg > 2 && parse_i64(arg[2], 1, 1000000000, &steps))
+        return bad_arg("STEPS", arg[2]);
+    if (n_arg > 3 && parse_i64(arg[3], 1, 16, &seeds))
+        return bad_arg("SEEDS", arg[3]);
     printf("libcpae %s demo: PCA-16 and the training mean vs AE and Lie-regularized AE (local "
            "form), architecture d-128-64-16 mirrored, ReLU, PCA-informed start, selection on "
            "a 20%% validation split of TRAIN over the fixed grid (docs/training.md), budget "

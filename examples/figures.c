@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* figures.c -- `make figures`: the data behind the gallery's figures
  * (docs/gallery.md), written as JSON files that examples/plots.py draws.
  *
@@ -14,12 +15,13 @@
  *   balls.json      regions in balls of growing radius around training
  *                   series against the series in the same balls.
  *
- * Usage: figures [OUT_DIR [DATA_DIR]]   (defaults docs/figures,
- *        examples/data/ucr). Deterministic: fixed seeds, one thread is
+ * Usage: figures [-h] [OUT_DIR [DATA_DIR]]   (defaults docs/figures,
+ *        examples/data/ucr; a bad command line exits with status 2). Deterministic: fixed seeds, one thread is
  *        not required (results may differ in the last bits across BLAS
  *        thread counts).
  */
 #define _POSIX_C_SOURCE 200809L
+#include <getopt.h>
 #include <jansson.h>
 #include <math.h>
 #include <stdio.h>
@@ -337,15 +339,40 @@ static void figures_orbit_balls(const char *dir, const char *data_dir)
     cpae_dataset_destroy(tr);
 }
 
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: figures [-h] [OUT_DIR [DATA_DIR]]\n"
+               "Writes the JSON data of the gallery's figures (docs/gallery.md) into\n"
+               "OUT_DIR (default docs/figures) from the UCR data in DATA_DIR (default\n"
+               "examples/data/ucr); examples/plots.py draws them.\n"
+               "  -h, --help   this text\n");
+}
+
 int main(int argc, char **argv)
 {
-    const char *dir = argc > 1 ? argv[1] : "docs/figures";
-    const char *data = argc > 2 ? argv[2] : "examples/data/ucr";
-    if (argc > 3 || (argc > 1 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")))) {
-        printf("usage: figures [OUT_DIR [DATA_DIR]]  (defaults docs/figures, "
-               "examples/data/ucr)\n");
-        return argc > 3 ? 2 : 0;
+    static const struct option longs[] = {{"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
+    int c;
+    opterr = 0; /* our own messages, and exit status 2 */
+    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+        if (c == 'h') {
+            usage(stdout);
+            return 0;
+        }
+        if (optopt)
+            fprintf(stderr, "figures: unknown option -%c\n", optopt);
+        else
+            fprintf(stderr, "figures: unknown option %s\n", argv[optind - 1]);
+        usage(stderr);
+        return 2;
     }
+    if (argc - optind > 2) {
+        fprintf(stderr, "figures: unexpected argument '%s'\n", argv[optind + 2]);
+        usage(stderr);
+        return 2;
+    }
+    const char *dir = argc - optind > 0 ? argv[optind] : "docs/figures";
+    const char *data = argc - optind > 1 ? argv[optind + 1] : "examples/data/ucr";
     figure_partition(dir);
     figure_surface(dir);
     figures_orbit_balls(dir, data);

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* lie_recovery.c -- recover the generator of cyclic shifts from orbit data.
  *
  * Data (docs/math.md section 7): x_i = exp(theta_i G_shift) x0 for a broadband
@@ -7,7 +8,8 @@
  * learned skew-symmetric generator; the learned G is compared with the true
  * one by the full and the restricted cosine.
  *
- * Usage: lie_recovery [options]
+ * Usage: lie_recovery [options]   (lie_recovery --help lists them; a bad
+ * command line exits with status 2)
  *   -s SAMPLER   data | ball | facet            (default data)
  *   -f FORM      plain | tangent                (default plain)
  *   -e EPOCHS    (default 200)      -n SAMPLES (default 300)
@@ -16,6 +18,8 @@
  * Prints one line: sampler form full_cosine restricted_cosine seconds.
  */
 #define _POSIX_C_SOURCE 200809L
+#include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,35 +49,138 @@ static double unif(uint64_t *s)
     return (double)((z ^ (z >> 31)) >> 11) * 0x1.0p-53;
 }
 
+static void usage(FILE *f)
+{
+    fprintf(f,
+            "Usage: lie_recovery [options]\n"
+            "Trains a one-unit-bottleneck autoencoder with the local Lie regularizer on\n"
+            "an orbit of cyclic shifts and prints how well the learned generator matches.\n"
+            "  -s, --sampler S        Lie sampler: data (default), ball, facet\n"
+            "  -f, --form F           Lie form: plain (default), tangent\n"
+            "  -e, --epochs N         epochs (default 200)\n"
+            "  -n, --samples N        orbit samples (default 300)\n"
+            "  -w, --weight W         Lie weight (default 1)\n"
+            "  -r, --seed N           seed of weights, generator and data (default 1)\n"
+            "  -a, --arc A            arc length in samples of shift (default 8)\n"
+            "  -g, --generator-lr G   generator learning-rate factor (default 10)\n"
+            "  -k, --neighbours K     Lie neighbours (default 2)\n"
+            "  -l, --lr L             learning rate (default 1e-3)\n"
+            "  -H, --hidden N         hidden width (default 64)\n"
+            "  -p, --warmup N         epochs of reconstruction only first (default 0)\n"
+            "  -O, --optimizer N      0 SGD, 1 Adam (default 1)\n"
+            "  -h, --help             this text\n"
+            "DIAG=1 in the environment adds diagnostics of the generator fit.\n");
+}
+
+/* Strict number parsing: the whole string, within [lo, hi]. */
+static int parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+    char *end;
+    errno = 0;
+    long long v = strtoll(s, &end, 10);
+    if (end == s || *end || errno || v < lo || v > hi)
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_u64(const char *s, uint64_t *out)
+{
+    char *end;
+    errno = 0;
+    unsigned long long v = strtoull(s, &end, 10);
+    if (*s < '0' || *s > '9' || *end || errno) /* strtoull would take "-1" */
+        return -1;
+    *out = v;
+    return 0;
+}
+
+static int parse_f64(const char *s, double lo, double hi, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(s, &end);
+    if (end == s || *end || errno || !(v >= lo && v <= hi))
+        return -1;
+    *out = v;
+    return 0;
+}
+
+/* The index of s among names[0..n-1], or -1. */
+static int parse_name(const char *s, const char *const *names, int n)
+{
+    for (int k = 0; k < n; k++)
+        if (!strcmp(s, names[k]))
+            return k;
+    return -1;
+}
+
+static int bad_value(int opt, const char *v)
+{
+    fprintf(stderr, "lie_recovery: invalid value '%s' for -%c\n", v, opt);
+    usage(stderr);
+    return 2;
+}
+
 int main(int argc, char **argv)
 {
-    const char *sampler = "data", *form = "plain";
+    static const char *const samplers[] = {"data", "ball", "facet"};
+    static const char *const forms[] = {"plain", "tangent"};
+    static const struct option longs[] = {
+        {"sampler", required_argument, NULL, 's'},  {"form", required_argument, NULL, 'f'},
+        {"epochs", required_argument, NULL, 'e'},   {"samples", required_argument, NULL, 'n'},
+        {"weight", required_argument, NULL, 'w'},   {"seed", required_argument, NULL, 'r'},
+        {"arc", required_argument, NULL, 'a'},      {"generator-lr", required_argument, NULL, 'g'},
+        {"neighbours", required_argument, NULL, 'k'}, {"lr", required_argument, NULL, 'l'},
+        {"hidden", required_argument, NULL, 'H'},   {"warmup", required_argument, NULL, 'p'},
+        {"optimizer", required_argument, NULL, 'O'}, {"help", no_argument, NULL, 'h'},
+        {NULL, 0, NULL, 0}};
+    int32_t s_id = 0, f_id = 0;
     int64_t epochs = 200, n = 300;
     double weight = 1.0, arc = 8.0, glr = 10.0, lr = 1e-3;
-    int64_t nbrs = 2, hidden = 64, warmup = 0;
-    int optimizer = 1;
+    int64_t nbrs = 2, hidden = 64, warmup = 0, optimizer = CPAE_OPT_ADAM;
     uint64_t seed = 1;
-    for (int i = 1; i + 1 < argc; i += 2) {
-        if (!strcmp(argv[i], "-s")) sampler = argv[i + 1];
-        else if (!strcmp(argv[i], "-f")) form = argv[i + 1];
-        else if (!strcmp(argv[i], "-e")) epochs = atoll(argv[i + 1]);
-        else if (!strcmp(argv[i], "-n")) n = atoll(argv[i + 1]);
-        else if (!strcmp(argv[i], "-w")) weight = atof(argv[i + 1]);
-        else if (!strcmp(argv[i], "-r")) seed = strtoull(argv[i + 1], NULL, 10);
-        else if (!strcmp(argv[i], "-a")) arc = atof(argv[i + 1]);
-        else if (!strcmp(argv[i], "-g")) glr = atof(argv[i + 1]);
-        else if (!strcmp(argv[i], "-k")) nbrs = atoll(argv[i + 1]);
-        else if (!strcmp(argv[i], "-l")) lr = atof(argv[i + 1]);
-        else if (!strcmp(argv[i], "-H")) hidden = atoll(argv[i + 1]);
-        else if (!strcmp(argv[i], "-p")) warmup = atoll(argv[i + 1]);
-        else if (!strcmp(argv[i], "-O")) optimizer = atoi(argv[i + 1]);
-        else {
-            fprintf(stderr, "unknown option %s\n", argv[i]);
+    int c;
+    opterr = 0; /* our own messages, and exit status 2 */
+    while ((c = getopt_long(argc, argv, ":s:f:e:n:w:r:a:g:k:l:H:p:O:h", longs, NULL)) != -1) {
+        const char *v = optarg;
+        int bad = 0;
+        switch (c) {
+        case 's': bad = (s_id = parse_name(v, samplers, 3)) < 0; break;
+        case 'f': bad = (f_id = parse_name(v, forms, 2)) < 0; break;
+        case 'e': bad = parse_i64(v, 1, INT32_MAX, &epochs); break;
+        case 'n': bad = parse_i64(v, 2, 1000000, &n); break;
+        case 'w': bad = parse_f64(v, 0, 1e12, &weight); break;
+        case 'r': bad = parse_u64(v, &seed); break;
+        case 'a': bad = parse_f64(v, 0, 1e6, &arc); break;
+        case 'g': bad = parse_f64(v, 0, 1e12, &glr); break;
+        case 'k': bad = parse_i64(v, 1, 256, &nbrs); break;
+        case 'l': bad = parse_f64(v, 1e-12, 1e3, &lr); break;
+        case 'H': bad = parse_i64(v, 1, 65536, &hidden); break;
+        case 'p': bad = parse_i64(v, 0, INT32_MAX, &warmup); break;
+        case 'O': bad = parse_i64(v, CPAE_OPT_SGD, CPAE_OPT_ADAM, &optimizer); break;
+        case 'h': usage(stdout); return 0;
+        case ':':
+            fprintf(stderr, "lie_recovery: option %s needs a value\n", argv[optind - 1]);
+            usage(stderr);
+            return 2;
+        default:
+            if (optopt)
+                fprintf(stderr, "lie_recovery: unknown option -%c\n", optopt);
+            else
+                fprintf(stderr, "lie_recovery: unknown option %s\n", argv[optind - 1]);
+            usage(stderr);
             return 2;
         }
+        if (bad)
+            return bad_value(c, v);
     }
-    int32_t s_id = !strcmp(sampler, "ball") ? 1 : !strcmp(sampler, "facet") ? 2 : 0;
-    int32_t f_id = !strcmp(form, "tangent") ? 1 : 0;
+    if (optind < argc) {
+        fprintf(stderr, "lie_recovery: unexpected argument '%s'\n", argv[optind]);
+        usage(stderr);
+        return 2;
+    }
+    const char *sampler = samplers[s_id], *form = forms[f_id];
 
     /* The true generator, normalised; a one-sample shift is theta = ||G||. */
     float *g = malloc(sizeof(float) * D * D);

@@ -1,3 +1,4 @@
+# Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT
 """plots.py -- draw libcpae's figures with matplotlib from the JSON files
 written by examples/figures.c (``make figures``) and examples/demo.c
 (``make demo``).

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* regions_walk.c -- walk the regions of an autoencoder along a segment.
  *
  * Builds a ReLU autoencoder 32-64-32-4 (mirrored), takes two phase-shifted
@@ -7,8 +8,11 @@
  * D(E(x)) = A^D A^E x + A^D B^E + B^D at the region's midpoint, then reports
  * boundary distances and the number of regions found in balls around p.
  *
- * Usage: regions_walk [seed]          Exit status 1 if an identity fails.
+ * Usage: regions_walk [-h] [SEED]   (SEED: the weights' seed, default 1)
+ * Exit status 1 if an identity fails, 2 on a bad command line.
  */
+#include <errno.h>
+#include <getopt.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -33,9 +37,52 @@ static void sine(float *x, double phase)
         x[i] = (float)sin(2.0 * 3.14159265358979 * (i / (double)D) * 2.0 + phase);
 }
 
+static void usage(FILE *f)
+{
+    fprintf(f, "Usage: regions_walk [-h] [SEED]\n"
+               "Walks the exact regions of a 32-64-32-4 ReLU autoencoder along a segment\n"
+               "and checks each region's affine map (exit 1 if one fails).\n"
+               "  SEED         seed of the weights, a non-negative integer (default 1)\n"
+               "  -h, --help   this text\n");
+}
+
 int main(int argc, char **argv)
 {
-    uint64_t seed = argc > 1 ? strtoull(argv[1], NULL, 10) : 1;
+    static const struct option longs[] = {{"help", no_argument, NULL, 'h'},
+                                          {NULL, 0, NULL, 0}};
+    int c;
+    opterr = 0; /* our own messages, and exit status 2 */
+    while ((c = getopt_long(argc, argv, "h", longs, NULL)) != -1) {
+        if (c == 'h') {
+            usage(stdout);
+            return 0;
+        }
+        if (optopt)
+            fprintf(stderr, "regions_walk: unknown option -%c\n", optopt);
+        else
+            fprintf(stderr, "regions_walk: unknown option %s\n", argv[optind - 1]);
+        usage(stderr);
+        return 2;
+    }
+    uint64_t seed = 1;
+    if (argc - optind > 1) {
+        fprintf(stderr, "regions_walk: unexpected argument '%s'\n", argv[optind + 1]);
+        usage(stderr);
+        return 2;
+    }
+    if (optind < argc) {
+        /* The whole string, digits only (strtoull would take "-1" and "12x"). */
+        const char *v = argv[optind];
+        char *end;
+        errno = 0;
+        unsigned long long s = strtoull(v, &end, 10);
+        if (*v < '0' || *v > '9' || *end || errno) {
+            fprintf(stderr, "regions_walk: invalid seed '%s'\n", v);
+            usage(stderr);
+            return 2;
+        }
+        seed = (uint64_t)s;
+    }
     const int64_t widths[] = {D, 64, 32, 4};
     cpae_model *m = NULL;
     CHECK(cpae_model_create_mirrored(widths, 4, CPAE_ACT_RELU, seed, &m));

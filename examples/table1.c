@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* table1.c -- the paper's Table 1 under the protocol of docs/training.md.
  *
  * For each data set: PCA with the bottleneck's k components and the
@@ -84,7 +85,7 @@ typedef struct result {
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: table1 [options] PATH...       train, select, test, report\n"
+            "Usage: table1 [options] PATH...       train, select, test, report\n"
             "       table1 --merge [options] CSV... report CSVs of earlier runs together\n"
             "  -s, --seeds N          number of seeds (default 5)\n"
             "      --first-seed S     seeds are S..S+N-1 (default 1)\n"
@@ -887,7 +888,10 @@ int main(int argc, char **argv)
             usage(stderr);
             return 2;
         default:
-            fprintf(stderr, "table1: unknown option %s\n", argv[optind - 1]);
+            if (optopt)
+                fprintf(stderr, "table1: unknown option -%c\n", optopt);
+            else
+                fprintf(stderr, "table1: unknown option %s\n", argv[optind - 1]);
             usage(stderr);
             return 2;
         }

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /**
  * @file cpae.h
  * @brief libcpae public API: the one stable header.

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* bench.c -- `make bench`: ms per training step and achieved GFLOP/s of
  * every method of issue 11 on its two reference shapes,
  *   (a) d = 140, encoder 140-64-16, decoder mirrored;
@@ -240,7 +241,7 @@ static void measure_peaks(const void *arg, void *out)
 {
     (void)arg;
     peaks *pk = out;
-    openblas_set_num_threads(1);
+    bench_blas_set_threads(1);
     for (int sh = 0; sh < 2; sh++) {
         pk->s[sh] = gemm_peak(0, GSHAPE[sh], 3);
         pk->d[sh] = gemm_peak(1, GSHAPE[sh], 3);
@@ -393,7 +394,7 @@ int main(int argc, char **argv)
     const char *shape_name[2] = {"(a) 140-64-16", "(b) 784-256-64-16"};
 
     double t_start = bench_now();
-    int threads = openblas_get_num_threads();
+    int threads = bench_blas_threads();
     peaks pk0, pk1;
     in_child(measure_peaks, NULL, &pk0, sizeof pk0);
 

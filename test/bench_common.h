@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* bench_common.h -- what `make bench` (test/bench.c) and the step timer of
  * `make bench-peer` (test/bench_step.c) share: one benchmark row's settings
  * and the trainer keys they map to, the PyTorch-like initialisation, the
@@ -21,6 +22,7 @@
 #ifndef BENCH_COMMON_H
 #define BENCH_COMMON_H
 
+#include <dlfcn.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +40,33 @@
             exit(2);                                                           \
         }                                                                      \
     } while (0)
+
+/* OpenBLAS's thread count, looked up at run time: libcpae links the generic
+ * libblas.so.3, whose implementation Debian's alternatives choose, so
+ * openblas_* may not exist. Under another BLAS, setting does nothing and
+ * the count reads 0 (its own variable, e.g. OMP_NUM_THREADS, rules). */
+static inline void *bench_blas_sym(const char *name)
+{
+    void *self = dlopen(NULL, RTLD_LAZY); /* the program and what it loaded */
+    return self ? dlsym(self, name) : NULL;
+}
+
+static inline void bench_blas_set_threads(int n)
+{
+    void (*set)(int) = NULL;
+    void *p = bench_blas_sym("openblas_set_num_threads");
+    memcpy(&set, &p, sizeof set); /* ISO C has no object -> function cast */
+    if (set)
+        set(n);
+}
+
+static inline int bench_blas_threads(void)
+{
+    int (*get)(void) = NULL;
+    void *p = bench_blas_sym("openblas_get_num_threads");
+    memcpy(&get, &p, sizeof get);
+    return get ? get() : 0;
+}
 
 static inline double bench_clock(clockid_t id)
 {

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* bench_expm.c -- `make bench`: the exact Lie form's batched kernels
  * against their per-sample loops (internal API, linked with the objects):
  * cpae__skew_frechet_sum and cpae__theta_exact_many at d = 140 and 784,

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* bench_geometry.c -- `make bench`: the exact 2-D slice and the raster on
  * the issue-9 reference network, 2-64-64-64-2 ReLU (identity output) with
  * random weights (He-uniform) and biases (uniform in [-1, 1]), plane

@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT
 """bench_peer.py -- `make bench-peer`: libcpae's training step against the
 PyTorch peer (../shared/peer, or PEER_DIR), same data, same settings, run
 interleaved (libcpae, peer, libcpae, peer, ...), best of 3 each, and a

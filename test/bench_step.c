@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* bench_step.c -- libcpae's training-step timer for `make bench-peer`. Its
  * flags mirror the PyTorch peer's peer.py (../shared/peer), so the driver
  * (test/bench_peer.py) can give both programs the same settings; like
@@ -143,7 +144,7 @@ int main(int argc, char **argv)
     if (warmup < 1)
         warmup = 1; /* the first step plans the trainer */
     if (threads > 0)
-        openblas_set_num_threads(threads);
+        bench_blas_set_threads(threads);
 
     int64_t w[CPAE_MAX_LAYERS], nw = 0;
     for (const char *p = archs; *p && nw < CPAE_MAX_LAYERS;) {
@@ -190,6 +191,8 @@ int main(int argc, char **argv)
         crossing = c.sampler == CPAE_SAMPLER_BALL
                        ? bench_ball_crossing(mdl, x, n, d, c.neighbours, c.delta)
                        : 1.0;
+    int64_t workspace = 0; /* the trainer's own memory (docs/performance.md, Memory) */
+    CHECK(cpae_trainer_workspace_size(t, &workspace));
     struct rusage ru;
     getrusage(RUSAGE_SELF, &ru);
     const char *ob = getenv("OPENBLAS_NUM_THREADS");
@@ -200,13 +203,14 @@ int main(int argc, char **argv)
            "\"facet_eps\": %g, \"generators\": %lld, \"skew\": %s, \"theta_max\": %g, "
            "\"grid\": %lld, \"init\": \"%s\", \"blas_threads\": %d, \"crossing_after\": %.4f, "
            "\"final_rec\": %.6g, "
-           "\"final_total\": %.6g, \"maxrss_kb\": %ld, \"OPENBLAS_NUM_THREADS\": \"%s\"}\n",
+           "\"final_total\": %.6g, \"workspace_bytes\": %lld, \"maxrss_kb\": %ld, "
+           "\"OPENBLAS_NUM_THREADS\": \"%s\"}\n",
            cpae_version_string(), LABEL[method], (long long)d, archs, (long long)c.batch,
            (long long)steps, (long long)warmup, wall, cpu, precision, c.lambda, sampler,
            (long long)c.neighbours, c.delta, c.facet_eps, (long long)c.generators,
            c.skew ? "true" : "false", c.theta_max, (long long)c.grid, init,
-           openblas_get_num_threads(), crossing, bt.terms[CPAE_TERM_RECONSTRUCTION],
-           bt.terms[CPAE_TERM_TOTAL], ru.ru_maxrss, ob ? ob : "");
+           bench_blas_threads(), crossing, bt.terms[CPAE_TERM_RECONSTRUCTION],
+           bt.terms[CPAE_TERM_TOTAL], (long long)workspace, ru.ru_maxrss, ob ? ob : "");
     cpae_trainer_destroy(t);
     cpae_lie_destroy(lie);
     cpae_model_destroy(mdl);

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* check_alloc.c -- no allocation on the step path: after a trainer's
  * first steps (which size its workspace), cpae_trainer_step calls malloc,
  * calloc and realloc zero times, for every method and variant whose step

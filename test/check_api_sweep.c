@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* check_api_sweep.c -- one table-driven NULL / capacity sweep over every
  * public function of include/cpae.h (issue 10, item 5).
  *

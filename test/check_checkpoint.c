@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* check_checkpoint.c -- persistence of everything training makes: a model
  * saved with its generators (format version 2) round-trips bit for bit and
  * old readers still read its model; a trainer checkpoint taken during a fit

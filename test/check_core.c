@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* check_core.c -- models, region codes and per-region affine maps:
  * the poster's worked example and exactness of D(E(x)) = A x + B; and the
  * core module's error cases (tcase "errors"): status strings, version and

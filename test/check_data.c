@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* check_data.c -- data sets: loaders, wrapping, splitting, normalisation
  * (docs/data.md). Public API only.
  *

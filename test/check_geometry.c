@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* check_geometry.c -- boundary distances, exact segment walks, regions in a
  * ball (docs/math.md section 2); and the error cases (tcase "errors") of
  * region codes, per-region affine maps and the geometry functions: NULL

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* check_internal_action.c -- the action of the matrix exponential
  * (src/lie/action.c): exp(t G) B by truncated Taylor with scaling against
  * the dense Pade expm and a long-double Taylor reference, its t-derivative

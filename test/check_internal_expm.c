@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* check_internal_expm.c -- matrix exponential, Frechet derivative, skew fast
  * path, theta solvers, orbits and the shift generator (src/lie/pade.c,
  * skew.c, theta.c, orbit.c). Linked directly against the library objects:

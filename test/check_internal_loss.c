@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* check_internal_loss.c -- every loss term's gradient (weights, biases,
  * generators) against central finite differences, on small models away
  * from region boundaries. The noise and samplers replay the same draws in

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* check_internal_slice.c -- exact 2-D slices and rasters (docs/math.md
  * section 2): areas tile the rectangle, every polygon's code is the code of
  * its centroid, its map reproduces the model inside it, the raster agrees

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* check_internal_tangent.c -- the tangent engine and batch backprop:
  * Jacobians agree with per-point frozen maps, and the weight gradients of
  * losses of Jacobians / outputs agree with finite differences. */

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* check_internal_walk.c -- the exact segment walk on degenerate
  * configurations: zero biases, many hyperplanes through one point, segments
  * through that point, nearly coincident crossings (docs/math.md section 2).

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* check_io.c -- saving and loading models (docs/format.md). Public API only.
  * The format is checked against an independent reading of the spec: the
  * tests decode headers and compute the CRC-32 themselves. */

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* check_lie.c -- Lie generators (cpae_lie_*, cpae_shift_generator).
  * Public API only. Expected values are computed independently here: the
  * normalisation by hand, exp of the SO(2) generator as a rotation, the

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* check_network.c -- the network module (layers and models): the error
  * cases of every layer and model function (tcase "errors").
  *

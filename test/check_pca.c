@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* check_pca.c -- the linear baselines: PCA against an SVD computed here
  * with another LAPACK driver (dgesdd), the sign convention, explained
  * variance order, the mean predictor, PCA as a model, and the

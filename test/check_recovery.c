@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* check_recovery.c -- the local Lie regularizer recovers the generator of
  * cyclic shifts (issue 3; docs/lie-recovery.md, docs/math.md section 7).
  *

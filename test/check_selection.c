@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* check_selection.c -- the training protocol: the step budget is honoured
  * exactly, early stopping restores the best validation weights (the
  * starting ones included), selection is deterministic per seed, the

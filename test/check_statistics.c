@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* check_statistics.c -- region statistics and the generalization report
  * (docs/math.md sections 2 and 5): the report against the core API and a
  * direct computation, orbit region counts on a known partition, ball

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* check_trainer.c -- the trainer through the public API: every method
  * lowers held-out reconstruction error on a real UCR data set, training is
  * deterministic, the callback cancels, bad data is refused, divergence

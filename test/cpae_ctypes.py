@@ -1,3 +1,4 @@
+# Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT
 """cpae_ctypes -- reference ctypes binding for libcpae.
 
 A small, dependency-light binding (ctypes + NumPy) that shows how to call

@@ -1,6 +1,9 @@
 #!/bin/sh
-# run.sh -- run each Check test program, then the Python FFI smoke test, and
-# print one closing line "N passed, N failed" (N counts Check tests). After
+# Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT
+# run.sh -- run each Check test program, then the Python FFI smoke test and
+# the example programs' checks (table1 end to end, every program's command
+# line), and print one closing line "N passed, N failed" (N counts Check
+# tests, plus one for each of the other three). After
 # each program one line lists its suite (one suite per module):
 #   suite core: 32 checks, 0 failures
 # (failures counts Check's failures and errors).
@@ -41,6 +44,14 @@ if [ "${NO_PYTHON:-0}" != 1 ] && [ -x build/examples/table1 ]; then
         printf '%s\n' "$out" | tail -n 1; passed=$((passed + 1))
     else
         printf '%s\n' "$out"; failed=$((failed + 1)); progs_failed="$progs_failed table1_smoke.sh"
+    fi
+fi
+# Every example program's command line: --help, refusals with status 2.
+if [ "${NO_PYTHON:-0}" != 1 ] && [ -d build/examples ]; then
+    if out=$(sh "$(dirname "$0")/examples_cli.sh" build/examples 2>&1); then
+        printf '%s\n' "$out" | tail -n 1; passed=$((passed + 1))
+    else
+        printf '%s\n' "$out"; failed=$((failed + 1)); progs_failed="$progs_failed examples_cli.sh"
     fi
 fi
 [ -z "$progs_failed" ] || echo "failing:$progs_failed"

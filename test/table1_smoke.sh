@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT
 # table1_smoke.sh -- examples/table1 end to end on a tiny budget: PCA, the
 # mean and every autoencoder method under the selection protocol on the
 # shipped UCR data, Markdown on stdout, CSV and JSON files, runs split over
@@ -64,7 +65,7 @@ expect2 --valid 1.5
 expect2 --no-such-option
 expect2 -w 16,,4x
 rc=0; "$bin" > /dev/null 2>&1 || rc=$?; [ "$rc" -eq 2 ]
-"$bin" --help | grep -q 'usage: table1'
+"$bin" --help | grep -q 'Usage: table1'
 # A missing data set is an error with a message, not a crash.
 if "$bin" -q --steps 1 -s 1 /nonexistent/Foo > /dev/null 2> "$out/err"; then exit 1; fi
 grep -q 'no Foo_TRAIN.tsv' "$out/err"

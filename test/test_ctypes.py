@@ -1,4 +1,5 @@
 #!/usr/bin/python3
+# Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT
 """test_ctypes.py -- FFI smoke test: libcpae through ctypes and NumPy.
 
 Run with Debian's /usr/bin/python3 (python3-numpy); `make check` runs it via

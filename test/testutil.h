@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* testutil.h -- shared helpers for the Check test programs. */
 #ifndef CPAE_TESTUTIL_H
 #define CPAE_TESTUTIL_H

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* affine.c -- per-region affine maps A p + B of a stack, exact in double. */
 #include "net/net.h"
 

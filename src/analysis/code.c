@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* code.c -- region codes: one bit per non-identity unit (1 iff z > 0). */
 #include "net/net.h"
 

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* evaluate.c -- test reconstruction error (docs/math.md section 6). */
 #include "net/net.h"
 

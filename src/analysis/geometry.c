@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* geometry.c -- region geometry: boundary distances and regions in a ball
  * (docs/math.md section 2); segment walks are in segment.c. */
 #include "net/net.h"

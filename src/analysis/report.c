@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* report.c -- the generalization report of docs/math.md section 5 for a
  * trained model and a data set: decoder regions its encodings occupy, each
  * sample's distance to its region boundary, and, with generators, the Lie

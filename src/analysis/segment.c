@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* segment.c -- the exact walk of a segment through the regions of a chain
  * (docs/math.md section 2).
  *

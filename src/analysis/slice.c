@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* slice.c -- exact 2-D slices of the partition (docs/math.md section 2).
  *
  * On the plane x = o + u e1 + v e2 every layer input is piecewise affine in

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* statistics.c -- region statistics beyond one segment (docs/math.md
  * sections 2 and 5): regions met along an orbit exp(theta G) x0, and regions
  * in balls of growing radius against the data points in the same balls. */

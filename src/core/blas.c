@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* blas.c -- the one place libcpae calls CBLAS GEMM (double for geometry
  * and the exact form, float for single-precision training). */
 #include "core/core.h"

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* bulk.c -- the loops a training step runs over every parameter: all
  * finite (float, double), all within the float range, float <-> double. Each is one flat
  * loop with no early exit, so the vector units take it (CPAE__VECTOR:

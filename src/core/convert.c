@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* convert.c -- the float API's values in and out of the library's doubles:
  * inputs checked finite on the way in, capacities checked on the way out. */
 #include "core/core.h"

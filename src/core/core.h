@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* core.h -- the ground floor every module stands on: status and detail
  * messages, argument checks, overflow-safe sizes, float<->double copies, the
  * random stream and the one BLAS wrapper. Knows nothing of networks, Lie

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* pool.c -- a per-trainer cache of large scratch blocks.
  *
  * A training step allocates the same large buffers (tangent blocks, stacked

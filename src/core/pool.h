@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* pool.h -- per-trainer cache of large scratch blocks (see pool.c).
  * Internal; never installed. */
 #ifndef CPAE_POOL_H

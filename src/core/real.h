@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* real.h -- one source, two precisions (FFTW's X() naming). No include
  * guard: a template is read once per precision.
  *

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* rng.c -- xoshiro256** (Blackman & Vigna) seeded by splitmix64.
  * Integer arithmetic only in the generator, so streams are bit-identical
  * on every platform. */

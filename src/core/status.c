@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* status.c -- status codes, thread-local error detail, version, limits. */
 #include "core/core.h"
 

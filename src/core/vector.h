@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* vector.h -- CPAE__VECTOR: a hot loop's function compiled at -O3 with an
  * AVX2 clone picked at load time (GCC, x86-64), so that elementwise loops
  * the default -O2 leaves scalar use the vector units on machines that

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* data.h -- what the files of the data wing share: the data-set handle, the
  * zlib-backed byte source with its byte limit, the line reader and field
  * tokenizer, and the two parsers the public loaders call. The wing is a

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* dataset.c -- the public data-set handle: construction (for the parsers
  * and for wrapping caller memory without copying), size/data/label access, destruction and
  * the seeded train/validation split. The handle either owns its arrays or

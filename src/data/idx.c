@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* idx.c -- IDX files (the MNIST format): images, one row per entry of the
  * first dimension, and optional labels, one dimension with one entry per
  * image. Only unsigned bytes (type 0x08) are read. The header's sizes are

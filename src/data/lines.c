@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* lines.c -- text as the data loaders see it: a line reader over a byte
  * source, a field tokenizer, number parsing and the messages for fields
  * that are not usable numbers. Shared by the text formats (text.c); kept

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* load.c -- the loading entry points: the format from the file name when
  * asked (CPAE_FORMAT_AUTO), the byte limit checked, then the text parsers
  * (text.c) or the IDX reader (idx.c). Formats, limits and messages are

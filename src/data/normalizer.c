@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* normalizer.c -- normalisation of data sets: statistics fitted on one
  * data set (usually the training split) and applied to others, so test
  * data is scaled by what was seen in training. Feature kinds (z-score,

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* source.c -- the byte source every data loader reads through: a regular
  * file opened without blocking and read through zlib, so gzip streams are
  * decompressed and anything else passes through unchanged. It is the one

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* text.c -- the text formats: UCR (label first, then the values; tab,
  * comma or white-space separated, detected from the first data line), CSV
  * (values only, comma separated) and CSV with a header line. Lines and

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* format.c -- the saved form of a model (docs/format.md) as bytes: the
  * little-endian encoding, the CRC-32 and the writer that serialises a
  * model into any sink. The sinks (buffer, callback, file) are in save.c and

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* io.h -- what the files of model persistence share: the constants of the
  * byte layout (docs/format.md), the CRC, and the writer that serialises a
  * model into a sink. format.c writes the format, save.c hands the bytes to

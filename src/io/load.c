@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* load.c -- loading models: the parser of the saved form (docs/format.md)
  * and the public cpae_model_load* calls, from a buffer or from a file read
  * whole. Loads trust nothing: each size is checked against the library

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* save.c -- saving models: the public cpae_model_save* calls and the sinks
  * that take the serialised bytes (format.c) into a caller's buffer, a
  * write callback or a file. A file is never written in place: the bytes go

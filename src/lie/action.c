@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* action.c -- exp(t G) B without forming exp(t G) (see action.h): the
  * truncated Taylor series with scaling of Al-Mohy and Higham 2011, every
  * product one GEMM of G with a block (or with many blocks side by side),

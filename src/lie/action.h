@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* action.h -- the action of the matrix exponential on a block, exp(t G) B,
  * by the truncated Taylor series with scaling of Al-Mohy and Higham
  * ("Computing the action of the matrix exponential, with an application to

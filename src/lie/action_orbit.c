@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* action_orbit.c -- the orbit table of action.h: exp(t G) A0 for every
  * |t| <= t_max of one block A0 from Taylor terms stored at a few anchor
  * points, so that the exact Lie form's theta grid, Gauss-Newton steps and

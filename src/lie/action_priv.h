@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* action_priv.h -- what action.c shares with action_orbit.c: the degree
  * choice and small helpers of the Taylor action. Internal; never installed. */
 #ifndef CPAE_LIE_ACTION_PRIV_H

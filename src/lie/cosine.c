@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* cosine.c -- cpae_lie_cosine: |<G, R>_F| / (||G||_F ||R||_F) between a
  * learned generator G and a reference R, over the whole space and
  * restricted to the span of given points (P G P against P R P, P the

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* generator.c -- the public generator handle cpae_lie: k generators
  * G_1..G_k (d x d) in one allocation, created with Gaussian entries, set
  * from and read to float, cloned; and their normalisation, each G_j (its

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* lie.h -- the Lie wing's handle: generators G_1..G_k, their allocation
  * and normalisation (shared with the trainer), defined in generator.c.
  * Knows nothing of networks. The numerical kernels are in pade.h (general

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* lie_api.c -- the public float entry points over a generator handle's
  * kernels: cpae_lie_expm, E = exp(sum_j theta_j G_j) (Pade, pade.h);
  * cpae_lie_orbit, the rows exp(theta_t G_j) x0 (orbit.h); and

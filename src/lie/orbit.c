@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* orbit.c -- orbits out_t = exp(theta_t G) x0 for many theta_t, and the
  * cyclic-shift generator G = -D (D the spectral derivative per sample), for
  * which exp(k G) x is x rolled by k samples (docs/math.md section 7). Why:

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* orbit.h -- one-parameter orbits t -> exp(t G) x0 of a generator, and the
  * skew-symmetric generator of cyclic shifts, whose orbits roll a periodic
  * signal (docs/math.md section 7). Internal: never installed.

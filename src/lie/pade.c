@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* pade.c -- E = exp(X) for a general real n x n X by scaling and squaring:
  * r_m(X / 2^s)^(2^s) with the diagonal [m/m] Pade approximant r_m, m and s
  * chosen from ||X||_1 so the result is accurate to unit roundoff (Higham

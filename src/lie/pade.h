@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* pade.h -- the matrix exponential exp(X) by scaling and squaring with
  * diagonal Pade approximants, and its Frechet derivative L(X, E) by the
  * block-triangular identity (docs/math.md section 3; N. J. Higham, SIAM J.

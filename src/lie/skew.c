@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* skew.c -- the skew-symmetric fast path (see skew.h): G = U diag(i omega)
  * U^* once, then exp(theta G) = U diag(e^{i theta omega}) U^*, products
  * exp(theta G) B, and Frechet derivatives by Daleckii-Krein,

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* skew.h -- the skew-symmetric fast path of the Lie wing: for a real
  * skew-symmetric G = U diag(i omega) U^* (U unitary), exp(theta G) =
  * U diag(e^{i theta omega}) U^* and its Frechet derivative by

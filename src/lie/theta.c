@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* theta.c -- the exact form's theta solvers (see theta.h, docs/math.md
  * section 3), min_{|theta| <= theta_max} ||exp(theta G) A0 - A||^2 by a
  * grid and Gauss-Newton refinement inside the best grid cell: the

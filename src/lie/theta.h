@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* theta.h -- the theta solvers of the Lie regularisers (docs/math.md
  * section 3): given a generator G (or generators G_j) and an anchor block
  * A0, the group parameter that best carries A0 to a target A,

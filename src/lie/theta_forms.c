@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* theta_forms.c -- the exact form's theta solvers beyond one plain
  * generator (the API is theta.h, next to cpae__theta_exact):
  *   tangent form, skew G:  min_theta ||A_i||^2 - ||Q_0^T exp(-theta G) A_i||^2

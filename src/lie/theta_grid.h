@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* theta_grid.h -- what the exact form's theta solvers share (theta.c,
  * theta_skew.c): the grid, its tie-breaking, the trust cell and the
  * Gauss-Newton refinement, so that every path gives the same minimiser for

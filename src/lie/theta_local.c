@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* theta_local.c -- the local form's theta (theta.h, docs/math.md section
  * 3): min ||Delta - sum_j theta_j GA_j||^2, the closed form for one
  * generator and the minimum-norm dgelsd for several, its workspace queried

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* theta_skew.c -- the exact form's theta on the skew eigenbasis (theta.h,
  * docs/math.md section 3): with G = U diag(i omega) U^*, f(theta) on the
  * grid costs O(n) per point from the sums gamma_i = sum_k conj(Ah_ik) C_ik,

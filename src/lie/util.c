@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* util.c -- the Lie wing's shared private helpers (see util.h): size and
  * finiteness checks, checked double allocation, dot product, LAPACKE
  * status mapping. Kept in one place so pade.c, skew.c, theta.c, orbit.c and

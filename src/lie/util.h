@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* util.h -- the small private helpers the Lie wing's files share: argument
  * checks on double arrays and sizes, checked allocation of double arrays,
  * the dot product and LAPACKE status mapping. One copy here instead of one

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* chain.c -- the one kernel every forward pass runs on. A chain is a run
  * of layers (the encoder, the decoder, or both: the autoencoder is simply
  * the encoder chain followed by the decoder chain, so D(E(x)) never rounds

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* layer.c -- standalone dense layers: a = s(W a_prev + b). */
 #include "net/net.h"
 

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* model.c -- autoencoder handles: creation (He-uniform), layers and
  * parameters, and encode / decode / reconstruct on the chain kernel. */
 #include "net/net.h"

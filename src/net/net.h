@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* net.h -- the network wing: layers, models, chains of layers (the one
  * kernel for forward passes, frozen-mask walks and code bits), region codes
  * and affine maps. Internal; never installed. */

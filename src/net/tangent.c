@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* tangent.c -- batch forward traces, backpropagation and the tangent engine
  * (docs/math.md section 4): one GEMM per layer over stacked samples.
  * Generic: compiled once per precision (core/real.h). */

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* tangent.h -- batch forward traces, backpropagation and the tangent
  * engine (docs/math.md section 4), in double (cpae__trace_run, ...) and
  * in single precision (cpae__trace_run_f, ...): one source,

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* tangent_t.h -- the declarations of net/tangent.h for one precision
  * (core/real.h names: real, X(), LAYER, CHAIN). Read twice by tangent.h;
  * no include guard. Internal; never installed. */

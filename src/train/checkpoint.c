@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* checkpoint.c -- trainer checkpoints (docs/format.md, "Trainer
  * checkpoints"): everything a fit needs to go on bit-identically -- the
  * model and generators (embedded as a model file, format version 1 or 2),

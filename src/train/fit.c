@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* fit.c -- cpae_trainer_fit and cpae_trainer_resume: seeded shuffles, full
  * mini-batches, a budget in epochs or steps, validation with early
  * stopping (the best weights are restored, the starting weights count as

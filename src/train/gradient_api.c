@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* gradient_api.c -- the trainer for callers who drive the loop: flat
  * parameter vectors in and out, the loss terms and gradient of a batch of
  * their rows, applying their gradient, and one full step. */

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* history.c -- what a fit reports: one row per epoch (epoch, step,
  * seconds, the latest validation error, the epoch's mean of every
  * unweighted loss term), the epoch callback that receives each row, the

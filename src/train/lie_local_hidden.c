@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* lie_local_hidden.c -- the local Lie term, plain form, for a decoder whose
  * output layer is the identity (the usual autoencoder), at the last hidden
  * width n_h (docs/math.md section 4). With T the tangents of the hidden

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* lie_pair.c -- one pair of the Lie regularizer's local form (docs/math.md
  * section 3): theta, the residual R and, in the tangent form, the gauge
  * term E. Generic: compiled once per precision (core/real.h). The tangent

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* lie_pair.h -- the residual of one pair of the Lie regularizer's local
  * form (docs/math.md section 3), in double (cpae__lie_pair_residual) and
  * float (cpae__lie_pair_residual_f); train/lie_pair.c, compiled once per

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* lie_pair_t.h -- one Lie-local pair's residual, for one precision
  * (core/real.h names). Read twice by train/lie_pair.h; no include guard. */
 

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* lie_samplers.c -- where the local Lie term finds each sample's
  * neighbours z' in latent space (docs/math.md section 3): the encodings of
  * its nearest training samples (data), uniform draws on the sphere of

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* loss.c -- the loss-term table and the evaluation that walks it
  * (docs/math.md section 3).
  *

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* loss.h -- the training objective of docs/math.md section 3 as a table of
  * loss terms (in the spirit of kann's operator table), evaluated on the
  * tangent engine. Internal; never installed.

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* loss_t.h -- what a loss term's evaluate receives, for one precision
  * (core/real.h names). Read twice by train/loss.h; no include guard.
  * Internal; never installed. */

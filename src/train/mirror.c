@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* mirror.c -- the trainer's single-precision copy of its model and
  * generators (train/loss.h). Training in float keeps the master values,
  * the optimiser state and the gradient accumulation in double; only the

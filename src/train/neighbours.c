@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* neighbours.c -- the neighbour index of the local Lie term's data sampler:
  * the K nearest training samples of each sample (or of a user's rows), by
  * squared distance ||q||^2 + ||x||^2 - 2 q.x with the dot products as GEMM

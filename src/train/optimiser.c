@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* optimiser.c -- one training step: the batch's loss and gradient (the
  * generators' gradient projected onto the skew matrices when they are
  * skew), then Adam with bias correction or SGD with momentum, weight decay

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* params.c -- the trainer's own keys (optimiser, batches, budget, early
  * stopping, divergence) and the method defaults. Loss-term keys live with
  * their terms (train/term_*.c); cpae__param_find walks both tables. */

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* params.h -- the trainer's keyed hyperparameters: one row per key (range,
  * integrality, CPAE_METHOD_AE default). The optimiser's and the fit's keys
  * live in train/params.c; each loss term lists its own keys in its file

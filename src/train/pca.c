@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* pca.c -- the linear baselines: PCA with k components and the training
  * mean (k = 0), as a fitted handle and as an identity-activated model, and
  * the PCA-informed initialisation of a nonlinear autoencoder.

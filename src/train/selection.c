@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* selection.c -- the training protocol of docs/training.md: a validation
  * split drawn from the training data by seed, a fixed grid of
  * hyperparameters per method, each candidate trained with a step budget

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* term_jacobian.c -- the encoder-Jacobian terms, which share one stacked
  * tangent pass over the batch and its corrupted copies:
  *   contractive   (1/m) sum_i ||J_E(x_i)||_F^2

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* term_lie_exact.c -- the Lie regularizer, exact form (docs/math.md
  * section 3): with A_0 the decoder map at the anchor's encoding,
  *   r_i = min_theta ||exp(sum_j theta_j G_j) A_0 - A_i||_F^2

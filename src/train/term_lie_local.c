@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* term_lie_local.c -- the Lie regularizer, local form (docs/math.md
  * section 3): for each sample x_i and neighbour z' in latent space, with
  * A_i, A' the decoder maps of their regions and Delta = A_i - A',

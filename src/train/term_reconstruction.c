@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* term_reconstruction.c -- (1/m) sum_i ||D(E(x~_i)) - x_i||^2, the
  * reconstruction of the clean x from the possibly corrupted x~ (the
  * denoising corruption itself is applied once, before the shared trace, by

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* terms.h -- the rows of the loss-term table, one per train/term_*.c file
  * (their evaluate functions, in both precisions, are declared in
  * train/loss_t.h).

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* trainer.c -- the trainer handle: keyed hyperparameters (train/params.c
  * and each term's rows), training and validation data, and the plan that
  * checks a configuration and derives what the steps need (FFTW's

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* trainer.h -- the trainer handle and what its files share: the plan
  * (trainer.c), the neighbour index (neighbours.c), the optimiser
  * (optimiser.c), the fit loop (fit.c) and the gradient API

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT
 # check_header.sh -- include/cpae.h is self-contained and warning-free:
 # compiled alone (and included twice) as C99 and C11 with -pedantic, and as
 # C++11, each with warnings as errors. Usage: check_header.sh [HEADER_DIR]

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT
 # check_symbols.sh -- the exported ABI of lib/libcpae.so.
 #   1. every dynamic symbol the library defines is a function named cpae_*
 #      (no cpae__* internals, no foreign names, no exported data);

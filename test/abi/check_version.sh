@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT
 # check_version.sh -- one version everywhere: the header's macros, the
 # library's runtime cpae_version_number / cpae_version_string, the soname
 # (libcpae.so.MAJOR), the generated cpae.pc and a CHANGELOG.md entry.

@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT
 # header_symbols.sh -- print the sorted names of the functions cpae.h declares
 # with CPAE_API (one a line). Usage: header_symbols.sh [HEADER]
 # The header is run through the preprocessor (comments and the #if blocks

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* version_check.c -- the header's version macros agree with each other and
  * with the linked library's runtime version (sqlite's assert-match recipe). */
 #include "cpae.h"

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* fuzz_checkpoint.c -- libFuzzer harness for the trainer checkpoint loader
  * (cpae_trainer_load_checkpoint_from_buffer, docs/format.md).
  *

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* fuzz_data.c -- libFuzzer harness for one data-set parser, chosen at
  * build time with -DFUZZ_FORMAT=CPAE_FORMAT_UCR / _CSV / _IDX.
  *

@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* fuzz_model.c -- libFuzzer harness for the model loader
  * (cpae_model_load_lie_from_buffer: format versions 1 and 2, with and
  * without generators, docs/format.md).

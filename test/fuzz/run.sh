@@ -1,4 +1,5 @@
 #!/bin/sh
+# Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT
 # run.sh -- `make fuzz`: run each libFuzzer harness for a fixed number of
 # executions over its seed corpus (test/fuzz/corpus/NAME, read only; new
 # inputs go to a scratch corpus under build/fuzz/). A crash, a leak or a

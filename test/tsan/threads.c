@@ -1,3 +1,4 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
 /* threads.c -- `make tsan`: libcpae under ThreadSanitizer. Eight reader
  * threads share one model (encode, codes, region maps, boundary distances,
  * segment walks, slices, the report) while it is only read, and six
