@@ -12,6 +12,15 @@ need_pc() { # need_pc PKGCONFIG-NAME DEBIAN-PACKAGE
     fi
 }
 
+# want_py MODULE DEBIAN-PACKAGE: wanted, not required: installed with the
+# rest when run as root; otherwise a note (the tests needing it skip).
+optional=""
+want_py() {
+    [ -x /usr/bin/python3 ] && /usr/bin/python3 -c \
+        "import importlib.util as u, sys; sys.exit(u.find_spec('$1') is None)" 2>/dev/null && return
+    if [ "$(id -u)" = 0 ]; then missing="$missing $2"; else optional="$optional $2"; fi
+}
+
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 need_pc openblas libopenblas-dev
 need_pc lapacke liblapacke-dev
@@ -23,6 +32,16 @@ check|all)
     need_pc check check
     [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 ||
         missing="$missing python3-numpy"
+    # python/tests (pytest): torch interop, tqdm progress bar, the README's
+    # figure; .ci/run's pip install check builds in a venv (setuptools, wheel).
+    [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import pytest' >/dev/null 2>&1 ||
+        missing="$missing python3-pytest"
+    want_py torch python3-torch
+    want_py tqdm python3-tqdm
+    want_py matplotlib python3-matplotlib
+    want_py ensurepip python3-venv
+    want_py setuptools python3-setuptools
+    want_py wheel python3-wheel
     # The ABI checks compile the header as C++ and read symbols with nm.
     command -v g++ >/dev/null 2>&1 || missing="$missing g++"
     command -v nm >/dev/null 2>&1 || missing="$missing binutils"
@@ -43,6 +62,8 @@ case "$what" in
 docs|all) command -v doxygen >/dev/null 2>&1 || missing="$missing doxygen" ;;
 esac
 
+[ -z "$optional" ] ||
+    echo "libcpae: optional, the tests needing them skip: sudo apt-get install -y$optional" >&2
 [ -z "$missing" ] && exit 0
 # Duplicates are possible (pkg-config reported twice): keep each name once.
 missing=$(printf '%s\n' $missing | sort -u | tr '\n' ' ')
