@@ -165,12 +165,14 @@ class Selection(Handle):
     def best_candidate(self):
         return self.candidate(self.best)
 
-    def fit(self, x, progress=False):
+    def fit(self, x, progress=True):
         """Run the protocol on training data x (n, d), n >= 3; returns
         (model, lie): a new :class:`Model` and, for the Lie methods, its new
-        :class:`Lie` (None otherwise). progress=True prints one line per
-        candidate on stderr. Ctrl-C stops after the current candidate and
-        raises KeyboardInterrupt."""
+        :class:`Lie` (None otherwise). progress=True (the default) prints one
+        line per candidate and one for the refit on stderr; False nothing.
+        Ctrl-C (on the main thread) stops after the current candidate and
+        raises KeyboardInterrupt; an exception of the progress output is
+        re-raised after the C call."""
         from .lie import Lie
         from .model import Model
         pts, _ = points(x)

@@ -283,7 +283,9 @@ def to_torch(model, combined=False):
         mods = []
         for lw in model.weights(stack):
             n_out, n_in = lw.W.shape
-            lin = nn.utils.skip_init(nn.Linear, n_in, n_out, bias=True)
+            skip_init = getattr(nn.utils, "skip_init", None)  # torch >= 1.10
+            lin = (skip_init(nn.Linear, n_in, n_out, bias=True) if skip_init is not None
+                   else nn.Linear(n_in, n_out, bias=True))
             lin.weight = nn.Parameter(torch.from_numpy(lw.W.copy()))
             lin.bias = nn.Parameter(torch.from_numpy(lw.b.copy()))
             mods.append(lin)

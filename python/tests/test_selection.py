@@ -28,7 +28,7 @@ def test_selection_fit_candidates_and_best(x):
     assert all(np.isnan(c.validation) and c.best_step == -1 for c in before)
     with pytest.raises(cpae.InvalidError):
         sel.best
-    model, lie = sel.fit(x)
+    model, lie = sel.fit(x, progress=False)
     assert lie is None and model.dims == (6, 3)
     cands = sel.candidates()
     vals = [c.validation for c in cands]
@@ -36,7 +36,7 @@ def test_selection_fit_candidates_and_best(x):
     assert sel.best == int(np.argmin(vals)) and sel.best_candidate().index == sel.best
     again, _ = cpae.Selection("ae", [6, 8, 3], seed=3, init="random").set_params(
         steps=30, validate_every=5, patience=0).set_grid("weight_decay", []).set_grid(
-        "learning_rate", [1e-3, 1e-2, 3e-2]).fit(x)
+        "learning_rate", [1e-3, 1e-2, 3e-2]).fit(x, progress=False)
     assert again.to_bytes() == model.to_bytes()           # deterministic
 
 
@@ -44,7 +44,7 @@ def test_selection_lie_method_returns_generators(x, capsys):
     sel = cpae.Selection("lie_local", [6, 4], generators=1, generator_kind="skew")
     sel.set_params(steps=10, validate_every=5).set_grid("w_lie_local", [0.1])
     sel.set_grid("learning_rate", [1e-3])
-    model, lie = sel.fit(x, progress=True)
+    model, lie = sel.fit(x)
     assert isinstance(lie, cpae.Lie) and lie.d == 6 and lie.kind == cpae.LieParam.SKEW
     err = capsys.readouterr().err
     assert "selection candidate 1/1: validation" in err and "selection refit" in err
@@ -60,3 +60,26 @@ def test_selection_errors(x):
         sel.set_param("seed", 1)
     with pytest.raises(cpae.SizeError):
         sel.fit(x[:, :5])
+
+
+def test_selection_ctrl_c_stops_after_the_current_candidate(x, monkeypatch):
+    import io
+    import os
+    import signal
+    import sys
+
+    class CtrlCOnWrite(io.StringIO):      # Ctrl-C while candidate 1's line is printed
+        def write(self, s):
+            os.kill(os.getpid(), signal.SIGINT)
+            return super().write(s)
+
+    monkeypatch.setattr(sys, "stderr", CtrlCOnWrite())
+    before = signal.getsignal(signal.SIGINT)
+    sel = cpae.Selection("ae", [6, 8, 3], init="random").set_params(steps=20)
+    assert sel.n_candidates == 6
+    with pytest.raises(KeyboardInterrupt, match="selection interrupted"):
+        sel.fit(x)
+    assert signal.getsignal(signal.SIGINT) is before
+    assert sys.stderr.getvalue().count("selection candidate") == 1
+    model, _ = sel.fit(x, progress=False)      # the selection stays usable
+    assert model.dims == (6, 3) and np.isfinite(sel.best_candidate().validation)
