@@ -41,6 +41,15 @@ OrbitRegions = collections.namedtuple("OrbitRegions", "n_distinct n_changes")
 BallProfile = collections.namedtuple("BallProfile", "radii regions points")
 
 
+def bottleneck_split(out_widths):
+    """Layers in the encoder when one list of layers with these output
+    widths is split at the bottleneck: after the first layer of smallest
+    output width, the last layer excluded (at least 1)."""
+    if len(out_widths) < 2:
+        return 1
+    return int(np.argmin(out_widths[:-1])) + 1
+
+
 def _acts(values, n, what):
     if isinstance(values, (str, int, Activation)):
         values = [values] * n
@@ -143,13 +152,27 @@ class Model(Handle):
         return cls._adopt(out.value)
 
     @classmethod
-    def from_weights(cls, encoder, decoder):
+    def from_weights(cls, encoder, decoder=None, split=None):
         """A model from NumPy weights: ``encoder`` and ``decoder`` are lists
         of ``(W, b, activation)`` or ``(W, b, activation, alpha)`` with W
         (n_out, n_in) and b (n_out,); activation an :class:`Activation` or
-        its name ("relu", "leaky_relu", "abs", "identity"). The inverse of
-        :meth:`weights`: ``Model.from_weights(*m.weights())``. float32 weights
-        are stored exactly (float64 ones are rounded to float32)."""
+        its name ("relu", "leaky_relu", "abs", "identity"; also
+        ``("leaky_relu", alpha)``). The inverse of :meth:`weights`:
+        ``Model.from_weights(*m.weights())``. With ``decoder`` None,
+        ``encoder`` is the whole autoencoder's list, split after layer
+        ``split`` (counted from 1), by default after the layer with the
+        smallest output width (the bottleneck; the first on ties; never the
+        last layer). float32 weights are stored exactly (float64 ones are
+        rounded to float32)."""
+        if decoder is None:
+            layers = list(encoder)
+            if split is None:
+                split = bottleneck_split([np.shape(t[0])[0] for t in layers])
+            if not 1 <= split < len(layers):
+                raise ValueError("from_weights: split=%s, %d layers" % (split, len(layers)))
+            encoder, decoder = layers[:split], layers[split:]
+        elif split is not None:
+            raise TypeError("from_weights: split applies to one list, not to two")
         specs = ([_layer_spec(t, "encoder[%d]" % i) for i, t in enumerate(encoder)],
                  [_layer_spec(t, "decoder[%d]" % i) for i, t in enumerate(decoder)])
         layers = []

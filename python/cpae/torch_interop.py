@@ -222,7 +222,7 @@ def from_torch(module=None, *, encoder=None, decoder=None, split=None):
     """
     import torch
 
-    from .model import Model
+    from .model import Model, bottleneck_split
 
     if module is not None and (encoder is not None or decoder is not None):
         raise TypeError("from_torch: give a module, or encoder= and decoder=, not both")
@@ -247,8 +247,7 @@ def from_torch(module=None, *, encoder=None, decoder=None, split=None):
             raise UnsupportedModuleError("cpae.Model.from_torch: an autoencoder needs at least "
                                          "two Linear layers (encoder and decoder)")
         if split is None:
-            widths = [w.shape[0] for w, _, _, _ in layers[:-1]]
-            split = int(np.argmin(widths)) + 1
+            split = bottleneck_split([w.shape[0] for w, _, _, _ in layers])
         if not 1 <= split < len(layers):
             raise ValueError("from_torch: split=%d, the module has %d Linear layers"
                              % (split, len(layers)))

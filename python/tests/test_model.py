@@ -350,3 +350,16 @@ def test_leaky_and_abs_models_match_numpy(X):
             z, _ = np_stack(m, "encoder", x)
             y, _ = np_stack(m, "decoder", z)
             assert rel_err(m.reconstruct(x), y) < 1e-5
+
+
+def test_from_weights_one_list_split_at_the_bottleneck(model, X):
+    enc, dec = model.weights()
+    flat = enc + dec
+    assert cpae.Model.from_weights(flat).to_bytes() == model.to_bytes()   # 16, 4, 16, 8 -> 2
+    other = cpae.Model.from_weights(flat, split=1)
+    assert other.dims == (8, 16) and other.n_layers("encoder") == 1
+    assert np.array_equal(other.reconstruct(X), model.reconstruct(X))
+    with pytest.raises(ValueError, match="split=4"):
+        cpae.Model.from_weights(flat, split=4)
+    with pytest.raises(TypeError):
+        cpae.Model.from_weights(enc, dec, split=1)
