@@ -312,6 +312,29 @@ uninstall:
 	      $(DESTDIR)$(LIBDIR)/libcpae.so $(DESTDIR)$(LIBDIR)/libcpae.a \
 	      $(DESTDIR)$(INCLUDEDIR)/cpae.h $(DESTDIR)$(PKGCONFIGDIR)/cpae.pc
 
+# The Python package python/cpae (docs/python.md), installed by install and
+# removed by uninstall: into the directory under PREFIX that $(PYTHON)
+# imports from (python/sitedir.py: /usr/lib/python3/dist-packages for
+# /usr, /usr/local/lib/python3.X/dist-packages for /usr/local on Debian);
+# PYTHONDIR=DIR overrides it.
+PY_SRCS := $(sort $(wildcard python/cpae/*.py))
+PYTHONDIR ?= $(shell $(PYTHON) python/sitedir.py $(PREFIX))
+.PHONY: install-python uninstall-python
+install: install-python
+uninstall: uninstall-python
+
+install-python: $(PY_SRCS)
+	@[ -n "$(PYTHONDIR)" ] || { echo "install-python: set PYTHONDIR (no $(PYTHON)?)" >&2; exit 1; }
+	install -d $(DESTDIR)$(PYTHONDIR)/cpae
+	install -m 644 $(PY_SRCS) $(DESTDIR)$(PYTHONDIR)/cpae/
+	@$(PYTHON) python/sitedir.py --check $(PYTHONDIR) || \
+	    echo "note: $(PYTHONDIR) is not on $(PYTHON)'s sys.path: import cpae with PYTHONPATH=$(PYTHONDIR)"
+
+uninstall-python:
+	rm -f $(addprefix $(DESTDIR)$(PYTHONDIR)/cpae/,$(notdir $(PY_SRCS)))
+	rm -rf $(DESTDIR)$(PYTHONDIR)/cpae/__pycache__
+	rmdir $(DESTDIR)$(PYTHONDIR)/cpae 2>/dev/null || true
+
 clean:
 	rm -rf build lib docs/api
 

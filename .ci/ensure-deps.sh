@@ -25,6 +25,15 @@ need_pc() { # need_pc PKGCONFIG-NAME DEBIAN-PACKAGE
     fi
 }
 
+# want_py MODULE DEBIAN-PACKAGE: wanted, not required: installed with the
+# rest when run as root; otherwise a note (the tests needing it skip).
+optional=""
+want_py() {
+    [ -x /usr/bin/python3 ] && /usr/bin/python3 -c \
+        "import importlib.util as u, sys; sys.exit(u.find_spec('$1') is None)" 2>/dev/null && return
+    if [ "$(id -u)" = 0 ]; then missing="$missing $2"; else optional="$optional $2"; fi
+}
+
 command -v pkg-config >/dev/null 2>&1 || missing="$missing pkg-config"
 # BLAS and LAPACK through Debian's alternatives (blas.pc, libblas.so.3);
 # libopenblas-dev provides them with OpenBLAS, and the cblas.h we build with.
@@ -38,6 +47,16 @@ if wants check; then
     need_pc check check
     [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import numpy' >/dev/null 2>&1 ||
         missing="$missing python3-numpy"
+    # python/tests (pytest): torch interop, tqdm progress bar, the README's
+    # figure; .ci/run's pip install check builds in a venv (setuptools, wheel).
+    [ -x /usr/bin/python3 ] && /usr/bin/python3 -c 'import pytest' >/dev/null 2>&1 ||
+        missing="$missing python3-pytest"
+    want_py torch python3-torch
+    want_py tqdm python3-tqdm
+    want_py matplotlib python3-matplotlib
+    want_py ensurepip python3-venv
+    want_py setuptools python3-setuptools
+    want_py wheel python3-wheel
     # The ABI checks compile the header as C++ and read symbols with nm.
     command -v g++ >/dev/null 2>&1 || missing="$missing g++"
     command -v nm >/dev/null 2>&1 || missing="$missing binutils"
@@ -55,6 +74,8 @@ if wants docs; then
     command -v doxygen >/dev/null 2>&1 || missing="$missing doxygen"
 fi
 
+[ -z "$optional" ] ||
+    echo "libcpae: optional, the tests needing them skip: sudo apt-get install -y$optional" >&2
 [ -z "$missing" ] && exit 0
 # Duplicates are possible (pkg-config reported twice): keep each name once.
 missing=$(printf '%s\n' $missing | sort -u | tr '\n' ' ')

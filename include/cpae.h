@@ -1482,7 +1482,10 @@ CPAE_API CPAE_NODISCARD int32_t cpae_trainer_set_epoch_callback(cpae_trainer *tr
     cpae_epoch_fn fn, void *user_data);
 
 /** The per-epoch history of the current or last fit (a new fit clears it,
- *  a resumed one continues it): *n_rows rows of *n_cols values
+ *  a resumed one continues it): one row per finished epoch (as the epoch
+ *  callback sees them), plus the unfinished epoch of a fit that ended in
+ *  an error (a cancelled fit's epoch gets its row when the resumed fit
+ *  finishes it); *n_rows rows of *n_cols values
  *  (cpae_history_column), row-major into rows (capacity cap values).
  *  Query the size with rows NULL and cap 0 (CPAE_E_BUFFER_TOO_SMALL when
  *  rows are needed; *n_rows and *n_cols are always written).

@@ -1,13 +1,15 @@
 #!/bin/sh
 # Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT
-# run.sh -- run each Check test program, then the Python FFI smoke test and
-# the example programs' checks (table1 end to end, every program's command
-# line), and print one closing line "N passed, N failed" (N counts Check
-# tests, plus one for each of the other three). After
-# each program one line lists its suite (one suite per module):
+# run.sh -- run each Check test program, then the Python package's pytest
+# suite (python/tests) and the example programs' checks (table1 end to end,
+# every program's command line), and print one closing line "N passed, N
+# failed" (N counts Check tests and pytest tests, plus one for each example
+# check; skipped tests count neither way).
+# After each program one line lists its suite (one suite per module):
 #   suite core: 32 checks, 0 failures
 # (failures counts Check's failures and errors).
-# Usage: run.sh TEST_BINARY...   (PYTHON=..., NO_PYTHON=1 to skip the FFI test)
+# Usage: run.sh TEST_BINARY...   (PYTHON=... (default /usr/bin/python3),
+#   NO_PYTHON=1 to skip pytest and the example programs)
 set -u
 passed=0 failed=0 progs_failed=""
 for t in "$@"; do
@@ -30,13 +32,26 @@ for t in "$@"; do
     fi
     [ $rc -eq 0 ] || progs_failed="$progs_failed $t"
 done
+# The Python package against this tree's library: pytest's summary line
+# ("3 failed, 95 passed, 2 skipped in 9.1s") gives the counts; a run without
+# one (pytest missing, a collection error) counts as one failure.
 if [ "${NO_PYTHON:-0}" != 1 ]; then
-    here=$(dirname "$0")
-    if out=$(${PYTHON:-python3} "$here/test_ctypes.py" 2>&1); then
-        printf '%s\n' "$out"; passed=$((passed + 1))
-    else
-        printf '%s\n' "$out"; failed=$((failed + 1)); progs_failed="$progs_failed test_ctypes.py"
+    top=$(cd "$(dirname "$0")/.." && pwd)
+    out=$(cd "$top" && CPAE_LIB="$top/lib/libcpae.so.0" PYTHONPATH="$top/python" \
+          PYTHONDONTWRITEBYTECODE=1 "${PYTHON:-/usr/bin/python3}" -m pytest -q \
+          -p no:cacheprovider python/tests 2>&1); rc=$?
+    printf '%s\n' "$out"
+    line=$(printf '%s\n' "$out" | grep -E '^=* *[0-9]+ (passed|failed|error|errors|skipped)' |
+           tail -n 1)
+    count() { printf '%s\n' "$line" | grep -oE "[0-9]+ $1" | head -n 1 | cut -d' ' -f1; }
+    p=$(count passed); f=$(count failed); e=$(count 'errors?')
+    pf=$((${f:-0} + ${e:-0}))
+    if [ -z "$line" ] || [ $rc -ne 0 ]; then
+        [ $pf -gt 0 ] || pf=1
+        progs_failed="$progs_failed pytest"
     fi
+    passed=$((passed + ${p:-0})); failed=$((failed + pf))
+    echo "suite python: ${p:-0} passed, $pf failed (pytest python/tests)"
 fi
 # Example programs run end to end (not under the sanitizer run).
 if [ "${NO_PYTHON:-0}" != 1 ] && [ -x build/examples/table1 ]; then

@@ -212,6 +212,19 @@ static int32_t fit_step(cpae_trainer *t, int64_t bs, const char *fn)
     return CPAE_OK;
 }
 
+/* The history row of the current epoch (its steps so far), appended. */
+static int32_t history_row(cpae_trainer *t, double *row, const char *fn)
+{
+    const cpae__fit *f = &t->fit;
+    row[0] = (double)f->epoch;
+    row[1] = (double)f->step;
+    row[2] = cpae__fit_elapsed(t);
+    row[3] = f->val;
+    for (int k = 0; k < CPAE__N_TERMS; k++)
+        row[4 + k] = f->n_sums ? f->sums[k] / (double)f->n_sums : NAN;
+    return cpae__fit_history_add(t, row, fn);
+}
+
 /* End of an epoch (or of the budget): validate unless this very step was
  * just validated, record the history row, re-anchor the exact form, then
  * the epoch callback. */
@@ -224,13 +237,7 @@ static int32_t fit_epoch_end(cpae_trainer *t, bool last, const char *fn)
         (st = validate(t, fn)))
         return st;
     double row[CPAE__HIST_COLS];
-    row[0] = (double)f->epoch;
-    row[1] = (double)f->step;
-    row[2] = cpae__fit_elapsed(t);
-    row[3] = f->val;
-    for (int k = 0; k < CPAE__N_TERMS; k++)
-        row[4 + k] = f->n_sums ? f->sums[k] / (double)f->n_sums : NAN;
-    if ((st = cpae__fit_history_add(t, row, fn)))
+    if ((st = history_row(t, row, fn)))
         return st;
     if (!f->stop && cpae__trainer_exact_active(t) && cpae__tp(t, CPAE_P_LIE_REANCHOR) == 1) {
         t->cfg.v[CPAE_P_LIE_ANCHOR] = (double)(cpae__rng_next(&t->rng) % (uint64_t)f->n);
@@ -279,6 +286,11 @@ static int32_t fit_run(cpae_trainer *t, const char *fn)
      * divergence, which keep the last finite state). */
     if (st == CPAE_E_CANCELLED)
         return st;
+    /* A fit ended by an error keeps the row of its unfinished epoch (a
+     * cancelled one gets it when it resumes and the epoch ends). */
+    double row[CPAE__HIST_COLS];
+    if (st && f->shuffled && f->n_sums > 0)
+        (void)history_row(t, row, fn);
     f->active = false;
     if (!st && f->best_step >= 0) {
         cpae__trainer_restore(t, f->best);
