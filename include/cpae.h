@@ -123,14 +123,14 @@ extern "C" {
 /** Major version; the soname is libcpae.so.CPAE_VERSION_MAJOR. */
 #define CPAE_VERSION_MAJOR 0
 /** Minor version (functions and enum values are only ever added). */
-#define CPAE_VERSION_MINOR 6
+#define CPAE_VERSION_MINOR 7
 /** Patch version. */
 #define CPAE_VERSION_PATCH 0
 /** MAJOR*10000 + MINOR*100 + PATCH; compare with cpae_version_number(). */
 #define CPAE_VERSION_NUMBER \
     (CPAE_VERSION_MAJOR * 10000 + CPAE_VERSION_MINOR * 100 + CPAE_VERSION_PATCH)
 /** "MAJOR.MINOR.PATCH"; equals cpae_version_string() of a matching library. */
-#define CPAE_VERSION_STRING "0.6.0"
+#define CPAE_VERSION_STRING "0.7.0"
 
 /** Runtime version, MAJOR*10000 + MINOR*100 + PATCH, of the linked library.
  *  Thread-safe. Since 0.1. */
@@ -1254,10 +1254,12 @@ typedef enum cpae_param {
                                       CPAE_E_DIVERGED when the running mean
                                       of the batch loss (exponential, weight
                                       0.1) exceeds this factor times its
-                                      lowest value, after 10 steps, and
-                                      restores the weights it started
-                                      from (default 1e4; 0: only NaN / inf
-                                      count). Since 0.4 */
+                                      lowest value and the training data's
+                                      total variance (the training-mean
+                                      predictor's loss; since 0.7), after
+                                      10 steps, and restores the weights it
+                                      started from (default 1e4; 0: only
+                                      NaN / inf count). Since 0.4 */
     CPAE_P_PRECISION = 16,       /**< arithmetic of the training step's
                                       evaluation: 32 (default) runs the
                                       forward pass, tangent engine and loss

@@ -5,4 +5,4 @@ python/tests/test_loading.py checks the two agree, so a version bump in the
 header fails `make check` until this line follows it.
 """
 
-__version__ = "0.6.0"
+__version__ = "0.7.0"

@@ -115,7 +115,7 @@ const char *cpae_status_string(int32_t status)
     case CPAE_E_CALLBACK: return "a user callback reported failure";
     case CPAE_E_INTERNAL: return "internal error";
     case CPAE_E_CANCELLED: return "cancelled by a progress callback";
-    case CPAE_E_DIVERGED: return "training diverged (NaN or infinity)";
+    case CPAE_E_DIVERGED: return "training diverged (NaN, infinity or a runaway loss)";
     default: return "unknown status";
     }
 }

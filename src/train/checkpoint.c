@@ -25,7 +25,7 @@
 #define CKPT_FIXED(n_keys)                                                              \
     (4 + 4 + 8 * (int64_t)(n_keys) + 8 + 4 + 4 + 32 + 8 + 4 + 4 + 8 + /* cfg .. n_train */ \
      8 + 8 + 4 + 4 + 8 + 4 + 4 +                /* data identity */                      \
-     4 + 4 + 4 + 4 + 8 * 5 + 8 * 5 + 4 + 4 + 8 * CPAE__N_TERMS + 8 + 8 + 8 * 4 + /* fit */ \
+     4 + 4 + 4 + 4 + 8 * 5 + 8 * 6 + 4 + 4 + 8 * CPAE__N_TERMS + 8 + 8 + 8 * 4 + /* fit */ \
      8 * 2 + 8 +                                /* last fit's info */                    \
      8 + 8 + 8)                                 /* history shape, model length */
 
@@ -101,8 +101,9 @@ static int32_t emit(const void *obj, struct cpae__io_writer *w, const char *fn)
     const int64_t ints[5] = {f->n, f->epoch, f->pos, f->step, f->validated};
     for (int i = 0; i < 5; i++)
         cpae__io_put(w, (uint64_t)ints[i], 8);
-    const double reals[5] = {f->val, f->ema, f->ema_low, cpae__fit_elapsed(t), f->theta_max};
-    cpae__io_put_doubles(w, reals, 5);
+    const double reals[6] = {f->val, f->ema, f->ema_low, f->var, cpae__fit_elapsed(t),
+                             f->theta_max};
+    cpae__io_put_doubles(w, reals, 6);
     cpae__io_put(w, f->x_crc, 4);
     cpae__io_put(w, f->xv_crc, 4);
     cpae__io_put_doubles(w, f->sums, CPAE__N_TERMS);
@@ -335,6 +336,7 @@ static void read_fixed(struct rd *r, struct ckpt *c)
     f->val = rd_f(r, "fit");
     f->ema = rd_f(r, "fit");
     f->ema_low = rd_f(r, "fit");
+    f->var = rd_f(r, "fit");
     f->seconds = rd_f(r, "fit");
     f->theta_max = rd_f(r, "fit");
     f->x_crc = (uint32_t)rd_u(r, 4, "fit");
@@ -366,8 +368,8 @@ static int32_t check_fixed(struct rd *r, struct ckpt *c, const char *fn)
                 return st == CPAE_E_NONFINITE ? st : CPAE_E_FORMAT;
         }
     if (!(c->theta_max >= 0 && c->theta_max <= DBL_MAX) ||
-        !(f->theta_max >= 0 && f->theta_max <= DBL_MAX))
-        return bad(fn, "theta range out of range");
+        !(f->theta_max >= 0 && f->theta_max <= DBL_MAX) || !(f->var >= 0 && f->var <= DBL_MAX))
+        return bad(fn, "theta range or data variance out of range");
     if ((c->theta_valid | c->learn_g | c->has_m | c->active | c->stop | c->shuffled) > 1)
         return bad(fn, "a flag is neither 0 nor 1");
     if (!(c->rng[0] | c->rng[1] | c->rng[2] | c->rng[3]))
@@ -504,6 +506,7 @@ static void commit(cpae_trainer *t, const struct ckpt *c, const cpae_model *m,
     f->val = c->f.val;
     f->ema = c->f.ema;
     f->ema_low = c->f.ema_low;
+    f->var = c->f.var;
     f->seconds = c->f.seconds;
     f->theta_max = c->f.theta_max;
     memcpy(f->sums, c->f.sums, sizeof f->sums);

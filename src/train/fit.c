@@ -118,6 +118,22 @@ int32_t cpae__fit_reserve(cpae__fit *f, int64_t n, int64_t n_train, const char *
     return CPAE_OK;
 }
 
+/* sum_j var_j of the n x d rows: (1/n) sum_i ||x_i - mean||^2. */
+static double total_variance(const double *x, int64_t n, int64_t d)
+{
+    double s = 0;
+    for (int64_t j = 0; j < d; j++) {
+        double mean = 0, ss = 0;
+        for (int64_t i = 0; i < n; i++)
+            mean += x[i * d + j];
+        mean /= (double)n;
+        for (int64_t i = 0; i < n; i++)
+            ss += (x[i * d + j] - mean) * (x[i * d + j] - mean);
+        s += ss / (double)n;
+    }
+    return s;
+}
+
 /* A new fit: seeded generator, identity order, the starting weights kept
  * for the divergence undo and, with validation data, validated (step 0:
  * early stopping never returns a model worse than the one it began with). */
@@ -142,6 +158,7 @@ static int32_t fit_begin(cpae_trainer *t, const char *fn)
     f->val = NAN;
     f->ema = NAN;
     f->ema_low = INFINITY;
+    f->var = total_variance(t->x, t->n, t->d);
     f->seconds = 0;
     f->theta_max = t->cfg.theta_max;
     f->best_err = INFINITY;
@@ -191,17 +208,19 @@ static int32_t fit_step(cpae_trainer *t, int64_t bs, const char *fn)
         f->sums[k] += terms[k];
     f->n_sums++;
     /* Divergence by growth: a running mean of the batch loss against its
-     * lowest value (a single noisy batch does not trip it); growth leaves
-     * finite but useless weights, so the fit returns to its start. */
+     * lowest value (a single noisy batch does not trip it), and above the
+     * loss of predicting the training mean (a loss near zero that rises
+     * is not a runaway); growth leaves finite but useless weights, so the
+     * fit returns to its start. */
     double grow = cpae__tp(t, CPAE_P_DIVERGENCE_FACTOR);
     f->ema = f->step == 1 ? terms[CPAE__T_TOTAL] : 0.9 * f->ema + 0.1 * terms[CPAE__T_TOTAL];
     f->ema_low = fmin(f->ema_low, f->ema);
-    if (grow > 0 && f->step > 10 && f->ema > grow * f->ema_low) {
+    if (grow > 0 && f->step > 10 && f->ema > grow * f->ema_low && f->ema > f->var) {
         cpae__trainer_restore(t, f->start);
         return cpae__fail(CPAE_E_DIVERGED, fn, "the loss grew by more than %g over its "
-                          "lowest running mean (%g -> %g) at step %lld; weights restored "
-                          "to those before the fit", grow, f->ema_low, f->ema,
-                          (long long)f->step);
+                          "lowest running mean (%g -> %g, above the training-mean "
+                          "predictor's %g) at step %lld; weights restored to those before "
+                          "the fit", grow, f->ema_low, f->ema, f->var, (long long)f->step);
     }
     int64_t every = (int64_t)cpae__tp(t, CPAE_P_VALIDATE_EVERY);
     if (t->xv && every > 0 && f->step % every == 0 && (st = validate(t, fn)))

@@ -33,6 +33,8 @@ typedef struct cpae__fit {
     int64_t validated;    /* step of this epoch's last validation (-1: none) */
     double val;           /* the last validation error (NaN: none yet) */
     double ema, ema_low;  /* running mean of the batch loss, its lowest value */
+    double var;           /* the data's total variance: the training-mean
+                             predictor's loss, the floor of "diverged" */
     double seconds;       /* elapsed in earlier runs of this fit */
     double run_start;     /* monotonic clock at the start of this run */
     double theta_max;     /* the exact form's theta range in use */
