@@ -162,6 +162,15 @@ START_TEST(test_model_lie_refusals)
     c[12] = 0; /* flags say no generators: the block is then unexpected */
     fix_crc(c, n);
     CK_ERR(cpae_model_load_lie_from_buffer(c, n, &out, &lout), CPAE_E_FORMAT);
+    /* A version-2 header on a model without generators: a model without
+     * generators is only ever version 1 (found by make fuzz). */
+    int64_t n1;
+    uint8_t *v1 = snapshot(m, NULL, &n1);
+    v1[8] = 2;
+    fix_crc(v1, n1);
+    CK_ERR(cpae_model_load_lie_from_buffer(v1, n1, &out, &lout), CPAE_E_FORMAT);
+    CK_ERR(cpae_model_load_from_buffer(v1, n1, &out), CPAE_E_FORMAT);
+    free(v1);
     ck_assert_ptr_eq(out, (cpae_model *)1); /* outputs untouched */
     ck_assert_ptr_eq(lout, (cpae_lie *)1);
     CK_ERR(cpae_model_load_lie_from_buffer(NULL, n, &out, &lout), CPAE_E_NULL);

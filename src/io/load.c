@@ -101,12 +101,15 @@ static int32_t check_header(const uint8_t *b, int64_t n, bool *has_lie, const ch
     if (stored != actual)
         return cpae__fail(CPAE_E_FORMAT, fn, "checksum mismatch (stored 0x%08x, "
                           "computed 0x%08x): the data is corrupted", stored, actual);
+    /* Version 1 has no flag, version 2 exactly the generator block's: a
+     * model without generators is always saved as version 1, so every
+     * accepted file is the one its contents save to. */
     uint32_t flags = (uint32_t)get_le(b + 12, 4);
-    uint32_t known = version == CPAE__IO_FORMAT_VERSION ? 0u : CPAE__IO_FLAG_LIE;
-    if (flags & ~known)
-        return cpae__fail(CPAE_E_FORMAT, fn, "flags are 0x%08x; version %u defines "
-                          "0x%08x", flags, version, known);
-    *has_lie = (flags & CPAE__IO_FLAG_LIE) != 0;
+    uint32_t want = version == CPAE__IO_FORMAT_VERSION ? 0u : CPAE__IO_FLAG_LIE;
+    if (flags != want)
+        return cpae__fail(CPAE_E_FORMAT, fn, "flags are 0x%08x; version %u requires "
+                          "0x%08x", flags, version, want);
+    *has_lie = flags == CPAE__IO_FLAG_LIE;
     return CPAE_OK;
 }
 
