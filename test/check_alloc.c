@@ -15,10 +15,10 @@
  *
  * Every method and variant is covered: the local form with each sampler,
  * k = 2, the tangent variant and a general G; the exact form on its action
- * path, its skew tangent variant and its dense k = 2 path. (Not covered:
- * the exact form's dense fallback for one general generator whose action
- * table would be too large, cpae__theta_exact_pade, which still takes its
- * scratch from malloc.) */
+ * path, its skew tangent variant and its dense k = 2 path. Its dense
+ * fallback for one general generator whose action table would exceed
+ * 2^25 doubles (cpae__theta_exact_pade_in) takes its scratch from the
+ * pool too, but no setting of this test's sizes reaches it. */
 #include "testutil.h"
 
 #if defined(__SANITIZE_ADDRESS__)

@@ -31,6 +31,7 @@ typedef struct gen_ctx {
     const double *G, *A0, *A;
     int64_t n, h;
     double *Gs, *E, *Y, *J; /* n x n, n x n, n x h, n x h */
+    struct cpae__pool *pool; /* the Pade scratch (NULL: malloc) */
     const char *func;
 } gen_ctx;
 
@@ -41,7 +42,7 @@ static int32_t gen_eval(gen_ctx *c, double theta, double *fv, double *g,
     const int64_t n = c->n, h = c->h, nn = n * n;
     for (int64_t i = 0; i < nn; i++)
         c->Gs[i] = theta * c->G[i];
-    int32_t st = cpae__expm(c->Gs, n, c->E, c->func);
+    int32_t st = cpae__expm_in(c->Gs, n, c->E, c->pool, c->func);
     if (st != CPAE_OK)
         return st;
     cpae__gemm(false, false, n, h, n, 1.0, c->E, n, c->A0, h, 0.0, c->Y, h);
@@ -127,11 +128,11 @@ static int32_t orbit_eval_fn(void *ctx, double theta, double *f, double *g, doub
 static int32_t theta_exact_general(const double *G, int64_t n, const double *A0,
                                    const double *A, int64_t h, double theta_max,
                                    int64_t n_grid, double *theta, double *fout,
-                                   const char *func)
+                                   struct cpae__pool *pool, const char *func)
 {
     const int64_t nn = n * n, nh = n * h;
     int64_t count = 4 * nn + 4 * nh;
-    double *w = cpae__dalloc(count);
+    double *w = cpae__dalloc_in(pool, count);
     if (!w)
         return cpae__nomem(func, count);
     double *Sp = w, *Sm = w + nn, *Gs = w + 2 * nn, *E = w + 3 * nn;
@@ -149,16 +150,16 @@ static int32_t theta_exact_general(const double *G, int64_t n, const double *A0,
     double tbest = 0.0, fbest = INFINITY;
     for (int64_t i = 0; i < nn; i++)
         Gs[i] = t0 * G[i];
-    if ((st = cpae__expm(Gs, n, E, func)) != CPAE_OK)
+    if ((st = cpae__expm_in(Gs, n, E, pool, func)) != CPAE_OK)
         goto done;
     cpae__gemm(false, false, n, h, n, 1.0, E, n, A0, h, 0.0, Y0, h);
     for (int64_t i = 0; i < nn; i++)
         Gs[i] = spacing * G[i];
-    if ((st = cpae__expm(Gs, n, Sp, func)) != CPAE_OK)
+    if ((st = cpae__expm_in(Gs, n, Sp, pool, func)) != CPAE_OK)
         goto done;
     for (int64_t i = 0; i < nn; i++)
         Gs[i] = -spacing * G[i];
-    if ((st = cpae__expm(Gs, n, Sm, func)) != CPAE_OK)
+    if ((st = cpae__expm_in(Gs, n, Sm, pool, func)) != CPAE_OK)
         goto done;
     for (int dir = 0; dir < 2; dir++) {
         memcpy(Y, Y0, (size_t)nh * sizeof(double));
@@ -187,7 +188,7 @@ static int32_t theta_exact_general(const double *G, int64_t n, const double *A0,
         st = cpae__fail(CPAE_E_NUMERIC, func, "exp(theta G) A0 overflows on the grid");
         goto done;
     }
-    gen_ctx ctx = {G, A0, A, n, h, Gs, E, Yn, J, func};
+    gen_ctx ctx = {G, A0, A, n, h, Gs, E, Yn, J, pool, func};
     st = cpae__theta_refine(gen_eval_fn, &ctx, cpae__theta_grid_cell(tbest, spacing, theta_max),
                             &tbest, &fbest);
     if (st == CPAE_OK) {
@@ -197,7 +198,7 @@ static int32_t theta_exact_general(const double *G, int64_t n, const double *A0,
             *fout = fbest;
     }
 done:
-    free(w);
+    cpae__pool_free(pool, w);
     return st;
 }
 
@@ -243,7 +244,7 @@ int32_t cpae__theta_exact(const double *G, const cpae__skew_eig *skew,
     cpae__action_orbit *o = NULL;
     st = cpae__action_orbit_create(G, n, A0, h, theta_max, NULL, &o, func);
     if (st == CPAE_E_LIMIT) /* table too large: the dense path */
-        return theta_exact_general(G, n, A0, A, h, theta_max, n_grid, theta, f, func);
+        return theta_exact_general(G, n, A0, A, h, theta_max, n_grid, theta, f, NULL, func);
     if (st)
         return st;
     double t, fv;
@@ -262,6 +263,13 @@ int32_t cpae__theta_exact_pade(const double *G, int64_t n, const double *A0, con
                                int64_t h, double theta_max, int64_t n_grid, double *theta,
                                double *f, const char *func)
 {
+    return cpae__theta_exact_pade_in(G, n, A0, A, h, theta_max, n_grid, theta, f, NULL, func);
+}
+
+int32_t cpae__theta_exact_pade_in(const double *G, int64_t n, const double *A0, const double *A,
+                                  int64_t h, double theta_max, int64_t n_grid, double *theta,
+                                  double *f, struct cpae__pool *pool, const char *func)
+{
     int32_t st;
     if ((st = cpae__check_ptr(A0, func, "A0")) || (st = cpae__check_ptr(A, func, "A")) ||
         (st = cpae__check_ptr(G, func, "G")) || (st = cpae__check_dim(n, func, "n")) ||
@@ -271,7 +279,7 @@ int32_t cpae__theta_exact_pade(const double *G, int64_t n, const double *A0, con
         (st = cpae__check_finite_d(A, n * h, func, "A")) ||
         (st = cpae__check_finite_d(G, n * n, func, "G")))
         return st;
-    return theta_exact_general(G, n, A0, A, h, theta_max, n_grid, theta, f, func);
+    return theta_exact_general(G, n, A0, A, h, theta_max, n_grid, theta, f, pool, func);
 }
 
 int32_t cpae__theta_exact_orbit(const cpae__action_orbit *o, const double *A, int64_t m,

@@ -78,6 +78,12 @@ int32_t cpae__theta_exact(const double *G, const cpae__skew_eig *skew,
 int32_t cpae__theta_exact_pade(const double *G, int64_t n, const double *A0, const double *A,
                                int64_t h, double theta_max, int64_t n_grid, double *theta,
                                double *f, const char *func);
+/* The same with its scratch (and the Pade exponentials') from pool (NULL:
+ * malloc): a trainer's step allocates nothing once the pool holds it. */
+struct cpae__pool;
+int32_t cpae__theta_exact_pade_in(const double *G, int64_t n, const double *A0, const double *A,
+                                  int64_t h, double theta_max, int64_t n_grid, double *theta,
+                                  double *f, struct cpae__pool *pool, const char *func);
 
 /* The exact form for m targets A_i (n x h each, contiguous) on an action
  * orbit table of exp(t G) A0 (action.h; theta_max is the table's t_max):

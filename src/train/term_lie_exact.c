@@ -108,8 +108,9 @@ static int32_t lie_exact_general(const struct cpae_lie *lie, const cpae__loss_cf
     *total = 0.0;
     for (int64_t i = 0; i < m && !st; i++) {
         const double *Ai = J + i * len;
-        st = k == 1 ? cpae__theta_exact_pade(lie->g, d, A0, Ai, h, cfg->theta_max,
-                                        (int64_t)cfg->v[CPAE_P_LIE_THETA_GRID], theta, NULL, fn)
+        st = k == 1 ? cpae__theta_exact_pade_in(lie->g, d, A0, Ai, h, cfg->theta_max,
+                                                (int64_t)cfg->v[CPAE_P_LIE_THETA_GRID], theta,
+                                                NULL, pool, fn)
                     : cpae__theta_exact_multi(lie->g, k, d, A0, Ai, h, cfg->theta_max,
                                         (int64_t)cfg->v[CPAE_P_LIE_THETA_GRID], w, theta, pool,
                                         fn);
