@@ -141,7 +141,7 @@ START_TEST(test_fd)
     cfg.theta_max = 4.0;
     cfg.v[CPAE_P_LIE_THETA_GRID] = 81;
     cpae__pool pool = {{0}, 0}; /* reused, dirty blocks in every evaluation */
-    cpae__batch b = {x, mb, xn, xa, &pool, NULL, false};
+    cpae__batch b = {x, mb, xn, xa, &pool, NULL, false, NULL, 0};
     cpae_rng rng;
     cpae__rng_seed(&rng, 77 + (uint64_t)_i);
     int64_t ng = m->n_params + fc->k * d * d;
@@ -214,6 +214,32 @@ START_TEST(test_fd)
             }
     ck_assert_msg(bad == 0, "%s: %lld of %lld derivatives off (worst rel %.3g)", fc->name,
                   (long long)bad, (long long)checked, worst);
+    /* The batch split in two: each half (its samples' ids, the same key)
+     * gives its share, and the shares weighted by their sizes are the
+     * whole batch's loss and gradient, random draws included: what a
+     * data-parallel step sums over processes. */
+    {
+        const int64_t ids[4] = {0, 1, 2, 3};
+        double *g1 = calloc((size_t)ng, sizeof(double)), *g2 = calloc((size_t)ng, sizeof(double));
+        cpae__batch h1 = b, h2 = b;
+        h1.m = h2.m = 2;
+        h1.ids = ids;
+        h2.ids = ids + 2;
+        h2.x = x + 2 * d;
+        h2.x_nbr = xn + 2 * K * d;
+        double l1 = eval(m, lie, &cfg, &h1, &rng, g1), l2 = eval(m, lie, &cfg, &h2, &rng, g2);
+        ck_assert_msg(fabs(0.5 * (l1 + l2) - base) <= 1e-12 * fabs(base), "%s: halves %.17g, "
+                      "whole %.17g", fc->name, 0.5 * (l1 + l2), base);
+        double gmax = 0;
+        for (int64_t e = 0; e < ng; e++)
+            gmax = fmax(gmax, fabs(grad[e]));
+        for (int64_t e = 0; e < ng; e++)
+            ck_assert_msg(fabs(0.5 * (g1[e] + g2[e]) - grad[e]) <= 1e-11 * gmax,
+                          "%s: gradient %lld: halves %.17g, whole %.17g", fc->name,
+                          (long long)e, 0.5 * (g1[e] + g2[e]), grad[e]);
+        free(g1);
+        free(g2);
+    }
     /* Single precision (CPAE_P_PRECISION 32): the float gradient against
      * the same central differences of the double loss. Tolerance: relative
      * 1e-3 with floors of 1e-4 (as in double: differences of nearly flat

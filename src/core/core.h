@@ -80,6 +80,12 @@ typedef struct cpae_rng {
 } cpae_rng;
 
 void cpae__rng_seed(cpae_rng *rng, uint64_t seed);
+/* The stream of sample `id` for the draw `tag` of an evaluation keyed
+ * `key`: a sample's noise, corruptions and ball directions depend on
+ * (key, id, tag) only, not on which other samples share its batch, so a
+ * batch split over processes draws what the whole batch would. */
+void cpae__rng_sample(cpae_rng *rng, uint64_t key, uint64_t id, uint64_t tag);
+enum { CPAE__DRAW_NOISE = 1, CPAE__DRAW_HOC = 2, CPAE__DRAW_BALL = 3 };
 uint64_t cpae__rng_next(cpae_rng *rng);
 /* Uniform in [0, 1) with 53 random bits. */
 double cpae__rng_uniform(cpae_rng *rng);

@@ -21,6 +21,18 @@ void cpae__rng_seed(cpae_rng *rng, uint64_t seed)
         rng->s[i] = splitmix64(&x);
 }
 
+void cpae__rng_sample(cpae_rng *rng, uint64_t key, uint64_t id, uint64_t tag)
+{
+    /* Mix the three words through splitmix64 (a bijection per step), so
+     * nearby ids and tags give unrelated streams. */
+    uint64_t x = key;
+    uint64_t s = splitmix64(&x);
+    x = s ^ id;
+    s = splitmix64(&x);
+    x = s ^ (tag * 0xd1b54a32d192ed03ULL);
+    cpae__rng_seed(rng, splitmix64(&x));
+}
+
 static inline uint64_t rotl(uint64_t x, int k)
 {
     return (x << k) | (x >> (64 - k));

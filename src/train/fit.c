@@ -37,6 +37,7 @@ static int32_t gather(cpae_trainer *t, const int64_t *rows, int64_t m, cpae__bat
     }
     b->x = bb->x;
     b->m = m;
+    b->ids = rows; /* each sample's draws follow its row, wherever it sits */
     b->x_nbr = bb->nbr;
     b->x_anchor = t->n > 0 ? t->x + (int64_t)cpae__tp(t, CPAE_P_LIE_ANCHOR) * d : NULL;
     b->pool = &t->pool;

@@ -138,15 +138,20 @@ int32_t X(lie_sample_neighbours)(const X(term_args) *a, const X(tangent) *tb, re
             return cpae__fail(CPAE_E_INVALID, fn, "the data sampler needs neighbours");
         return X(encode)(&enc, a->x_nbr, m * K, zn, tr->pool, fn);
     case CPAE__SAMPLER_BALL: {
-        /* Directions: normalised Gaussian draws, all m K h at once (both
-         * values of each polar pair). */
+        /* Directions: normalised Gaussian draws, each sample's K h from
+         * its own stream (both values of each polar pair). */
         double *g = cpae__pool_alloc(tr->pool, (size_t)(m * K * h) * sizeof(double));
         if (!g)
             return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
-        cpae__rng_normals(a->rng, g, m * K * h);
+        cpae_rng r;
+        for (int64_t i = 0; i < m; i++) {
+            cpae__batch_rng(a->batch, i, CPAE__DRAW_BALL, &r);
+            cpae__rng_normals(&r, g + i * K * h, K * h);
+        }
         for (int64_t e = 0; e < m * K; e++) {
             real *u = zn + e * h;
             double *ge = g + e * h, nrm2;
+            bool retry = false;
             for (;;) { /* the norm of the rounded draw: the step is delta exactly */
                 nrm2 = 0.0;
                 for (int64_t j = 0; j < h; j++) {
@@ -155,7 +160,12 @@ int32_t X(lie_sample_neighbours)(const X(term_args) *a, const X(tangent) *tb, re
                 }
                 if (nrm2 > 0.0)
                     break;
-                cpae__rng_normals(a->rng, ge, h); /* a zero draw: again */
+                /* a zero draw: again, from a stream of this direction's own */
+                if (!retry)
+                    cpae__batch_rng(a->batch, e / K,
+                                    CPAE__DRAW_BALL + 16 * (uint64_t)(1 + e % K), &r);
+                retry = true;
+                cpae__rng_normals(&r, ge, h);
             }
             double s = cfg->v[CPAE_P_LIE_DELTA] / sqrt(nrm2);
             for (int64_t j = 0; j < h; j++)

@@ -167,9 +167,14 @@ done:
 }
 
 int32_t cpae__loss_eval(const cpae_model *model, const struct cpae_lie *lie,
-                        const cpae__loss_cfg *cfg, const cpae__batch *b, cpae_rng *rng,
+                        const cpae__loss_cfg *cfg, const cpae__batch *batch, cpae_rng *rng,
                         double *terms, double *grad, const char *fn)
 {
+    /* One draw of the caller's generator keys the evaluation; every
+     * sample's random draws come from its own stream under that key. */
+    cpae__batch keyed = *batch;
+    keyed.key = cpae__rng_next(rng);
+    const cpae__batch *b = &keyed;
     int64_t m = b->m, d = model->layers[0].n_in;
     double sigma = cfg->v[CPAE_P_NOISE_SIGMA], mask = cfg->v[CPAE_P_NOISE_MASK];
     for (int t = 0; t < CPAE__N_TERMS; t++)
@@ -180,16 +185,24 @@ int32_t cpae__loss_eval(const cpae_model *model, const struct cpae_lie *lie,
     /* Denoising: every term sees the corrupted input; the reconstruction
      * term compares with the clean x. */
     if (mask > 0.0)
-        for (int64_t e = 0; e < m * d; e++) {
-            double v = b->x[e];
-            if (cpae__rng_uniform(rng) < mask)
-                v = 0.0;
-            if (sigma > 0.0)
-                v += sigma * cpae__rng_normal(rng);
-            xin[e] = v;
+        for (int64_t i = 0; i < m; i++) {
+            cpae_rng r;
+            cpae__batch_rng(b, i, CPAE__DRAW_NOISE, &r);
+            for (int64_t e = i * d; e < (i + 1) * d; e++) {
+                double v = b->x[e];
+                if (cpae__rng_uniform(&r) < mask)
+                    v = 0.0;
+                if (sigma > 0.0)
+                    v += sigma * cpae__rng_normal(&r);
+                xin[e] = v;
+            }
         }
     else if (sigma > 0.0) { /* Gaussian noise only: the normals in pairs */
-        cpae__rng_normals(rng, xin, m * d);
+        for (int64_t i = 0; i < m; i++) {
+            cpae_rng r;
+            cpae__batch_rng(b, i, CPAE__DRAW_NOISE, &r);
+            cpae__rng_normals(&r, xin + i * d, d);
+        }
         for (int64_t e = 0; e < m * d; e++)
             xin[e] = b->x[e] + sigma * xin[e];
     } else

@@ -76,7 +76,19 @@ typedef struct cpae__batch {
                                 scratch of n_params + n_gen doubles and
                                 need not be zeroed), unless the float range
                                 overflowed (mirror->grad_is_float false) */
+    const int64_t *ids;      /* the samples' ids (training-set rows; NULL:
+                                0..m-1): each sample draws from its own
+                                stream, cpae__rng_sample(key, id, tag) */
+    uint64_t key;            /* set by cpae__loss_eval: one draw of the
+                                caller's generator per evaluation */
 } cpae__batch;
+
+/* The stream of sample i of batch b for draw `tag`. */
+static inline void cpae__batch_rng(const cpae__batch *b, int64_t i, uint64_t tag,
+                                   cpae_rng *rng)
+{
+    cpae__rng_sample(rng, b->key, b->ids ? (uint64_t)b->ids[i] : (uint64_t)i, tag);
+}
 
 #define CPAE__TPL 64
 #include "core/real.h"

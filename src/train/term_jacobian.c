@@ -117,7 +117,11 @@ int32_t X(term_jacobian_eval)(const X(term_args) *args)
             st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
             goto done;
         }
-        cpae__rng_normals(args->rng, eps, m * nc * d);
+        for (int64_t i = 0; i < m; i++) { /* each sample's copies from its own stream */
+            cpae_rng r;
+            cpae__batch_rng(args->batch, i, CPAE__DRAW_HOC, &r);
+            cpae__rng_normals(&r, eps + i * nc * d, nc * d);
+        }
         for (int64_t i = 0; i < m; i++)
             for (int64_t k = 0; k < nc; k++)
                 for (int64_t j = 0; j < d; j++)
