@@ -165,8 +165,11 @@ typedef enum cpae_status {
     CPAE_E_CALLBACK = 13,          /**< a user callback reported failure */
     CPAE_E_INTERNAL = 14,          /**< internal error (please report) */
     CPAE_E_CANCELLED = 15,         /**< a progress callback stopped training */
-    CPAE_E_DIVERGED = 16           /**< training produced NaN or infinity, or
+    CPAE_E_DIVERGED = 16,          /**< training produced NaN or infinity, or
                                         its loss grew without bound */
+    CPAE_E_REMOTE = 17             /**< another process of a data-parallel fit
+                                        failed (cpae_trainer_set_parallel);
+                                        since 0.8 */
 } cpae_status;
 
 /** Static English text for a status code (never NULL; unknown codes give
@@ -1448,6 +1451,38 @@ CPAE_API CPAE_NODISCARD int32_t cpae_trainer_apply_gradient(cpae_trainer *traine
  *  CPAE_E_DIVERGED (step not applied). Since 0.1. */
 CPAE_API CPAE_NODISCARD int32_t cpae_trainer_step(cpae_trainer *trainer, const float *x,
     int64_t m, int64_t d, double *terms, int64_t n_terms);
+
+/** Sum `n` doubles in place across every process of a data-parallel fit
+ *  (for example one MPI_Allreduce with MPI_SUM). Called on the training
+ *  thread, by every process at the same points of the fit with the same n.
+ *  Return 0 on success; non-zero fails the fit with CPAE_E_CALLBACK. Must
+ *  not unwind through libcpae. Since 0.8. */
+typedef int32_t (*cpae_reduce_fn)(void *user_data, double *values, int64_t n);
+
+/** Make cpae_trainer_fit one process of a data-parallel fit over a
+ *  training set of n_global samples: the rows given to
+ *  cpae_trainer_set_data are this process's share, global_ids[i] (unique,
+ *  in [0, n_global)) the global index of row i; the shares of all
+ *  processes must cover the set exactly once. Every process shuffles the
+ *  global indices with the same seed, takes from each global batch the
+ *  rows it holds, computes their share of the loss and gradient (each
+ *  sample's random draws depend only on the step and its global index, so
+ *  the shares add up to the whole batch's), and calls `reduce` once per
+ *  step on [status, overflow, terms, gradient], so every process applies
+ *  the same update and the weights stay identical everywhere. Validation
+ *  (each process's validation rows) is reduced the same way, so early
+ *  stopping decides alike everywhere. A process whose step fails (a
+ *  non-finite value, no memory) still reduces, so no process waits: it
+ *  returns its own status and the others CPAE_E_REMOTE. Not yet for the
+ *  local form's data sampler and the exact form, which need the whole
+ *  training set (CPAE_E_INVALID at the fit). Call after
+ *  cpae_trainer_set_data (the ids are copied; a later set_data drops
+ *  them); reduce NULL returns to single-process training.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (no data, n_global smaller
+ *          than the rows, ids repeated or out of range), CPAE_E_NOMEM,
+ *          CPAE_E_INVALID (from a callback). Since 0.8. */
+CPAE_API CPAE_NODISCARD int32_t cpae_trainer_set_parallel(cpae_trainer *trainer,
+    int64_t n_global, const int64_t *global_ids, cpae_reduce_fn reduce, void *user_data);
 
 /** Columns of a row of cpae_trainer_history (and of the epoch callback's
  *  row). Scales: the loss terms and the validation error are per sample,

@@ -1193,6 +1193,17 @@ SWEEP_FN(cpae_trainer_fit_state)
     OPT(cpae_trainer_fit_state(F.trainer, NULL, NULL, NULL));
 }
 SWEEP_FN(cpae_trainer_resume) { NUL(cpae_trainer_resume(NULL)); }
+static int32_t reduce_none(void *u, double *v, int64_t n)
+{
+    (void)u, (void)v, (void)n;
+    return 0;
+}
+SWEEP_FN(cpae_trainer_set_parallel)
+{
+    const int64_t ids[1] = {0};
+    NUL(cpae_trainer_set_parallel(NULL, 1, ids, reduce_none, NULL));
+    NUL(cpae_trainer_set_parallel(F.trainer, 1, NULL, reduce_none, NULL));
+}
 SWEEP_FN(cpae_trainer_save_checkpoint)
 {
     NUL(cpae_trainer_save_checkpoint(NULL, F.save_path));
@@ -1544,7 +1555,7 @@ static const sweep_row SWEEP[] = {
     ROW(cpae_trainer_get_params), ROW(cpae_trainer_set_params),
     ROW(cpae_trainer_gradient), ROW(cpae_trainer_apply_gradient), ROW(cpae_trainer_step),
     ROW(cpae_trainer_set_epoch_callback), ROW(cpae_trainer_history), ROW(cpae_trainer_best_epoch),
-    ROW(cpae_trainer_fit_state), ROW(cpae_trainer_resume), ROW(cpae_trainer_save_checkpoint),
+    ROW(cpae_trainer_fit_state), ROW(cpae_trainer_resume), ROW(cpae_trainer_set_parallel), ROW(cpae_trainer_save_checkpoint),
     ROW(cpae_trainer_checkpoint_size), ROW(cpae_trainer_save_checkpoint_to_buffer),
     ROW(cpae_trainer_load_checkpoint), ROW(cpae_trainer_load_checkpoint_from_buffer),
 

@@ -530,10 +530,12 @@ END_TEST
 /* Codes appended after CPAE_E_INTERNAL (training): distinct, non-empty. */
 START_TEST(test_status_strings_appended)
 {
-    static const int32_t added[] = {CPAE_E_CANCELLED, CPAE_E_DIVERGED};
+    static const int32_t added[] = {CPAE_E_CANCELLED, CPAE_E_DIVERGED, CPAE_E_REMOTE};
     ck_assert_int_eq(CPAE_E_CANCELLED, 15);
     ck_assert_int_eq(CPAE_E_DIVERGED, 16);
-    for (int i = 0; i < 2; i++) {
+    ck_assert_int_eq(CPAE_E_REMOTE, 17);
+    ck_assert_str_eq(cpae_status_string(18), "unknown status");
+    for (int i = 0; i < 3; i++) {
         const char *s = cpae_status_string(added[i]);
         ck_assert_ptr_nonnull(s);
         ck_assert_msg(s[0] != '\0' && strcmp(s, "unknown status") != 0,

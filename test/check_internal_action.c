@@ -612,7 +612,7 @@ START_TEST(test_exact_term_vs_pade)
     cfg.v[CPAE_P_W_LIE_EXACT] = 1.0;
     cfg.v[CPAE_P_LIE_THETA_GRID] = 81;
     cfg.theta_max = 4.0;
-    cpae__batch b = {x, mb, NULL, xa, NULL, NULL, false, NULL, 0}; /* double */
+    cpae__batch b = {x, mb, NULL, xa, NULL, NULL, false, NULL, 0, 0}; /* double */
     cpae_rng rng;
     cpae__rng_seed(&rng, 1);
     double terms[CPAE__N_TERMS];

@@ -141,7 +141,7 @@ START_TEST(test_fd)
     cfg.theta_max = 4.0;
     cfg.v[CPAE_P_LIE_THETA_GRID] = 81;
     cpae__pool pool = {{0}, 0}; /* reused, dirty blocks in every evaluation */
-    cpae__batch b = {x, mb, xn, xa, &pool, NULL, false, NULL, 0};
+    cpae__batch b = {x, mb, xn, xa, &pool, NULL, false, NULL, 0, 0};
     cpae_rng rng;
     cpae__rng_seed(&rng, 77 + (uint64_t)_i);
     int64_t ng = m->n_params + fc->k * d * d;

@@ -40,7 +40,8 @@ from .enums import (Activation, Format, Init, LieForm, LieParam, LieSampler, Los
 from .errors import (BufferTooSmallError, CallbackError, CancelledError, ClosedError,
                      DivergedError, Error, FileError, FormatError, InternalError, InvalidError,
                      LibraryNotFoundError, LimitError, MismatchError, NoMemoryError,
-                     NonFiniteError, NullError, NumericError, SizeError, VersionError)
+                     NonFiniteError, NullError, NumericError, RemoteError, SizeError,
+                     VersionError)
 from .layer import DEFAULT_LEAKY_ALPHA, Layer
 from .geometry import Affine, Code, Path, Report, Slice, SlicePolygon
 from .model import (BallProfile, BoundaryDistance, Evaluation, LayerInfo, LayerWeights, Model,
@@ -102,5 +103,5 @@ __all__ = [
     "Error", "NullError", "InvalidError", "SizeError", "BufferTooSmallError", "NonFiniteError",
     "NoMemoryError", "FileError", "FormatError", "VersionError", "NumericError",
     "MismatchError", "LimitError", "CallbackError", "InternalError", "CancelledError",
-    "DivergedError", "ClosedError", "LibraryNotFoundError", "torch_interop",
+    "DivergedError", "RemoteError", "ClosedError", "LibraryNotFoundError", "torch_interop",
 ]

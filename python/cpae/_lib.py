@@ -53,6 +53,7 @@ WRITE_FN = CFUNCTYPE(c_int32, c_void_p, _PU8, c_int64)
 #:     int64_t step, const double *terms, double validation, double seconds)
 PROGRESS_FN = CFUNCTYPE(c_int32, c_void_p, c_int64, c_int64, _PD, c_double, c_double)
 EPOCH_FN = CFUNCTYPE(c_int32, c_void_p, c_int64, _PD, c_int64)
+REDUCE_FN = CFUNCTYPE(c_int32, c_void_p, _PD, c_int64)
 #: typedef int32_t (*cpae_selection_fn)(void *user_data, int64_t candidate,
 #:     int64_t n_candidates, double validation, int64_t best_step)
 SELECTION_FN = CFUNCTYPE(c_int32, c_void_p, c_int64, c_int64, c_double, c_int64)
@@ -208,6 +209,7 @@ _SIGNATURES = {
     "cpae_trainer_fit": (_S, [_H]),
     "cpae_trainer_fit_info": (_S, [_H, _PI64, _PI64, _PD]),
     "cpae_trainer_set_epoch_callback": (_S, [_H, EPOCH_FN, c_void_p]),
+    "cpae_trainer_set_parallel": (_S, [_H, _I64, _PI64, REDUCE_FN, c_void_p]),
     "cpae_trainer_history": (_S, [_H, _PD, _I64, _PI64, _PI64]),
     "cpae_trainer_best_epoch": (_S, [_H, _PI64, _PI64, _PD]),
     "cpae_trainer_fit_state": (_S, [_H, _PI32, _PI64, _PI64]),

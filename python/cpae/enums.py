@@ -37,6 +37,7 @@ class Status(enum.IntEnum):
     E_INTERNAL = 14
     E_CANCELLED = 15
     E_DIVERGED = 16
+    E_REMOTE = 17
 
 
 class Activation(enum.IntEnum):

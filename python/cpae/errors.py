@@ -22,7 +22,7 @@ __all__ = [
     "Error", "NullError", "InvalidError", "SizeError", "BufferTooSmallError",
     "NonFiniteError", "NoMemoryError", "FileError", "FormatError", "VersionError",
     "NumericError", "MismatchError", "LimitError", "CallbackError", "InternalError",
-    "CancelledError", "DivergedError", "ClosedError", "LibraryNotFoundError",
+    "CancelledError", "DivergedError", "RemoteError", "ClosedError", "LibraryNotFoundError",
     "error_for_status",
 ]
 
@@ -139,6 +139,11 @@ class DivergedError(Error, ArithmeticError):
     STATUS = Status.E_DIVERGED
 
 
+class RemoteError(Error):
+    """CPAE_E_REMOTE: another process of a data-parallel fit failed."""
+    STATUS = Status.E_REMOTE
+
+
 class ClosedError(ValueError):
     """An object was used after close() (like I/O on a closed file)."""
 
@@ -151,7 +156,7 @@ _BY_STATUS = {cls.STATUS: cls for cls in (
     NullError, InvalidError, SizeError, BufferTooSmallError, NonFiniteError,
     NoMemoryError, FileError, FormatError, VersionError, NumericError,
     MismatchError, LimitError, CallbackError, InternalError, CancelledError,
-    DivergedError)}
+    DivergedError, RemoteError)}
 
 
 def error_for_status(status):

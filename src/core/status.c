@@ -116,6 +116,7 @@ const char *cpae_status_string(int32_t status)
     case CPAE_E_INTERNAL: return "internal error";
     case CPAE_E_CANCELLED: return "cancelled by a progress callback";
     case CPAE_E_DIVERGED: return "training diverged (NaN, infinity or a runaway loss)";
+    case CPAE_E_REMOTE: return "another process of a data-parallel fit failed";
     default: return "unknown status";
     }
 }

@@ -15,8 +15,8 @@
 
 /* Assemble one batch's loss inputs from training-set rows (and, for the
  * data sampler, their neighbours from the index). */
-static int32_t gather(cpae_trainer *t, const int64_t *rows, int64_t m, cpae__batch_buf *bb,
-                      cpae__batch *b, const char *fn)
+static int32_t gather(cpae_trainer *t, const int64_t *rows, const int64_t *ids, int64_t m,
+                      cpae__batch_buf *bb, cpae__batch *b, const char *fn)
 {
     int64_t d = t->d, K = (int64_t)cpae__tp(t, CPAE_P_LIE_NEIGHBOURS);
     bool data = cpae__trainer_data_sampler(t);
@@ -37,7 +37,7 @@ static int32_t gather(cpae_trainer *t, const int64_t *rows, int64_t m, cpae__bat
     }
     b->x = bb->x;
     b->m = m;
-    b->ids = rows; /* each sample's draws follow its row, wherever it sits */
+    b->ids = ids; /* each sample's draws follow its row, wherever it sits */
     b->x_nbr = bb->nbr;
     b->x_anchor = t->n > 0 ? t->x + (int64_t)cpae__tp(t, CPAE_P_LIE_ANCHOR) * d : NULL;
     b->pool = &t->pool;
@@ -58,8 +58,16 @@ static int32_t validation_error(const cpae_trainer *t, double *err, const char *
     double s = 0;
     for (int64_t e = 0; e < t->nv * t->d; e++)
         s += (y[e] - t->xv[e]) * (y[e] - t->xv[e]);
-    *err = s / (double)t->nv;
     free(y);
+    if (t->par.reduce) { /* every process's rows: the sums, then the mean */
+        double v[3] = {st ? 1.0 : 0.0, s, (double)t->nv};
+        int32_t rst = cpae__par_reduce((cpae_trainer *)t, v, 3, fn);
+        if (st || rst)
+            return st ? st : rst;
+        *err = v[1] / v[2];
+        return CPAE_OK;
+    }
+    *err = s / (double)t->nv;
     return st;
 }
 
@@ -135,22 +143,76 @@ static double total_variance(const double *x, int64_t n, int64_t d)
     return s;
 }
 
+/* The samples a fit shuffles: this process's rows, or with
+ * cpae_trainer_set_parallel the global indices of the whole set. */
+static int64_t fit_samples(const cpae_trainer *t)
+{
+    return t->par.reduce ? t->par.n_global : t->n;
+}
+
+/* A data-parallel fit: what every process must agree on before the first
+ * step (the same hyperparameters, model size and set size; validation
+ * data everywhere or nowhere), what it cannot do yet (the data sampler and
+ * the exact form need the whole training set), and room for a batch's
+ * rows. Every process reduces once, whatever it found, so none waits. */
+static int32_t par_begin(cpae_trainer *t, const char *fn)
+{
+    cpae__par *p = &t->par;
+    int32_t st = CPAE_OK;
+    if (cpae__trainer_data_sampler(t) || cpae__trainer_exact_active(t))
+        st = cpae__fail(CPAE_E_INVALID, fn, "a data-parallel fit cannot use the local "
+                        "form's data sampler or the exact form yet (they need the whole "
+                        "training set)");
+    int64_t bs = (int64_t)cpae__tp(t, CPAE_P_BATCH_SIZE);
+    if (!st && 2 * bs > p->rows_cap) {
+        int64_t *r = realloc(p->rows, (size_t)(2 * bs) * sizeof(int64_t));
+        if (!r)
+            st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+        else {
+            p->rows = r;
+            p->rows_cap = 2 * bs;
+        }
+    }
+    /* A 32-bit digest of what must agree, summed: equal everywhere iff the
+     * sum is count times this process's. */
+    uint32_t h = 2166136261u;
+    const double shape[3] = {(double)p->n_global, (double)cpae__trainer_n_train(t),
+                             (double)t->method};
+    const unsigned char *bytes[2] = {(const unsigned char *)t->cfg.v,
+                                     (const unsigned char *)shape};
+    const size_t lens[2] = {sizeof t->cfg.v, sizeof shape};
+    for (int k = 0; k < 2; k++)
+        for (size_t i = 0; i < lens[k]; i++)
+            h = (h ^ bytes[k][i]) * 16777619u;
+    double v[4] = {st ? 1.0 : 0.0, t->xv ? 1.0 : 0.0, 1.0, (double)h};
+    int32_t rst = cpae__par_reduce(t, v, 4, fn);
+    if (st || rst)
+        return st ? st : rst;
+    if (v[3] != v[2] * (double)h)
+        return cpae__fail(CPAE_E_MISMATCH, fn, "the processes' hyperparameters, model sizes "
+                          "or n_global differ");
+    if (v[1] != 0.0 && v[1] != v[2])
+        return cpae__fail(CPAE_E_SIZE, fn, "validation data on %g of %g processes: give "
+                          "every process its share, or none", v[1], v[2]);
+    return CPAE_OK;
+}
+
 /* A new fit: seeded generator, identity order, the starting weights kept
  * for the divergence undo and, with validation data, validated (step 0:
  * early stopping never returns a model worse than the one it began with). */
 static int32_t fit_begin(cpae_trainer *t, const char *fn)
 {
     cpae__fit *f = &t->fit;
-    int64_t nt = cpae__trainer_n_train(t);
+    int64_t nt = cpae__trainer_n_train(t), n = fit_samples(t);
     int32_t st;
-    if ((st = cpae__fit_reserve(f, t->n, nt, fn)))
+    if ((st = cpae__fit_reserve(f, n, nt, fn)))
         return st;
     cpae__rng_seed(&t->rng, (uint64_t)cpae__tp(t, CPAE_P_SEED));
-    f->n = t->n;
+    f->n = n;
     f->nv = t->xv ? t->nv : 0;
     f->x_crc = cpae__data_crc(t->x, t->n, t->d);
     f->xv_crc = cpae__data_crc(t->xv, f->nv, t->d);
-    for (int64_t i = 0; i < t->n; i++)
+    for (int64_t i = 0; i < n; i++)
         f->perm[i] = i;
     f->active = true;
     f->shuffled = f->stop = false;
@@ -196,9 +258,25 @@ static int32_t fit_step(cpae_trainer *t, int64_t bs, const char *fn)
     cpae__batch_buf bb = {0};
     cpae__batch b = {0};
     double terms[CPAE__N_TERMS];
-    int32_t st = gather(t, f->perm + f->pos, bs, &bb, &b, fn);
-    if (!st)
-        st = cpae__trainer_train_step(t, &b, terms, fn);
+    int32_t st;
+    if (t->par.reduce) { /* this process's rows of the global batch */
+        int64_t *lr = t->par.rows, *gid = lr + bs, mloc = 0;
+        for (int64_t j = 0; j < bs; j++) {
+            int64_t g = f->perm[f->pos + j], l = t->par.local_of[g];
+            if (l >= 0) {
+                lr[mloc] = l;
+                gid[mloc++] = g;
+            }
+        }
+        st = mloc > 0 ? gather(t, lr, gid, mloc, &bb, &b, fn) : CPAE_OK;
+        b.m = mloc;
+        b.m_total = bs;
+        st = cpae__par_train_step(t, &b, st, terms, fn);
+    } else {
+        st = gather(t, f->perm + f->pos, f->perm + f->pos, bs, &bb, &b, fn);
+        if (!st)
+            st = cpae__trainer_train_step(t, &b, terms, fn);
+    }
     cpae__pool_free(&t->pool, bb.x);
     cpae__pool_free(&t->pool, bb.nbr);
     if (st)
@@ -226,7 +304,11 @@ static int32_t fit_step(cpae_trainer *t, int64_t bs, const char *fn)
     int64_t every = (int64_t)cpae__tp(t, CPAE_P_VALIDATE_EVERY);
     if (t->xv && every > 0 && f->step % every == 0 && (st = validate(t, fn)))
         return st;
-    if (t->cb && t->cb(t->cb_user, f->epoch, f->step, terms, f->val, cpae__fit_elapsed(t)))
+    bool stop = t->cb &&
+                t->cb(t->cb_user, f->epoch, f->step, terms, f->val, cpae__fit_elapsed(t));
+    if (t->par.reduce && (st = cpae__par_agree(t, &stop, fn))) /* one stops: all stop */
+        return st;
+    if (stop)
         return cpae__fail(CPAE_E_CANCELLED, fn, "the progress callback stopped training "
                           "at epoch %lld, step %lld", (long long)f->epoch, (long long)f->step);
     return CPAE_OK;
@@ -267,7 +349,10 @@ static int32_t fit_epoch_end(cpae_trainer *t, bool last, const char *fn)
     }
     f->epoch++;
     f->shuffled = false;
-    if (t->epoch_cb && t->epoch_cb(t->epoch_cb_user, f->epoch - 1, row, CPAE__HIST_COLS))
+    bool stop = t->epoch_cb && t->epoch_cb(t->epoch_cb_user, f->epoch - 1, row, CPAE__HIST_COLS);
+    if (t->par.reduce && (st = cpae__par_agree(t, &stop, fn)))
+        return st;
+    if (stop)
         return cpae__fail(CPAE_E_CANCELLED, fn, "the epoch callback stopped training "
                           "after epoch %lld", (long long)(f->epoch - 1));
     return CPAE_OK;
@@ -339,7 +424,8 @@ int32_t cpae_trainer_fit(cpae_trainer *t)
     /* A fit derives the theta range from its starting weights. */
     t->theta_valid = false;
     t->fit.active = false;
-    if ((st = cpae__trainer_plan(t, fn)) || (st = fit_begin(t, fn)))
+    if ((st = cpae__trainer_plan(t, fn)) || (t->par.reduce && (st = par_begin(t, fn))) ||
+        (st = fit_begin(t, fn)))
         return st;
     return fit_run(t, fn);
 }
@@ -356,10 +442,10 @@ int32_t cpae_trainer_resume(cpae_trainer *t)
         return cpae__fail(CPAE_E_INVALID, fn, "no interrupted fit to resume (a fit resumes "
                           "after a callback stopped it, or from a checkpoint saved during "
                           "one)");
-    if (!t->x || t->n != f->n)
+    if (!t->x || fit_samples(t) != f->n)
         return cpae__fail(CPAE_E_SIZE, fn, "the fit was on %lld training samples, the "
                           "trainer has %lld (cpae_trainer_set_data with the same data)",
-                          (long long)f->n, (long long)(t->x ? t->n : 0));
+                          (long long)f->n, (long long)(t->x ? fit_samples(t) : 0));
     int64_t nv = t->xv ? t->nv : 0;
     if (cpae__data_crc(t->x, t->n, t->d) != f->x_crc || nv != f->nv ||
         cpae__data_crc(t->xv, nv, t->d) != f->xv_crc)
@@ -368,7 +454,7 @@ int32_t cpae_trainer_resume(cpae_trainer *t)
     /* The theta range stays the one the fit was using. */
     t->cfg.theta_max = f->theta_max;
     t->theta_valid = true;
-    if ((st = cpae__trainer_plan(t, fn)))
+    if ((st = cpae__trainer_plan(t, fn)) || (t->par.reduce && (st = par_begin(t, fn))))
         return st;
     return fit_run(t, fn);
 }

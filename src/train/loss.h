@@ -81,6 +81,9 @@ typedef struct cpae__batch {
                                 stream, cpae__rng_sample(key, id, tag) */
     uint64_t key;            /* set by cpae__loss_eval: one draw of the
                                 caller's generator per evaluation */
+    int64_t m_total;         /* a data-parallel step: the whole batch's
+                                size, of which these m rows are this
+                                process's share (0: not parallel) */
 } cpae__batch;
 
 /* The stream of sample i of batch b for draw `tag`. */

@@ -207,8 +207,8 @@ int32_t cpae__trainer_update(cpae_trainer *t, const double *grad, const char *fn
 
 /* Check a step's loss and gradient, then update (double gradient, skew
  * part already projected). */
-static int32_t finish_double(cpae_trainer *t, const double *grad, const double *terms,
-                             const char *fn)
+int32_t cpae__trainer_finish_double(cpae_trainer *t, const double *grad, const double *terms,
+                                    const char *fn)
 {
     if (!cpae__within_float(terms, CPAE__N_TERMS) ||
         !cpae__within_float(grad, cpae__trainer_n_train(t)))
@@ -242,7 +242,7 @@ static int32_t train_step_single(cpae_trainer *t, const cpae__batch *b0, double 
         scratch = t->work; /* moved if it grew (contents kept) */
         if (ng && t->lie->param == CPAE_LIE_SKEW)
             PROJECT_SKEW(scratch + nm, t->lie->k, t->lie->d);
-        return finish_double(t, scratch, terms, fn);
+        return cpae__trainer_finish_double(t, scratch, terms, fn);
     }
     float *gf = mi->grad;
     if (ng && t->lie->param == CPAE_LIE_SKEW)
@@ -301,5 +301,5 @@ int32_t cpae__trainer_train_step(cpae_trainer *t, const cpae__batch *b, double *
         return st;
     double *grad = t->work; /* the trainer's first room */
     st = cpae__trainer_batch_gradient(t, b, terms, grad, fn);
-    return st ? st : finish_double(t, grad, terms, fn);
+    return st ? st : cpae__trainer_finish_double(t, grad, terms, fn);
 }

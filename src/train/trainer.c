@@ -89,6 +89,7 @@ void cpae_trainer_destroy(cpae_trainer *t)
     cpae__pool_clear(&t->pool);
     cpae__mirror_free(&t->mirror);
     cpae__fit_free(&t->fit);
+    cpae__par_free(&t->par);
     free(t->work);
     free(t);
 }
@@ -184,6 +185,7 @@ int32_t cpae_trainer_set_data(cpae_trainer *t, const float *x, int64_t n, int64_
         return st;
     free(t->x);
     free(t->nbr);
+    cpae__par_free(&t->par); /* other rows: their global ids are gone */
     t->x = copy;
     t->n = n;
     t->d = d;

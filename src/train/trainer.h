@@ -50,6 +50,19 @@ typedef struct cpae__fit {
     int64_t hist_rows, hist_cap;
 } cpae__fit;
 
+/* One process of a data-parallel fit (train/parallel.c). */
+typedef struct cpae__par {
+    cpae_reduce_fn reduce;   /* NULL: single-process */
+    void *user;
+    int64_t n_global;        /* the whole training set */
+    int64_t *local_of;       /* n_global: local row of a global index, -1:
+                                another process's */
+    int64_t *rows;           /* 2 x batch: a step's local rows, global ids */
+    int64_t rows_cap;
+    double *buf;             /* the reduce buffer */
+    int64_t buf_cap;
+} cpae__par;
+
 struct cpae_trainer {
     cpae_model *model;       /* borrowed */
     struct cpae_lie *lie;    /* borrowed, may be NULL */
@@ -68,6 +81,7 @@ struct cpae_trainer {
     cpae_epoch_fn epoch_cb;
     void *epoch_cb_user;
     cpae__fit fit;           /* the current or last fit (fit.c) */
+    cpae__par par;           /* data-parallel fit (parallel.c) */
     cpae_rng rng;
     double *opt_m, *opt_v;   /* optimiser state, one per trainable value */
     int64_t opt_t;
@@ -161,9 +175,28 @@ int32_t cpae__trainer_update(cpae_trainer *t, const double *grad, const char *fn
  * the gradient API three rooms). It may move: take pointers into it after
  * the call. */
 int32_t cpae__trainer_reserve_work(cpae_trainer *t, int64_t values, const char *fn);
+/* Check a step's loss and gradient (double, skew part projected), then
+ * update (optimiser.c). */
+int32_t cpae__trainer_finish_double(cpae_trainer *t, const double *grad, const double *terms,
+                                    const char *fn);
 /* Loss, gradient and update for one batch. */
 int32_t cpae__trainer_train_step(cpae_trainer *t, const cpae__batch *b, double *terms,
                                  const char *fn);
+
+/* Data-parallel fit (parallel.c). Sum n values (values[0]: this process's
+ * failure flag) over the processes; CPAE_E_REMOTE when another one failed,
+ * CPAE_E_CALLBACK when the reducer did. */
+int32_t cpae__par_reduce(cpae_trainer *t, double *values, int64_t n, const char *fn);
+/* A reduce buffer of at least n doubles (kept between steps). */
+double *cpae__par_buffer(cpae_trainer *t, int64_t n, const char *fn);
+/* One data-parallel step: this process's share of the batch (b->m of
+ * b->m_total rows; m may be 0), reduced, then the same update everywhere.
+ * st_local: a failure before the evaluation (still reduced). */
+int32_t cpae__par_train_step(cpae_trainer *t, const cpae__batch *b, int32_t st_local,
+                             double *terms, const char *fn);
+/* A flag (a callback's stop) agreed by every process: the maximum. */
+int32_t cpae__par_agree(cpae_trainer *t, bool *flag, const char *fn);
+void cpae__par_free(cpae__par *p);
 
 /* Seconds on the monotonic clock. */
 double cpae__now_seconds(void);

@@ -1,0 +1,143 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
+/* parallel.c -- one process of a data-parallel fit (cpae_trainer_set_parallel):
+ * the process holds a share of the training rows with their global
+ * indices; the fit shuffles global indices, each process evaluates the
+ * rows of the global batch it holds, and the caller's reducer sums
+ *   [failure flag, overflow flag, (m/M) terms, (m/M) gradient]
+ * over the processes (m this process's rows of the batch, M the batch), so
+ * every process applies the same update. A sample's random draws depend on
+ * the step's key and its global index only (loss.h), so the shares add up
+ * to the whole batch's loss and gradient. Knows no MPI: the reducer is the
+ * caller's (libcpae-mpi passes MPI_Allreduce). */
+#include "train/trainer.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+void cpae__par_free(cpae__par *p)
+{
+    free(p->local_of);
+    free(p->rows);
+    free(p->buf);
+    memset(p, 0, sizeof *p);
+}
+
+int32_t cpae_trainer_set_parallel(cpae_trainer *t, int64_t n_global, const int64_t *global_ids,
+                                  cpae_reduce_fn reduce, void *user_data)
+{
+    static const char fn[] = "cpae_trainer_set_parallel";
+    cpae__clear_error();
+    int32_t st = cpae__check_ptr(t, fn, "trainer");
+    if (st || (st = cpae__trainer_check_idle(t, fn)))
+        return st;
+    if (!reduce) {
+        cpae__par_free(&t->par);
+        return CPAE_OK;
+    }
+    if ((st = cpae__check_ptr(global_ids, fn, "global_ids")))
+        return st;
+    if (!t->x)
+        return cpae__fail(CPAE_E_SIZE, fn, "no training data (cpae_trainer_set_data first)");
+    if (n_global < t->n || n_global > (INT64_C(1) << 36))
+        return cpae__fail(CPAE_E_SIZE, fn, "n_global = %lld for %lld rows here",
+                          (long long)n_global, (long long)t->n);
+    int64_t *local_of = malloc((size_t)n_global * sizeof(int64_t));
+    if (!local_of)
+        return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+    for (int64_t g = 0; g < n_global; g++)
+        local_of[g] = -1;
+    for (int64_t i = 0; i < t->n; i++) {
+        int64_t g = global_ids[i];
+        if (g < 0 || g >= n_global || local_of[g] >= 0) {
+            free(local_of);
+            return cpae__fail(CPAE_E_SIZE, fn, "global_ids[%lld] = %lld is %s", (long long)i,
+                              (long long)g, g < 0 || g >= n_global ? "out of range"
+                                                                  : "repeated");
+        }
+        local_of[g] = i;
+    }
+    cpae__par_free(&t->par);
+    t->par.reduce = reduce;
+    t->par.user = user_data;
+    t->par.n_global = n_global;
+    t->par.local_of = local_of;
+    t->fit.active = false; /* a fit over other indices cannot resume */
+    return CPAE_OK;
+}
+
+double *cpae__par_buffer(cpae_trainer *t, int64_t n, const char *fn)
+{
+    cpae__par *p = &t->par;
+    if (n > p->buf_cap) {
+        double *b = realloc(p->buf, (size_t)n * sizeof(double));
+        if (!b) {
+            (void)cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+            return NULL;
+        }
+        p->buf = b;
+        p->buf_cap = n;
+    }
+    return p->buf;
+}
+
+int32_t cpae__par_reduce(cpae_trainer *t, double *values, int64_t n, const char *fn)
+{
+    bool failed_here = values[0] != 0.0;
+    int32_t r = t->par.reduce(t->par.user, values, n);
+    if (r != 0)
+        return cpae__fail(CPAE_E_CALLBACK, fn, "the reducer returned %d", (int)r);
+    if (!failed_here && values[0] != 0.0)
+        return cpae__fail(CPAE_E_REMOTE, fn, "another process of the fit failed (%g of them)",
+                          values[0]);
+    return CPAE_OK;
+}
+
+int32_t cpae__par_agree(cpae_trainer *t, bool *flag, const char *fn)
+{
+    double v[2] = {0.0, *flag ? 1.0 : 0.0};
+    int32_t st = cpae__par_reduce(t, v, 2, fn);
+    *flag = v[1] > 0.0;
+    return st;
+}
+
+int32_t cpae__par_train_step(cpae_trainer *t, const cpae__batch *b, int32_t st_local,
+                             double *terms, const char *fn)
+{
+    int64_t nt = cpae__trainer_n_train(t), n = 2 + CPAE__N_TERMS + nt;
+    int32_t st = st_local;
+    double *buf = cpae__par_buffer(t, n, fn), *grad = NULL;
+    if (!buf) /* nothing to reduce with: this process cannot take part */
+        return CPAE_E_NOMEM;
+    if (!st)
+        st = cpae__trainer_reserve_work(t, 3 * cpae__trainer_room(t), fn);
+    if (!st) {
+        grad = t->work; /* the trainer's first room */
+        if (b->m > 0)
+            st = cpae__trainer_batch_gradient(t, b, terms, grad, fn);
+        else { /* no row here: nothing to add, but the generator moves on
+                * as the others' do (each evaluation draws its key), so the
+                * next shuffles agree */
+            (void)cpae__rng_next(&t->rng);
+            memset(terms, 0, CPAE__N_TERMS * sizeof(double));
+            memset(grad, 0, (size_t)nt * sizeof(double));
+        }
+    }
+    /* This process's share, weighted by its rows of the batch: the sum over
+     * processes is the whole batch's mean. */
+    double w = b->m_total > 0 ? (double)b->m / (double)b->m_total : 1.0;
+    buf[0] = st ? 1.0 : 0.0;
+    buf[1] = 0.0;
+    for (int k = 0; k < CPAE__N_TERMS; k++)
+        buf[2 + k] = st ? 0.0 : w * terms[k];
+    for (int64_t e = 0; e < nt; e++)
+        buf[2 + CPAE__N_TERMS + e] = st ? 0.0 : w * grad[e];
+    int32_t rst = cpae__par_reduce(t, buf, n, fn);
+    if (st)
+        return st;
+    if (rst)
+        return rst;
+    memcpy(terms, buf + 2, CPAE__N_TERMS * sizeof(double));
+    memcpy(grad, buf + 2 + CPAE__N_TERMS, (size_t)nt * sizeof(double));
+    return cpae__trainer_finish_double(t, grad, terms, fn);
+}

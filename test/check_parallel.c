@@ -1,0 +1,311 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
+/* check_parallel.c -- the data-parallel fit (cpae_trainer_set_parallel)
+ * without MPI: P threads stand for P processes, each with its own model,
+ * trainer and share of the data, and a reducer that sums over the threads
+ * in rank order (a fixed-order allreduce). Checked: every process ends with
+ * the same weights bit for bit; one process holding all the data equals
+ * the ordinary fit bit for bit (double precision); 2 and 3 processes equal
+ * it to rounding; a stop asked by one process stops all; a process that
+ * fails makes the others return CPAE_E_REMOTE and nothing waits forever;
+ * processes that disagree on hyperparameters are refused. */
+#include "testutil.h"
+
+#include <pthread.h>
+
+#define N 48
+#define D 12
+#define NV 12
+#define PMAX 3
+
+static float *sines(int64_t n, int64_t d, uint64_t seed)
+{
+    float *x = malloc(sizeof(float) * (size_t)(n * d));
+    uint64_t s = seed;
+    for (int64_t i = 0; i < n; i++) {
+        double ph = 3.0 * tu_uniform(&s), fr = 1.0 + 0.5 * tu_uniform(&s);
+        for (int64_t j = 0; j < d; j++)
+            x[i * d + j] = (float)(sin(fr * 6.28318 * j / d + ph) + 0.05 * tu_uniform(&s));
+    }
+    return x;
+}
+
+/* The threads' meeting point: each reduce call posts its values, waits for
+ * all, sums the posts in rank order, and waits again before the next. */
+typedef struct world {
+    int P;
+    pthread_barrier_t bar;
+    double *post[PMAX];
+    int64_t n[PMAX];
+} world;
+
+typedef struct rank_ctx {
+    world *w;
+    int rank;
+} rank_ctx;
+
+static int32_t reduce_sum(void *user, double *values, int64_t n)
+{
+    rank_ctx *c = user;
+    world *w = c->w;
+    w->post[c->rank] = values;
+    w->n[c->rank] = n;
+    pthread_barrier_wait(&w->bar);
+    int32_t bad = 0;
+    for (int r = 0; r < w->P; r++)
+        bad |= w->n[r] != n;
+    double *sum = malloc(sizeof(double) * (size_t)n);
+    for (int64_t e = 0; e < n && !bad; e++) {
+        double s = 0.0;
+        for (int r = 0; r < w->P; r++)
+            s += w->post[r][e];
+        sum[e] = s;
+    }
+    pthread_barrier_wait(&w->bar); /* everyone has read every post */
+    if (!bad)
+        memcpy(values, sum, sizeof(double) * (size_t)n);
+    free(sum);
+    return bad;
+}
+
+/* One run: which method, precision, and a twist for one rank. */
+typedef struct run {
+    int32_t method, sampler, precision;
+    int twist;       /* 0 none; 1 rank 1 stops at step 5; 2 rank 1 uses the
+                        data sampler (refused there); 3 rank 1 another rate */
+    const float *x, *xv;
+} run;
+
+typedef struct job {
+    const run *r;
+    world *w;
+    int rank;
+    int32_t status;
+    uint8_t *weights; /* the model and generators' bytes after the fit */
+    int64_t n_weights;
+} job;
+
+static uint8_t *model_bytes(const cpae_model *m, const cpae_lie *lie, int64_t *n)
+{
+    CK_OK(cpae_model_save_lie_size(m, lie, n));
+    uint8_t *b = malloc((size_t)*n);
+    CK_OK(cpae_model_save_lie_to_buffer(m, lie, b, *n, n));
+    return b;
+}
+
+static int32_t stop_at_5(void *u, int64_t epoch, int64_t step, const double *terms, double val,
+                         double sec)
+{
+    (void)u, (void)epoch, (void)terms, (void)val, (void)sec;
+    return step == 5;
+}
+
+/* A trainer on rows `rank`, `rank` + P, ... (P = 0: all rows, no
+ * reducer: the ordinary fit); returns the fit's status. */
+static void *fit_share(void *arg)
+{
+    job *j = arg;
+    const run *r = j->r;
+    int P = j->w ? j->w->P : 0, rank = j->rank;
+    const int64_t widths[] = {D, 10, 3};
+    cpae_model *m = NULL;
+    cpae_lie *lie = NULL;
+    cpae_trainer *t = NULL;
+    CK_OK(cpae_model_create_mirrored(widths, 3, CPAE_ACT_RELU, 5, &m));
+    if (r->method == CPAE_METHOD_LIE_LOCAL)
+        CK_OK(cpae_lie_create(D, 1, CPAE_LIE_SKEW, 6, &lie));
+    CK_OK(cpae_trainer_create(m, lie, r->method, &t));
+    CK_OK(cpae_trainer_set_param(t, CPAE_P_EPOCHS, 3));
+    CK_OK(cpae_trainer_set_param(t, CPAE_P_BATCH_SIZE, 10));
+    CK_OK(cpae_trainer_set_param(t, CPAE_P_SEED, 11));
+    CK_OK(cpae_trainer_set_param(t, CPAE_P_PRECISION, r->precision));
+    if (r->method == CPAE_METHOD_LIE_LOCAL)
+        CK_OK(cpae_trainer_set_param(t, CPAE_P_LIE_SAMPLER,
+                                     r->twist == 2 && rank == 1 ? CPAE_SAMPLER_DATA
+                                                                : r->sampler));
+    if (r->twist == 3 && rank == 1)
+        CK_OK(cpae_trainer_set_param(t, CPAE_P_LEARNING_RATE, 0.5));
+    int64_t ids[N], n = 0, vrows = 0;
+    float xs[N * D], vs[NV * D];
+    for (int64_t i = 0; i < N; i++)
+        if (P == 0 || i % P == rank) {
+            memcpy(xs + n * D, r->x + i * D, sizeof(float) * D);
+            ids[n++] = i;
+        }
+    for (int64_t i = 0; i < NV; i++)
+        if (P == 0 || i % P == rank)
+            memcpy(vs + vrows++ * D, r->xv + i * D, sizeof(float) * D);
+    CK_OK(cpae_trainer_set_data(t, xs, n, D));
+    CK_OK(cpae_trainer_set_validation(t, vs, vrows, D));
+    rank_ctx ctx = {j->w, rank};
+    if (P > 0)
+        CK_OK(cpae_trainer_set_parallel(t, N, ids, reduce_sum, &ctx));
+    if (r->twist == 1 && rank == 1)
+        CK_OK(cpae_trainer_set_callback(t, stop_at_5, NULL));
+    j->status = cpae_trainer_fit(t);
+    j->weights = model_bytes(m, lie, &j->n_weights);
+    cpae_trainer_destroy(t);
+    cpae_lie_destroy(lie);
+    cpae_model_destroy(m);
+    return NULL;
+}
+
+/* P processes (threads); job[r] gets rank r's outcome. */
+static void run_world(const run *r, int P, job *jobs)
+{
+    world w = {.P = P};
+    pthread_barrier_init(&w.bar, NULL, (unsigned)P);
+    pthread_t th[PMAX];
+    for (int k = 0; k < P; k++) {
+        jobs[k] = (job){r, &w, k, -1, NULL, 0};
+        ck_assert_int_eq(pthread_create(&th[k], NULL, fit_share, &jobs[k]), 0);
+    }
+    for (int k = 0; k < P; k++)
+        pthread_join(th[k], NULL);
+    pthread_barrier_destroy(&w.bar);
+}
+
+/* Largest |a - b| over the weights of two saved models (same layout). */
+static double max_diff(const uint8_t *a, const uint8_t *b, int64_t n)
+{
+    cpae_model *ma = NULL, *mb = NULL;
+    CK_OK(cpae_model_load_from_buffer(a, n, &ma));
+    CK_OK(cpae_model_load_from_buffer(b, n, &mb));
+    int64_t np;
+    CK_OK(cpae_model_n_params(ma, &np));
+    (void)np;
+    double worst = 0;
+    for (int32_t stack = CPAE_ENCODER; stack <= CPAE_DECODER; stack++) {
+        int64_t nl;
+        CK_OK(cpae_model_n_layers(ma, stack, &nl));
+        for (int64_t l = 0; l < nl; l++) {
+            float wa[200], wb[200], ba[20], bb[20];
+            CK_OK(cpae_model_get_layer_params(ma, stack, l, wa, 200, ba, 20));
+            CK_OK(cpae_model_get_layer_params(mb, stack, l, wb, 200, bb, 20));
+            int64_t in, out;
+            int32_t act;
+            double alpha;
+            CK_OK(cpae_model_layer_info(ma, stack, l, &in, &out, &act, &alpha));
+            for (int64_t e = 0; e < in * out; e++)
+                worst = fmax(worst, fabs((double)wa[e] - wb[e]));
+            for (int64_t e = 0; e < out; e++)
+                worst = fmax(worst, fabs((double)ba[e] - bb[e]));
+        }
+    }
+    cpae_model_destroy(ma);
+    cpae_model_destroy(mb);
+    return worst;
+}
+
+static const struct {
+    const char *name;
+    int32_t method, sampler;
+} methods[] = {
+    {"AE", CPAE_METHOD_AE, 0},
+    {"denoising", CPAE_METHOD_DENOISING, 0},
+    {"higher-order", CPAE_METHOD_HOC, 0},
+    {"Lie local, ball", CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_BALL},
+    {"Lie local, facet", CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_FACET},
+};
+#define N_METHODS ((int)(sizeof methods / sizeof methods[0]))
+
+/* Equivalence with the ordinary fit, for every method, in double and in
+ * float: bitwise with one process, to rounding with two and three. */
+START_TEST(test_equivalence)
+{
+    int mi = _i % N_METHODS;
+    int32_t precision = _i < N_METHODS ? 64 : 32;
+    float *x = sines(N, D, 3), *xv = sines(NV, D, 4);
+    run r = {methods[mi].method, methods[mi].sampler, precision, 0, x, xv};
+    job ref = {&r, NULL, 0, -1, NULL, 0};
+    fit_share(&ref);
+    CK_OK(ref.status);
+    for (int P = 1; P <= PMAX; P++) {
+        job jobs[PMAX];
+        run_world(&r, P, jobs);
+        for (int k = 0; k < P; k++) {
+            ck_assert_msg(jobs[k].status == CPAE_OK, "%s, P = %d, rank %d: status %d",
+                          methods[mi].name, P, k, (int)jobs[k].status);
+            ck_assert_int_eq(jobs[k].n_weights, jobs[0].n_weights);
+            ck_assert_msg(memcmp(jobs[k].weights, jobs[0].weights,
+                                 (size_t)jobs[0].n_weights) == 0,
+                          "%s, P = %d: rank %d's weights differ from rank 0's",
+                          methods[mi].name, P, k);
+        }
+        double diff = max_diff(ref.weights, jobs[0].weights, ref.n_weights);
+        double tol = P == 1 && precision == 64 ? 0.0 : precision == 64 ? 1e-9 : 1e-5;
+        fprintf(stderr, "%s, float%d, P = %d: max |w - w_single| = %.3g\n", methods[mi].name,
+                (int)precision, P, diff);
+        ck_assert_msg(diff <= tol, "%s, float%d, P = %d: weights differ from the ordinary "
+                      "fit by %g (tolerance %g)", methods[mi].name, (int)precision, P, diff,
+                      tol);
+        for (int k = 0; k < P; k++)
+            free(jobs[k].weights);
+    }
+    free(ref.weights);
+    free(x);
+    free(xv);
+}
+END_TEST
+
+/* One process's stop stops all; a failing process makes the others return
+ * CPAE_E_REMOTE; disagreeing processes are refused; nothing hangs. */
+START_TEST(test_faults)
+{
+    float *x = sines(N, D, 3), *xv = sines(NV, D, 4);
+    job jobs[PMAX];
+    run stop = {CPAE_METHOD_AE, 0, 64, 1, x, xv};
+    run_world(&stop, 3, jobs);
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(jobs[k].status, CPAE_E_CANCELLED);
+        ck_assert(memcmp(jobs[k].weights, jobs[0].weights, (size_t)jobs[0].n_weights) == 0);
+        free(jobs[k].weights);
+    }
+    run fail = {CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_BALL, 64, 2, x, xv};
+    run_world(&fail, 3, jobs);
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(jobs[k].status, k == 1 ? CPAE_E_INVALID : CPAE_E_REMOTE);
+        free(jobs[k].weights);
+    }
+    run differ = {CPAE_METHOD_AE, 0, 64, 3, x, xv};
+    run_world(&differ, 2, jobs);
+    for (int k = 0; k < 2; k++) {
+        ck_assert_int_eq(jobs[k].status, CPAE_E_MISMATCH);
+        free(jobs[k].weights);
+    }
+    /* Argument checks. */
+    const int64_t widths[] = {D, 10, 3};
+    cpae_model *m = NULL;
+    cpae_trainer *t = NULL;
+    CK_OK(cpae_model_create_mirrored(widths, 3, CPAE_ACT_RELU, 5, &m));
+    CK_OK(cpae_trainer_create(m, NULL, CPAE_METHOD_AE, &t));
+    int64_t ids[4] = {0, 1, 2, 2};
+    CK_ERR(cpae_trainer_set_parallel(t, 10, ids, reduce_sum, NULL), CPAE_E_SIZE); /* no data */
+    CK_OK(cpae_trainer_set_data(t, x, 4, D));
+    CK_ERR(cpae_trainer_set_parallel(t, 10, ids, reduce_sum, NULL), CPAE_E_SIZE); /* repeated */
+    ids[3] = 10;
+    CK_ERR(cpae_trainer_set_parallel(t, 10, ids, reduce_sum, NULL), CPAE_E_SIZE); /* range */
+    ids[3] = 3;
+    CK_ERR(cpae_trainer_set_parallel(t, 3, ids, reduce_sum, NULL), CPAE_E_SIZE); /* n_global */
+    CK_ERR(cpae_trainer_set_parallel(t, 10, NULL, reduce_sum, NULL), CPAE_E_NULL);
+    CK_ERR(cpae_trainer_set_parallel(NULL, 10, ids, reduce_sum, NULL), CPAE_E_NULL);
+    CK_OK(cpae_trainer_set_parallel(t, 10, ids, reduce_sum, NULL));
+    CK_OK(cpae_trainer_set_parallel(t, 0, NULL, NULL, NULL)); /* back to one process */
+    CK_OK(cpae_trainer_set_param(t, CPAE_P_EPOCHS, 1));
+    CK_OK(cpae_trainer_fit(t));
+    cpae_trainer_destroy(t);
+    cpae_model_destroy(m);
+    free(x);
+    free(xv);
+}
+END_TEST
+
+int main(void)
+{
+    Suite *s = suite_create("parallel");
+    TCase *tc = tcase_create("parallel");
+    tcase_set_timeout(tc, 120);
+    tcase_add_loop_test(tc, test_equivalence, 0, 2 * N_METHODS);
+    tcase_add_test(tc, test_faults);
+    suite_add_tcase(s, tc);
+    return tu_run(s);
+}
