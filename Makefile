@@ -82,15 +82,23 @@ INTERNAL_TESTS := $(sort $(wildcard test/check_internal_*.c))
 TESTS := $(filter-out $(INTERNAL_TESTS),$(sort $(wildcard test/check_*.c)))
 TEST_BINS := $(patsubst test/%.c,build/test/%,$(TESTS)) \
              $(patsubst test/%.c,build/test/%,$(INTERNAL_TESTS))
-EXAMPLES := $(sort $(wildcard examples/*.c))
+EXAMPLES := $(filter-out examples/mpi_train.c,$(sort $(wildcard examples/*.c)))
 EXAMPLE_BINS := $(patsubst examples/%.c,build/examples/%,$(EXAMPLES))
+# libcpae-mpi (section below): built and tested when Open MPI is installed.
+MPI_OK := $(shell pkg-config --exists mpi-c 2>/dev/null && command -v mpirun >/dev/null 2>&1 && echo 1)
+MPI_CFLAGS = $(shell pkg-config --cflags mpi-c 2>/dev/null)
+MPI_LIBS = $(shell pkg-config --libs mpi-c 2>/dev/null)
+MPI_HDR := include/cpae_mpi.h
+MPI_SONAME := libcpae-mpi.so.$(MAJOR)
+MPI_SHLIB := lib/libcpae-mpi.so.$(VERSION)
+MPI_BINS := $(MPI_SHLIB) lib/cpae-mpi.pc build/test/check_mpi build/examples/mpi_train
 
 SONAME := libcpae.so.$(MAJOR)
 SHLIB := lib/libcpae.so.$(VERSION)
 STLIB := lib/libcpae.a
 
 .PHONY: all deps deps-ensure check test asan tsan fuzz examples demo figures docs install uninstall clean bench \
-        bench-peer \
+        bench-peer mpi check-mpi bench-mpi install-mpi uninstall-mpi \
         install-shared install-static install-includes install-pc check-abi abi-update
 
 all: deps-ensure $(SHLIB) $(STLIB) lib/cpae.pc
@@ -142,7 +150,7 @@ build/test/check_internal_%: test/check_internal_%.c test/testutil.h $(OBJS) | b
 	$(CC) $(CFLAGS_TEST) -Isrc $(DEP_CFLAGS) $< $(OBJS) -o $@ $(DEP_LIBS) $(CHECK_LIBS) -lm
 
 # The examples run end to end (table1) and on bad command lines (all).
-check: deps-ensure all check-abi $(TEST_BINS) $(EXAMPLE_BINS)
+check: deps-ensure all check-abi $(TEST_BINS) $(EXAMPLE_BINS) $(if $(MPI_OK),$(MPI_BINS))
 	@PYTHON=$(PYTHON) sh test/run.sh $(TEST_BINS)
 
 test: check
@@ -207,6 +215,46 @@ build/fuzz/fuzz_%: test/fuzz/fuzz_data.c $(FUZZ_OBJS) | deps-ensure
 	    $(DEP_LIBS) -lm
 fuzz: deps-ensure $(FUZZ_BINS)
 	@ASAN_OPTIONS=detect_leaks=1 sh test/fuzz/run.sh $(FUZZ_RUNS) $(FUZZ_BINS)
+
+# ------------------------------------------------------------ libcpae-mpi
+# The MPI companion library (mpi/, include/cpae_mpi.h; the core library
+# never links MPI): `make mpi` builds it, its test and examples/mpi_train;
+# `make check` does too, and runs test/mpi/run.sh (mpirun -np 1, 2, 3),
+# when Open MPI (pkg-config mpi-c, mpirun) is installed.
+build/mpi:
+	@mkdir -p $@
+build/mpi/cpae_mpi.o: mpi/cpae_mpi.c $(MPI_HDR) $(HDR) | build/mpi
+	$(CC) -std=c11 $(OPT) $(WARN) -fPIC -fvisibility=hidden -D_POSIX_C_SOURCE=200809L \
+	    -Iinclude $(MPI_CFLAGS) -c $< -o $@
+$(MPI_SHLIB): build/mpi/cpae_mpi.o $(SHLIB) mpi/libcpae-mpi.map | lib
+	$(CC) -shared -o $@ build/mpi/cpae_mpi.o -Wl,-soname,$(MPI_SONAME) \
+	    -Wl,--version-script=mpi/libcpae-mpi.map -Wl,--no-undefined -Llib -lcpae $(MPI_LIBS) \
+	    $(LDFLAGS)
+	ln -sf libcpae-mpi.so.$(VERSION) lib/$(MPI_SONAME)
+	ln -sf $(MPI_SONAME) lib/libcpae-mpi.so
+lib/cpae-mpi.pc: pkgconfig/cpae-mpi.pc.in $(HDR) | lib
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' $< > $@
+build/test/check_mpi: test/mpi/check_mpi.c $(MPI_HDR) $(MPI_SHLIB) | build/test
+	$(CC) -std=c11 $(OPT) -Wall -Wextra -Wpedantic -Werror -D_POSIX_C_SOURCE=200809L -Iinclude \
+	    $(MPI_CFLAGS) $< -o $@ -Llib -lcpae-mpi -lcpae -Wl,-rpath,$(CURDIR)/lib $(MPI_LIBS) -lm
+build/examples/mpi_train: examples/mpi_train.c $(MPI_HDR) $(MPI_SHLIB) | build/examples
+	$(CC) -std=c11 $(OPT) $(WARN) -D_POSIX_C_SOURCE=200809L -Iinclude $(MPI_CFLAGS) $< -o $@ \
+	    -Llib -lcpae-mpi -lcpae -Wl,-rpath,$(CURDIR)/lib $(MPI_LIBS) -lm
+mpi: all $(MPI_BINS)
+check-mpi: mpi
+	sh test/mpi/run.sh
+
+# bench-mpi: ms per data-parallel step with 1 and 2 processes, one OpenBLAS
+# thread each (BENCH_MPI_STEPS timed steps a row); docs/scaling.md.
+BENCH_MPI_STEPS ?= 20
+MPIRUN_FLAGS := --oversubscribe $(shell [ "$$(id -u)" = 0 ] && echo --allow-run-as-root)
+build/bench_mpi: test/bench_mpi.c $(MPI_HDR) $(MPI_SHLIB) | build/test
+	$(CC) -std=c11 $(OPT) $(WARN) -D_POSIX_C_SOURCE=200809L -Iinclude $(MPI_CFLAGS) $< -o $@ \
+	    -Llib -lcpae-mpi -lcpae -Wl,-rpath,$(CURDIR)/lib $(MPI_LIBS) -lm
+bench-mpi: mpi build/bench_mpi
+	for np in 1 2; do mpirun $(MPIRUN_FLAGS) -x OPENBLAS_NUM_THREADS=1 -np $$np \
+	    ./build/bench_mpi $(BENCH_MPI_STEPS) || exit 1; done
 
 # ------------------------------------------------------------------ bench
 # Benchmarks, not tests (never part of make check).
@@ -322,6 +370,26 @@ PYTHONDIR ?= $(shell $(PYTHON) python/sitedir.py $(PREFIX))
 .PHONY: install-python uninstall-python
 install: install-python
 uninstall: uninstall-python
+
+# libcpae-mpi, installed and removed with the rest when Open MPI is there
+# (make install-mpi alone otherwise fails with the missing mpi-c).
+ifeq ($(MPI_OK),1)
+install: install-mpi
+uninstall: uninstall-mpi
+endif
+install-mpi: $(MPI_SHLIB) pkgconfig/cpae-mpi.pc.in
+	install -d $(DESTDIR)$(LIBDIR) $(DESTDIR)$(INCLUDEDIR) $(DESTDIR)$(PKGCONFIGDIR)
+	install -m 755 $(MPI_SHLIB) $(DESTDIR)$(LIBDIR)/
+	ln -sf libcpae-mpi.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(MPI_SONAME)
+	ln -sf $(MPI_SONAME) $(DESTDIR)$(LIBDIR)/libcpae-mpi.so
+	install -m 644 $(MPI_HDR) $(DESTDIR)$(INCLUDEDIR)/
+	sed -e 's|@PREFIX@|$(PREFIX)|' -e 's|@LIBDIR@|$(LIBDIR)|' \
+	    -e 's|@INCLUDEDIR@|$(INCLUDEDIR)|' -e 's|@VERSION@|$(VERSION)|' \
+	    pkgconfig/cpae-mpi.pc.in > $(DESTDIR)$(PKGCONFIGDIR)/cpae-mpi.pc
+uninstall-mpi:
+	rm -f $(DESTDIR)$(LIBDIR)/libcpae-mpi.so.$(VERSION) $(DESTDIR)$(LIBDIR)/$(MPI_SONAME) \
+	      $(DESTDIR)$(LIBDIR)/libcpae-mpi.so $(DESTDIR)$(INCLUDEDIR)/cpae_mpi.h \
+	      $(DESTDIR)$(PKGCONFIGDIR)/cpae-mpi.pc
 
 install-python: $(PY_SRCS)
 	@[ -n "$(PYTHONDIR)" ] || { echo "install-python: set PYTHONDIR (no $(PYTHON)?)" >&2; exit 1; }

@@ -57,6 +57,11 @@ if wants check; then
     want_py ensurepip python3-venv
     want_py setuptools python3-setuptools
     want_py wheel python3-wheel
+    # libcpae-mpi's tests (mpirun -np 1, 2, 3): Open MPI.
+    if ! pkg-config --exists mpi-c 2>/dev/null || ! command -v mpirun >/dev/null 2>&1; then
+        if [ "$(id -u)" = 0 ]; then missing="$missing libopenmpi-dev openmpi-bin"
+        else optional="$optional libopenmpi-dev openmpi-bin"; fi
+    fi
     # The ABI checks compile the header as C++ and read symbols with nm.
     command -v g++ >/dev/null 2>&1 || missing="$missing g++"
     command -v nm >/dev/null 2>&1 || missing="$missing binutils"

@@ -192,6 +192,14 @@ CPAE_API const char *cpae_last_error(void);
  *          (cap < 0), CPAE_E_BUFFER_TOO_SMALL (message truncated).
  *  Since 0.1. */
 CPAE_API CPAE_NODISCARD int32_t cpae_last_error_copy(char *buf, int64_t cap, int64_t *needed);
+
+/** Set this thread's detail message (what cpae_last_error returns) to
+ *  `message` (NULL: clear it; truncated to the buffer), for companion
+ *  libraries (libcpae-mpi) and bindings that report their own failures
+ *  the way libcpae does. Returns `status`, so a failing call can end with
+ *  `return cpae_set_last_error(CPAE_E_..., "fn: what went wrong");`.
+ *  Thread-safe (thread-local). Since 0.8. */
+CPAE_API int32_t cpae_set_last_error(int32_t status, const char *message);
 /** @} */
 
 /* ======================================================================

@@ -422,6 +422,19 @@ SWEEP_FN(cpae_status_string)
     ck_assert_ptr_nonnull(cpae_status_string(-12345));
 }
 SWEEP_FN(cpae_last_error) { ck_assert_ptr_nonnull(cpae_last_error()); }
+SWEEP_FN(cpae_set_last_error)
+{
+    /* Cannot fail: returns its status; NULL clears, long text truncates. */
+    ck_assert_int_eq(cpae_set_last_error(CPAE_E_IO, "x: y"), CPAE_E_IO);
+    ck_assert_str_eq(cpae_last_error(), "x: y");
+    ck_assert_int_eq(cpae_set_last_error(CPAE_OK, NULL), CPAE_OK);
+    ck_assert_str_eq(cpae_last_error(), "");
+    char big[4096];
+    memset(big, 'a', sizeof big - 1);
+    big[sizeof big - 1] = '\0';
+    ck_assert_int_eq(cpae_set_last_error(CPAE_E_SIZE, big), CPAE_E_SIZE);
+    ck_assert_uint_lt(strlen(cpae_last_error()), sizeof big - 1);
+}
 SWEEP_FN(cpae_last_error_copy)
 {
     /* A message of strlen L. buf NULL with cap > 0: CPAE_E_NULL (the call
@@ -1501,6 +1514,7 @@ typedef struct sweep_row {
 static const sweep_row SWEEP[] = {
     ROW(cpae_version_number), ROW(cpae_version_string), ROW(cpae_build_info),
     ROW(cpae_status_string), ROW(cpae_last_error), ROW(cpae_last_error_copy),
+    ROW(cpae_set_last_error),
     ROW(cpae_max_layers), ROW(cpae_max_width), ROW(cpae_max_params),
     ROW(cpae_default_leaky_alpha),
 

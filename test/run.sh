@@ -69,6 +69,17 @@ if [ "${NO_PYTHON:-0}" != 1 ] && [ -d build/examples ]; then
         printf '%s\n' "$out"; failed=$((failed + 1)); progs_failed="$progs_failed examples_cli.sh"
     fi
 fi
+# libcpae-mpi under mpirun (built by make check when Open MPI is there).
+if [ "${NO_PYTHON:-0}" != 1 ] && [ -x build/test/check_mpi ] && command -v mpirun >/dev/null 2>&1
+then
+    out=$(sh "$(dirname "$0")/mpi/run.sh" 2>&1); rc=$?
+    printf '%s\n' "$out" | grep -v '^[0-9]* passed, [0-9]* failed$'
+    line=$(printf '%s\n' "$out" | grep -E '^[0-9]+ passed, [0-9]+ failed$' | tail -n 1)
+    p=${line%% passed*}; f=${line#*passed, }; f=${f%% failed*}
+    [ -n "$line" ] || { p=0; f=1; }
+    passed=$((passed + p)); failed=$((failed + f))
+    [ $rc -eq 0 ] || progs_failed="$progs_failed mpi/run.sh"
+fi
 [ -z "$progs_failed" ] || echo "failing:$progs_failed"
 echo "$passed passed, $failed failed"
 [ "$failed" -eq 0 ] && [ -z "$progs_failed" ]

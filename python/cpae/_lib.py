@@ -72,6 +72,7 @@ _SIGNATURES = {
     "cpae_build_info": (c_char_p, []),
     "cpae_status_string": (c_char_p, [_I32]),
     "cpae_last_error": (c_char_p, []),
+    "cpae_set_last_error": (_I32, [_I32, c_char_p]),
     "cpae_last_error_copy": (_S, [POINTER(c_char), _I64, _PI64]),  # no errcheck
     # limits
     "cpae_max_layers": (_I64, []),

@@ -27,6 +27,12 @@ int32_t cpae__fail(int32_t status, const char *func, const char *fmt, ...)
 
 void cpae__clear_error(void) { err_buf[0] = '\0'; }
 
+int32_t cpae_set_last_error(int32_t status, const char *message)
+{
+    snprintf(err_buf, sizeof err_buf, "%s", message ? message : "");
+    return status;
+}
+
 int32_t cpae__fail_errno(int e, const char *func, const char *what, const char *path)
 {
     char eb[128];

@@ -268,10 +268,18 @@ static int32_t fit_step(cpae_trainer *t, int64_t bs, const char *fn)
                 gid[mloc++] = g;
             }
         }
-        st = mloc > 0 ? gather(t, lr, gid, mloc, &bb, &b, fn) : CPAE_OK;
+        if (mloc > 0)
+            st = gather(t, lr, gid, mloc, &bb, &b, fn);
+        else { /* no row here: an empty share of the step */
+            st = CPAE_OK;
+            b.pool = &t->pool;
+            b.mirror = cpae__trainer_mirror(t);
+        }
         b.m = mloc;
         b.m_total = bs;
-        st = cpae__par_train_step(t, &b, st, terms, fn);
+        /* a failed gather still takes part in the step's reduce */
+        st = st ? cpae__par_exchange(t, &b, st, terms, NULL, NULL, fn)
+                : cpae__trainer_train_step(t, &b, terms, fn);
     } else {
         st = gather(t, f->perm + f->pos, f->perm + f->pos, bs, &bb, &b, fn);
         if (!st)

@@ -234,7 +234,13 @@ static int32_t train_step_single(cpae_trainer *t, const cpae__batch *b0, double 
     if (st)
         return st;
     double *scratch = t->work; /* the first room: the double rows' share */
-    if ((st = cpae__loss_eval(t->model, t->lie, &t->cfg, &b, &t->rng, terms, scratch, fn)))
+    if (b.m > 0)
+        st = cpae__loss_eval(t->model, t->lie, &t->cfg, &b, &t->rng, terms, scratch, fn);
+    else /* a data-parallel share without rows */
+        cpae__par_empty_share(t, terms, mi->grad, nm + ng);
+    if (t->par.reduce) /* the processes' shares summed: the same step everywhere */
+        st = cpae__par_exchange(t, &b, st, terms, scratch, mi->grad, fn);
+    if (st)
         return st;
     if (!mi->grad_is_float) { /* the float range overflowed: a double step */
         if ((st = cpae__trainer_reserve_work(t, 3 * room, fn)))
@@ -300,6 +306,13 @@ int32_t cpae__trainer_train_step(cpae_trainer *t, const cpae__batch *b, double *
     if (st)
         return st;
     double *grad = t->work; /* the trainer's first room */
-    st = cpae__trainer_batch_gradient(t, b, terms, grad, fn);
+    if (b->m > 0)
+        st = cpae__trainer_batch_gradient(t, b, terms, grad, fn);
+    else /* a data-parallel share without rows */
+        cpae__par_empty_share(t, terms, NULL, 0);
+    if (b->m == 0)
+        memset(grad, 0, (size_t)cpae__trainer_n_train(t) * sizeof(double));
+    if (t->par.reduce)
+        st = cpae__par_exchange(t, b, st, terms, grad, NULL, fn);
     return st ? st : cpae__trainer_finish_double(t, grad, terms, fn);
 }

@@ -101,43 +101,49 @@ int32_t cpae__par_agree(cpae_trainer *t, bool *flag, const char *fn)
     return st;
 }
 
-int32_t cpae__par_train_step(cpae_trainer *t, const cpae__batch *b, int32_t st_local,
-                             double *terms, const char *fn)
+void cpae__par_empty_share(cpae_trainer *t, double *terms, float *gf, int64_t n)
+{
+    /* No row here: nothing to add, but the generator moves on as the
+     * others' do (each evaluation draws its key), so the next shuffles
+     * agree. */
+    (void)cpae__rng_next(&t->rng);
+    memset(terms, 0, CPAE__N_TERMS * sizeof(double));
+    if (gf) {
+        memset(gf, 0, (size_t)n * sizeof(float));
+        t->mirror.grad_is_float = true;
+    }
+}
+
+int32_t cpae__par_exchange(cpae_trainer *t, const cpae__batch *b, int32_t st_local,
+                           double *terms, double *gd, float *gf, const char *fn)
 {
     int64_t nt = cpae__trainer_n_train(t), n = 2 + CPAE__N_TERMS + nt;
-    int32_t st = st_local;
-    double *buf = cpae__par_buffer(t, n, fn), *grad = NULL;
+    double *buf = cpae__par_buffer(t, n, fn);
     if (!buf) /* nothing to reduce with: this process cannot take part */
         return CPAE_E_NOMEM;
-    if (!st)
-        st = cpae__trainer_reserve_work(t, 3 * cpae__trainer_room(t), fn);
-    if (!st) {
-        grad = t->work; /* the trainer's first room */
-        if (b->m > 0)
-            st = cpae__trainer_batch_gradient(t, b, terms, grad, fn);
-        else { /* no row here: nothing to add, but the generator moves on
-                * as the others' do (each evaluation draws its key), so the
-                * next shuffles agree */
-            (void)cpae__rng_next(&t->rng);
-            memset(terms, 0, CPAE__N_TERMS * sizeof(double));
-            memset(grad, 0, (size_t)nt * sizeof(double));
-        }
-    }
-    /* This process's share, weighted by its rows of the batch: the sum over
-     * processes is the whole batch's mean. */
+    /* The float step keeps its gradient in the mirror unless the float
+     * range overflowed; then it is in gd, as in a double step. */
+    bool in_float = gf && t->mirror.grad_is_float;
     double w = b->m_total > 0 ? (double)b->m / (double)b->m_total : 1.0;
-    buf[0] = st ? 1.0 : 0.0;
-    buf[1] = 0.0;
+    buf[0] = st_local ? 1.0 : 0.0;
+    buf[1] = gf && !in_float ? 1.0 : 0.0;
     for (int k = 0; k < CPAE__N_TERMS; k++)
-        buf[2 + k] = st ? 0.0 : w * terms[k];
+        buf[2 + k] = st_local ? 0.0 : w * terms[k];
+    double *g = buf + 2 + CPAE__N_TERMS;
     for (int64_t e = 0; e < nt; e++)
-        buf[2 + CPAE__N_TERMS + e] = st ? 0.0 : w * grad[e];
-    int32_t rst = cpae__par_reduce(t, buf, n, fn);
-    if (st)
-        return st;
-    if (rst)
-        return rst;
+        g[e] = st_local ? 0.0 : w * (in_float ? (double)gf[e] : gd[e]);
+    int32_t st = cpae__par_reduce(t, buf, n, fn);
+    if (st_local || st)
+        return st_local ? st_local : st;
     memcpy(terms, buf + 2, CPAE__N_TERMS * sizeof(double));
-    memcpy(grad, buf + 2 + CPAE__N_TERMS, (size_t)nt * sizeof(double));
-    return cpae__trainer_finish_double(t, grad, terms, fn);
+    if (gf && buf[1] == 0.0) { /* every share in float range: the float step */
+        for (int64_t e = 0; e < nt; e++)
+            gf[e] = (float)g[e];
+        t->mirror.grad_is_float = true;
+    } else { /* a double step everywhere */
+        memcpy(gd, g, (size_t)nt * sizeof(double));
+        if (gf)
+            t->mirror.grad_is_float = false;
+    }
+    return CPAE_OK;
 }

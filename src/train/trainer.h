@@ -189,11 +189,17 @@ int32_t cpae__trainer_train_step(cpae_trainer *t, const cpae__batch *b, double *
 int32_t cpae__par_reduce(cpae_trainer *t, double *values, int64_t n, const char *fn);
 /* A reduce buffer of at least n doubles (kept between steps). */
 double *cpae__par_buffer(cpae_trainer *t, int64_t n, const char *fn);
-/* One data-parallel step: this process's share of the batch (b->m of
- * b->m_total rows; m may be 0), reduced, then the same update everywhere.
- * st_local: a failure before the evaluation (still reduced). */
-int32_t cpae__par_train_step(cpae_trainer *t, const cpae__batch *b, int32_t st_local,
-                             double *terms, const char *fn);
+/* A data-parallel step's share (b->m of b->m_total rows, weighted m/M)
+ * summed over the processes, in place: the terms and the gradient, in the
+ * mirror's floats gf when the float step kept it there (every process
+ * then takes the float step, or all the double one when any overflowed),
+ * else in the doubles gd. st_local: this process's failure (reduced
+ * anyway, so no process waits). */
+int32_t cpae__par_exchange(cpae_trainer *t, const cpae__batch *b, int32_t st_local,
+                           double *terms, double *gd, float *gf, const char *fn);
+/* A share without rows: zero terms (and float gradient gf, n values),
+ * and the evaluation's key drawn as the other processes draw theirs. */
+void cpae__par_empty_share(cpae_trainer *t, double *terms, float *gf, int64_t n);
 /* A flag (a callback's stop) agreed by every process: the maximum. */
 int32_t cpae__par_agree(cpae_trainer *t, bool *flag, const char *fn);
 void cpae__par_free(cpae__par *p);

@@ -1,0 +1,104 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
+/**
+ * @file cpae_mpi.h
+ * libcpae-mpi: data-parallel training of libcpae models over MPI.
+ *
+ * A companion library (libcpae-mpi.so.0, pkg-config cpae-mpi); the core
+ * library does not depend on MPI. Each process of a communicator holds a
+ * share of the training rows; cpae_trainer_fit then runs on every process
+ * at once: the same shuffles (same seed), each process's share of every
+ * batch, the shares summed with MPI_Allreduce (or, in the reproducible
+ * mode, in rank order), the same update everywhere. The weights stay
+ * identical on every process and equal those of a single-process fit up
+ * to the summation order (docs/scaling.md states the differences
+ * measured). Built by `make mpi` when mpicc is installed.
+ *
+ * Conventions as in cpae.h: every function returns a cpae_status code and
+ * leaves a message for cpae_last_error(); every process of the
+ * communicator must make the same calls in the same order (they are
+ * collective).
+ */
+#ifndef CPAE_MPI_H
+#define CPAE_MPI_H
+
+#include <mpi.h>
+#include <stdint.h>
+
+#include "cpae.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/** @defgroup mpi Data-parallel training over MPI (libcpae-mpi)
+ * @{ */
+
+/** How the processes' shares are summed. */
+typedef enum cpae_mpi_mode {
+    CPAE_MPI_ALLREDUCE = 0,   /**< MPI_Allreduce(MPI_SUM): fastest; the
+                                   summation order is MPI's */
+    CPAE_MPI_REPRODUCIBLE = 1 /**< gathered to rank 0, summed in rank order,
+                                   broadcast: the same bits on every run
+                                   with the same number of processes */
+} cpae_mpi_mode;
+
+/** Opaque handle: a communicator (duplicated) and the reduce scratch. */
+typedef struct cpae_mpi cpae_mpi;
+
+/** Create a context over `comm` (duplicated with MPI_Comm_dup, so the
+ *  library's messages never meet the caller's). Collective.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_INVALID (mode; MPI not
+ *          initialised), CPAE_E_NOMEM, CPAE_E_CALLBACK (an MPI call
+ *          failed). */
+CPAE_API CPAE_NODISCARD int32_t cpae_mpi_create(MPI_Comm comm, int32_t mode, cpae_mpi **out);
+
+/** Free a context (NULL is a no-op); detach it from trainers first.
+ *  Collective (MPI_Comm_free). */
+CPAE_API void cpae_mpi_destroy(cpae_mpi *ctx);
+
+/** This process's rank and the number of processes. Any output may be
+ *  NULL. @return CPAE_OK, CPAE_E_NULL. */
+CPAE_API CPAE_NODISCARD int32_t cpae_mpi_rank(const cpae_mpi *ctx, int32_t *rank,
+    int32_t *size);
+
+/** The contiguous share of n_global rows that this process takes by
+ *  default: *first and *count with the rows split as evenly as possible in
+ *  rank order (rank r gets n/P rows, one more for r < n % P).
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (n_global < 1). */
+CPAE_API CPAE_NODISCARD int32_t cpae_mpi_share(const cpae_mpi *ctx, int64_t n_global,
+    int64_t *first, int64_t *count);
+
+/** Make `trainer` one process of a data-parallel fit over ctx's processes
+ *  (cpae_trainer_set_parallel with this context's reducer): call after
+ *  cpae_trainer_set_data with this process's n_local rows; global_ids[i]
+ *  is the global index of row i (NULL: the rows follow the lower ranks'
+ *  rows, as cpae_mpi_share splits them). The context must outlive the
+ *  trainer's fits. Collective: it checks that every process gave the same
+ *  n_global and that the rows add up to it; when any process fails, every
+ *  process fails (the others with CPAE_E_REMOTE or CPAE_E_MISMATCH) and
+ *  none is left attached.
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_MISMATCH (the
+ *          processes disagree), CPAE_E_REMOTE, CPAE_E_NOMEM,
+ *          CPAE_E_CALLBACK (MPI failed). */
+CPAE_API CPAE_NODISCARD int32_t cpae_mpi_attach(cpae_mpi *ctx, cpae_trainer *trainer,
+    int64_t n_local, int64_t n_global, const int64_t *global_ids);
+
+/** Save the model (and generators, lie may be NULL) from rank 0,
+ *  atomically as cpae_model_save_lie; every process returns rank 0's
+ *  status. Collective. @return as cpae_model_save_lie, CPAE_E_CALLBACK. */
+CPAE_API CPAE_NODISCARD int32_t cpae_mpi_save_model(cpae_mpi *ctx, const cpae_model *model,
+    const cpae_lie *lie, const char *path);
+
+/** Sum n doubles in place over ctx's processes in ctx's mode (the reducer
+ *  the trainers use; exposed for tests and for reducing one's own
+ *  figures). Collective. @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE,
+ *  CPAE_E_NOMEM, CPAE_E_CALLBACK (MPI failed). */
+CPAE_API CPAE_NODISCARD int32_t cpae_mpi_sum(cpae_mpi *ctx, double *values, int64_t n);
+
+/** @} */
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* CPAE_MPI_H */

@@ -1,0 +1,234 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
+/* cpae_mpi.c -- libcpae-mpi: the reducer that cpae_trainer_set_parallel
+ * calls, on an MPI communicator. Uses only libcpae's public API; every
+ * function is collective and agrees on its outcome across the processes
+ * (an MPI_Allreduce of a failure flag), so a process that fails never
+ * leaves the others waiting in a collective. */
+#include "cpae_mpi.h"
+
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct cpae_mpi {
+    MPI_Comm comm;  /* the caller's, duplicated */
+    int32_t mode;   /* cpae_mpi_mode */
+    int rank, size;
+    double *scratch; /* rank 0 of the reproducible mode: size x chunk */
+    int64_t scratch_cap;
+};
+
+/* "fn: what" as this thread's message; returns st. */
+static int32_t fail(int32_t st, const char *fn, const char *what)
+{
+    char msg[512];
+    snprintf(msg, sizeof msg, "%s: %s", fn, what);
+    return cpae_set_last_error(st, msg);
+}
+
+/* An MPI call's result as a status. */
+static int32_t mpi_ok(int rc, const char *fn, const char *call)
+{
+    if (rc == MPI_SUCCESS)
+        return CPAE_OK;
+    char text[MPI_MAX_ERROR_STRING], what[MPI_MAX_ERROR_STRING + 64];
+    int len = 0;
+    if (MPI_Error_string(rc, text, &len) != MPI_SUCCESS)
+        snprintf(text, sizeof text, "error %d", rc);
+    snprintf(what, sizeof what, "%s failed: %s", call, text);
+    return fail(CPAE_E_CALLBACK, fn, what);
+}
+
+/* Every process's flag; true on all if any process's is. */
+static int32_t any(cpae_mpi *ctx, int local, int *all, const char *fn)
+{
+    return mpi_ok(MPI_Allreduce(&local, all, 1, MPI_INT, MPI_MAX, ctx->comm), fn,
+                  "MPI_Allreduce");
+}
+
+int32_t cpae_mpi_create(MPI_Comm comm, int32_t mode, cpae_mpi **out)
+{
+    static const char fn[] = "cpae_mpi_create";
+    if (!out)
+        return fail(CPAE_E_NULL, fn, "argument 'out' is NULL");
+    int init = 0;
+    if (MPI_Initialized(&init) != MPI_SUCCESS || !init)
+        return fail(CPAE_E_INVALID, fn, "MPI is not initialised (MPI_Init first)");
+    if (mode != CPAE_MPI_ALLREDUCE && mode != CPAE_MPI_REPRODUCIBLE)
+        return fail(CPAE_E_INVALID, fn, "unknown mode");
+    cpae_mpi *ctx = calloc(1, sizeof *ctx);
+    if (!ctx)
+        return fail(CPAE_E_NOMEM, fn, "out of memory");
+    int32_t st = mpi_ok(MPI_Comm_dup(comm, &ctx->comm), fn, "MPI_Comm_dup");
+    if (st) {
+        free(ctx);
+        return st;
+    }
+    MPI_Comm_rank(ctx->comm, &ctx->rank);
+    MPI_Comm_size(ctx->comm, &ctx->size);
+    ctx->mode = mode;
+    *out = ctx;
+    return cpae_set_last_error(CPAE_OK, NULL);
+}
+
+void cpae_mpi_destroy(cpae_mpi *ctx)
+{
+    if (!ctx)
+        return;
+    MPI_Comm_free(&ctx->comm);
+    free(ctx->scratch);
+    free(ctx);
+}
+
+int32_t cpae_mpi_rank(const cpae_mpi *ctx, int32_t *rank, int32_t *size)
+{
+    if (!ctx)
+        return fail(CPAE_E_NULL, "cpae_mpi_rank", "argument 'ctx' is NULL");
+    if (rank)
+        *rank = ctx->rank;
+    if (size)
+        *size = ctx->size;
+    return CPAE_OK;
+}
+
+int32_t cpae_mpi_share(const cpae_mpi *ctx, int64_t n_global, int64_t *first, int64_t *count)
+{
+    static const char fn[] = "cpae_mpi_share";
+    if (!ctx || !first || !count)
+        return fail(CPAE_E_NULL, fn, "a pointer argument is NULL");
+    if (n_global < 1)
+        return fail(CPAE_E_SIZE, fn, "n_global must be >= 1");
+    int64_t P = ctx->size, r = ctx->rank, q = n_global / P, extra = n_global % P;
+    *count = q + (r < extra ? 1 : 0);
+    *first = r * q + (r < extra ? r : extra);
+    return CPAE_OK;
+}
+
+/* Sum in chunks MPI's int counts can hold. */
+#define CHUNK (1 << 28)
+
+int32_t cpae_mpi_sum(cpae_mpi *ctx, double *values, int64_t n)
+{
+    static const char fn[] = "cpae_mpi_sum";
+    if (!ctx || !values)
+        return fail(CPAE_E_NULL, fn, "a pointer argument is NULL");
+    if (n < 1)
+        return fail(CPAE_E_SIZE, fn, "n must be >= 1");
+    for (int64_t off = 0; off < n; off += CHUNK) {
+        int k = (int)(n - off < CHUNK ? n - off : CHUNK);
+        double *v = values + off;
+        int32_t st;
+        if (ctx->mode == CPAE_MPI_ALLREDUCE) {
+            st = mpi_ok(MPI_Allreduce(MPI_IN_PLACE, v, k, MPI_DOUBLE, MPI_SUM, ctx->comm), fn,
+                        "MPI_Allreduce");
+            if (st)
+                return st;
+            continue;
+        }
+        /* Reproducible: rank 0 adds the processes' values in rank order. */
+        int64_t need = ctx->rank == 0 ? (int64_t)ctx->size * k : 0;
+        int bad = 0;
+        if (need > ctx->scratch_cap) {
+            double *s = realloc(ctx->scratch, (size_t)need * sizeof(double));
+            if (s) {
+                ctx->scratch = s;
+                ctx->scratch_cap = need;
+            } else
+                bad = 1;
+        }
+        int all = 0;
+        if ((st = any(ctx, bad, &all, fn)))
+            return st;
+        if (all)
+            return fail(CPAE_E_NOMEM, fn, "rank 0 could not allocate the gather buffer");
+        if ((st = mpi_ok(MPI_Gather(v, k, MPI_DOUBLE, ctx->scratch, k, MPI_DOUBLE, 0,
+                                    ctx->comm), fn, "MPI_Gather")))
+            return st;
+        if (ctx->rank == 0)
+            for (int e = 0; e < k; e++) {
+                double s = 0.0;
+                for (int r = 0; r < ctx->size; r++)
+                    s += ctx->scratch[(int64_t)r * k + e];
+                v[e] = s;
+            }
+        if ((st = mpi_ok(MPI_Bcast(v, k, MPI_DOUBLE, 0, ctx->comm), fn, "MPI_Bcast")))
+            return st;
+    }
+    return CPAE_OK;
+}
+
+/* The reducer a trainer calls (cpae_reduce_fn). */
+static int32_t reduce(void *user, double *values, int64_t n)
+{
+    return cpae_mpi_sum(user, values, n) == CPAE_OK ? 0 : 1;
+}
+
+int32_t cpae_mpi_attach(cpae_mpi *ctx, cpae_trainer *trainer, int64_t n_local, int64_t n_global,
+                        const int64_t *global_ids)
+{
+    static const char fn[] = "cpae_mpi_attach";
+    if (!ctx || !trainer)
+        return fail(CPAE_E_NULL, fn, "a pointer argument is NULL");
+    /* The shares must add up to one n_global, the same everywhere. */
+    long long mine[3] = {n_local, n_global, -n_global}, sums[3];
+    int32_t st = mpi_ok(MPI_Allreduce(mine, sums, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm), fn,
+                        "MPI_Allreduce");
+    long long ext[2] = {n_global, -n_global}, mx[2];
+    if (!st)
+        st = mpi_ok(MPI_Allreduce(ext, mx, 2, MPI_LONG_LONG, MPI_MAX, ctx->comm), fn,
+                    "MPI_Allreduce");
+    if (st)
+        return st;
+    if (mx[0] != -mx[1])
+        return fail(CPAE_E_MISMATCH, fn, "the processes gave different n_global");
+    if (sums[0] != n_global)
+        return fail(CPAE_E_MISMATCH, fn, "the processes' rows do not add up to n_global");
+    /* Default ids: this process's rows follow the lower ranks' rows. */
+    long long off = 0;
+    if (!global_ids)
+        st = mpi_ok(MPI_Exscan(mine, &off, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm), fn,
+                    "MPI_Exscan");
+    if (ctx->rank == 0)
+        off = 0; /* MPI_Exscan leaves rank 0's result undefined */
+    int64_t *ids = NULL;
+    int local = st != CPAE_OK;
+    if (!local && !global_ids) {
+        ids = malloc((size_t)(n_local > 0 ? n_local : 1) * sizeof(int64_t));
+        if (!ids)
+            local = (fail(CPAE_E_NOMEM, fn, "out of memory"), 1);
+        for (int64_t i = 0; ids && i < n_local; i++)
+            ids[i] = off + i;
+    }
+    int32_t lst = local ? CPAE_E_NOMEM
+                        : cpae_trainer_set_parallel(trainer, n_global, global_ids ? global_ids : ids,
+                                                    reduce, ctx);
+    free(ids);
+    int all = 0;
+    if ((st = any(ctx, lst != CPAE_OK, &all, fn)))
+        return st;
+    if (all) { /* one process refused: none trains in parallel */
+        if (lst == CPAE_OK) {
+            int32_t ignored = cpae_trainer_set_parallel(trainer, 0, NULL, NULL, NULL);
+            (void)ignored;
+            return fail(CPAE_E_REMOTE, fn, "another process refused its rows");
+        }
+        return lst;
+    }
+    return CPAE_OK;
+}
+
+int32_t cpae_mpi_save_model(cpae_mpi *ctx, const cpae_model *model, const cpae_lie *lie,
+                            const char *path)
+{
+    static const char fn[] = "cpae_mpi_save_model";
+    if (!ctx)
+        return fail(CPAE_E_NULL, fn, "argument 'ctx' is NULL");
+    int st0 = ctx->rank == 0 ? cpae_model_save_lie(model, lie, path) : CPAE_OK;
+    int32_t st = mpi_ok(MPI_Bcast(&st0, 1, MPI_INT, 0, ctx->comm), fn, "MPI_Bcast");
+    if (st)
+        return st;
+    if (st0 != CPAE_OK && ctx->rank != 0)
+        return fail(st0, fn, "rank 0 could not save the model");
+    return st0;
+}

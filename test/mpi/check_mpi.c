@@ -1,0 +1,215 @@
+/* Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT */
+/* check_mpi.c -- libcpae-mpi under mpirun (test/mpi/run.sh runs it with 1,
+ * 2 and 3 processes). Each process takes its share of SyntheticControl's
+ * training rows (shipped) and fits; checked for every method the core
+ * parallelises and both modes: the weights are identical on every process
+ * (a hash of their bytes, gathered), and equal to the single-process fit
+ * each process also runs on all the rows (double precision: the same
+ * weights up to the allreduce's summation order, 1e-9; in practice 0). A
+ * process whose fit is refused makes the others return CPAE_E_REMOTE;
+ * rank 0 saves the model for all. Prints "ok ..." lines on rank 0; exit
+ * status 0 iff every check passed on every process. */
+#include "cpae_mpi.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define DATA "examples/data/ucr/SyntheticControl/SyntheticControl_TRAIN.tsv.gz"
+
+static int rank, size, failures;
+
+#define CHECK(cond, ...)                                                    \
+    do {                                                                    \
+        if (!(cond)) {                                                      \
+            fprintf(stderr, "rank %d: FAIL %s:%d: ", rank, __FILE__, __LINE__); \
+            fprintf(stderr, __VA_ARGS__);                                   \
+            fprintf(stderr, " (%s)\n", cpae_last_error());                  \
+            failures++;                                                     \
+        }                                                                   \
+    } while (0)
+
+static uint64_t fnv(const uint8_t *b, int64_t n)
+{
+    uint64_t h = 1469598103934665603ULL;
+    for (int64_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 1099511628211ULL;
+    return h;
+}
+
+typedef struct setup {
+    int32_t method, sampler;
+} setup;
+
+/* Fit on rows [first, first + count) of x (n x d) and validation rows
+ * likewise; ctx NULL: an ordinary fit on those rows. Returns the status
+ * and the model's bytes. */
+static int32_t fit(const setup *s, const float *x, int64_t first, int64_t count, const float *xv,
+                   int64_t vfirst, int64_t vcount, int64_t n_global, int64_t d, cpae_mpi *ctx,
+                   int32_t sampler_here, uint8_t **bytes, int64_t *nb)
+{
+    const int64_t widths[] = {d, 24, 6};
+    cpae_model *m = NULL;
+    cpae_lie *lie = NULL;
+    cpae_trainer *t = NULL;
+    int32_t st = cpae_model_create_mirrored(widths, 3, CPAE_ACT_RELU, 3, &m);
+    if (!st && s->method == CPAE_METHOD_LIE_LOCAL)
+        st = cpae_lie_create(d, 1, CPAE_LIE_SKEW, 4, &lie);
+    if (!st)
+        st = cpae_trainer_create(m, lie, s->method, &t);
+    const double params[][2] = {{CPAE_P_EPOCHS, 2}, {CPAE_P_BATCH_SIZE, 32},
+                                {CPAE_P_SEED, 9}, {CPAE_P_PRECISION, 64}};
+    for (size_t i = 0; i < sizeof params / sizeof params[0] && !st; i++)
+        st = cpae_trainer_set_param(t, (int32_t)params[i][0], params[i][1]);
+    if (!st && s->method == CPAE_METHOD_LIE_LOCAL)
+        st = cpae_trainer_set_param(t, CPAE_P_LIE_SAMPLER, sampler_here);
+    if (!st)
+        st = cpae_trainer_set_data(t, x + first * d, count, d);
+    if (!st)
+        st = cpae_trainer_set_validation(t, xv + vfirst * d, vcount, d);
+    if (!st && ctx)
+        st = cpae_mpi_attach(ctx, t, count, n_global, NULL);
+    if (!st)
+        st = cpae_trainer_fit(t);
+    *nb = 0;
+    *bytes = NULL;
+    if (m && cpae_model_save_lie_size(m, lie, nb) == CPAE_OK) {
+        *bytes = malloc((size_t)*nb);
+        if (cpae_model_save_lie_to_buffer(m, lie, *bytes, *nb, nb) != CPAE_OK)
+            *nb = 0;
+    }
+    cpae_trainer_destroy(t);
+    cpae_lie_destroy(lie);
+    cpae_model_destroy(m);
+    return st;
+}
+
+/* Largest weight difference between two saved models (same shapes). */
+static double max_diff(const uint8_t *a, const uint8_t *b, int64_t n)
+{
+    cpae_model *ma = NULL, *mb = NULL;
+    double worst = INFINITY;
+    if (cpae_model_load_from_buffer(a, n, &ma) || cpae_model_load_from_buffer(b, n, &mb))
+        goto done;
+    worst = 0;
+    for (int32_t stack = CPAE_ENCODER; stack <= CPAE_DECODER; stack++) {
+        int64_t nl = 0;
+        if (cpae_model_n_layers(ma, stack, &nl))
+            return INFINITY;
+        for (int64_t l = 0; l < nl; l++) {
+            float wa[2000], wb[2000], ba[100], bb[100];
+            int64_t in = 0, out = 0;
+            if (cpae_model_layer_info(ma, stack, l, &in, &out, NULL, NULL) ||
+                cpae_model_get_layer_params(ma, stack, l, wa, 2000, ba, 100) ||
+                cpae_model_get_layer_params(mb, stack, l, wb, 2000, bb, 100))
+                return INFINITY;
+            for (int64_t e = 0; e < in * out; e++)
+                worst = fmax(worst, fabs((double)wa[e] - wb[e]));
+            for (int64_t e = 0; e < out; e++)
+                worst = fmax(worst, fabs((double)ba[e] - bb[e]));
+        }
+    }
+done:
+    cpae_model_destroy(ma);
+    cpae_model_destroy(mb);
+    return worst;
+}
+
+int main(int argc, char **argv)
+{
+    MPI_Init(&argc, &argv);
+    MPI_Comm_rank(MPI_COMM_WORLD, &rank);
+    MPI_Comm_size(MPI_COMM_WORLD, &size);
+    cpae_dataset *ds = NULL;
+    if (cpae_dataset_load(DATA, CPAE_FORMAT_UCR, &ds) != CPAE_OK) {
+        fprintf(stderr, "rank %d: cannot load %s: %s\n", rank, DATA, cpae_last_error());
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    int64_t n = 0, d = 0;
+    const float *all = NULL;
+    if (cpae_dataset_info(ds, &n, &d, NULL) || cpae_dataset_data(ds, &all))
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    const int64_t nt = 240, nv = n - nt; /* training rows, then validation rows */
+    const float *x = all, *xv = all + nt * d;
+    const setup setups[] = {{CPAE_METHOD_AE, 0}, {CPAE_METHOD_DENOISING, 0},
+                            {CPAE_METHOD_HOC, 0}, {CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_BALL},
+                            {CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_FACET}};
+    const char *names[] = {"AE", "denoising", "higher-order", "Lie local ball", "Lie local facet"};
+    for (int32_t mode = CPAE_MPI_ALLREDUCE; mode <= CPAE_MPI_REPRODUCIBLE; mode++) {
+        cpae_mpi *ctx = NULL;
+        CHECK(cpae_mpi_create(MPI_COMM_WORLD, mode, &ctx) == CPAE_OK, "create");
+        int64_t first, count, vfirst, vcount;
+        CHECK(cpae_mpi_share(ctx, nt, &first, &count) == CPAE_OK, "share");
+        CHECK(cpae_mpi_share(ctx, nv, &vfirst, &vcount) == CPAE_OK, "share");
+        for (size_t k = 0; k < sizeof setups / sizeof setups[0]; k++) {
+            uint8_t *wp = NULL, *ws = NULL;
+            int64_t np = 0, ns = 0;
+            int32_t st = fit(&setups[k], x, first, count, xv, vfirst, vcount, nt, d, ctx,
+                             setups[k].sampler, &wp, &np);
+            CHECK(st == CPAE_OK, "%s: parallel fit status %d", names[k], (int)st);
+            int32_t st1 = fit(&setups[k], x, 0, nt, xv, 0, nv, nt, d, NULL, setups[k].sampler,
+                              &ws, &ns);
+            CHECK(st1 == CPAE_OK, "%s: single fit status %d", names[k], (int)st1);
+            /* The same bytes on every process. */
+            uint64_t h = np > 0 ? fnv(wp, np) : 0, *hs = malloc(sizeof(uint64_t) * size);
+            MPI_Allgather(&h, 1, MPI_UINT64_T, hs, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+            for (int r = 0; r < size; r++)
+                CHECK(hs[r] == hs[0], "%s, mode %d: rank %d's weights differ from rank 0's",
+                      names[k], (int)mode, r);
+            double diff = np == ns ? max_diff(wp, ws, np) : INFINITY;
+            CHECK(diff <= 1e-9, "%s, mode %d: %g from the single-process fit", names[k],
+                  (int)mode, diff);
+            if (rank == 0)
+                printf("ok mpi %d processes, %s, %s: identical on every process, %.3g from "
+                       "the single-process fit\n", size, names[k],
+                       mode == CPAE_MPI_ALLREDUCE ? "allreduce" : "reproducible", diff);
+            free(hs);
+            free(wp);
+            free(ws);
+        }
+        /* A refused process: the others return CPAE_E_REMOTE, none hangs. */
+        if (size > 1) {
+            uint8_t *w = NULL;
+            int64_t nw = 0;
+            int32_t st = fit(&setups[3], x, first, count, xv, vfirst, vcount, nt, d, ctx,
+                             rank == 1 ? CPAE_SAMPLER_DATA : CPAE_SAMPLER_BALL, &w, &nw);
+            CHECK(st == (rank == 1 ? CPAE_E_INVALID : CPAE_E_REMOTE),
+                  "refused process: status %d", (int)st);
+            free(w);
+            if (rank == 0)
+                printf("ok mpi %d processes: a refusing process gives the others "
+                       "CPAE_E_REMOTE\n", size);
+        }
+        cpae_mpi_destroy(ctx);
+    }
+    /* Rank 0 saves for everyone. */
+    cpae_mpi *ctx = NULL;
+    CHECK(cpae_mpi_create(MPI_COMM_WORLD, CPAE_MPI_ALLREDUCE, &ctx) == CPAE_OK, "create");
+    char path[64];
+    snprintf(path, sizeof path, "/tmp/cpae_mpi_%ld.cpae", (long)(rank == 0 ? getpid() : 0));
+    long long pid0 = rank == 0 ? (long long)getpid() : 0;
+    MPI_Bcast(&pid0, 1, MPI_LONG_LONG, 0, MPI_COMM_WORLD);
+    snprintf(path, sizeof path, "/tmp/cpae_mpi_%lld.cpae", pid0);
+    const int64_t widths[] = {d, 24, 6};
+    cpae_model *m = NULL;
+    CHECK(cpae_model_create_mirrored(widths, 3, CPAE_ACT_RELU, 3, &m) == CPAE_OK, "model");
+    CHECK(cpae_mpi_save_model(ctx, m, NULL, path) == CPAE_OK, "save");
+    if (rank == 0) {
+        cpae_model *back = NULL;
+        CHECK(cpae_model_load(path, &back) == CPAE_OK, "load back");
+        cpae_model_destroy(back);
+        unlink(path);
+        printf("ok mpi %d processes: rank 0 saves the model for all\n", size);
+    }
+    cpae_model_destroy(m);
+    cpae_mpi_destroy(ctx);
+    cpae_dataset_destroy(ds);
+    int total = 0;
+    MPI_Allreduce(&failures, &total, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+    if (rank == 0)
+        printf("%s: mpi %d processes, %d failure(s)\n", total ? "FAIL" : "ok", size, total);
+    MPI_Finalize();
+    return total ? 1 : 0;
+}

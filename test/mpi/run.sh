@@ -1,0 +1,29 @@
+#!/bin/sh
+# Copyright (c) 2026 The libcpae authors. SPDX-License-Identifier: MIT
+# run.sh -- libcpae-mpi's test under mpirun with 1, 2 and 3 processes on
+# this machine (--oversubscribe; as root --allow-run-as-root), then
+# examples/mpi_train with 2 processes against its single-process fit.
+# Prints one "ok"/"FAIL" line per run and ends with "N passed, N failed".
+# Usage: test/mpi/run.sh   (from the top of the tree, after `make mpi`)
+set -u
+flags="--oversubscribe"
+[ "$(id -u)" = 0 ] && flags="$flags --allow-run-as-root"
+passed=0 failed=0
+for np in 1 2 3; do
+    if out=$(timeout 600 mpirun $flags -np "$np" build/test/check_mpi 2>&1); then
+        printf '%s\n' "$out" | tail -n 1; passed=$((passed + 1))
+    else
+        printf '%s\n' "$out"; echo "FAIL: mpirun -np $np build/test/check_mpi"
+        failed=$((failed + 1))
+    fi
+done
+# The example: 2 processes reproduce the single-process fit (double).
+if out=$(timeout 600 mpirun $flags -np 2 build/examples/mpi_train --epochs 5 --compare 2>&1) &&
+   printf '%s\n' "$out" | grep -Eq 'single-process fit: 0$|single-process fit: [0-9.]+e-(1[0-9]|[2-9][0-9])$'; then
+    printf '%s\n' "$out" | sed 's/^/ok mpi_train: /'; passed=$((passed + 1))
+else
+    printf '%s\n' "$out"; echo "FAIL: mpirun -np 2 build/examples/mpi_train --compare"
+    failed=$((failed + 1))
+fi
+echo "$passed passed, $failed failed"
+[ "$failed" -eq 0 ]
