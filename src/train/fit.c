@@ -52,11 +52,10 @@ static int32_t validation_error(const cpae_trainer *t, double *err, const char *
     cpae_chain ae;
     (void)cpae__chain(t->model, CPAE_AUTOENCODER, &ae, fn);
     double *y = malloc((size_t)(t->nv * t->d) * sizeof(double));
-    if (!y)
-        return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
-    int32_t st = cpae__chain_forward(&ae, t->xv, t->nv, y, NULL, 0, fn);
+    int32_t st = y ? cpae__chain_forward(&ae, t->xv, t->nv, y, NULL, 0, fn)
+                   : cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
     double s = 0;
-    for (int64_t e = 0; e < t->nv * t->d; e++)
+    for (int64_t e = 0; y && !st && e < t->nv * t->d; e++)
         s += (y[e] - t->xv[e]) * (y[e] - t->xv[e]);
     free(y);
     if (t->par.reduce) { /* every process's rows: the sums, then the mean */
@@ -155,15 +154,18 @@ static int64_t fit_samples(const cpae_trainer *t)
  * data everywhere or nowhere), what it cannot do yet (the data sampler and
  * the exact form need the whole training set), and room for a batch's
  * rows. Every process reduces once, whatever it found, so none waits. */
-static int32_t par_begin(cpae_trainer *t, const char *fn)
+static int32_t par_begin(cpae_trainer *t, int32_t st_in, const char *fn)
 {
     cpae__par *p = &t->par;
-    int32_t st = CPAE_OK;
-    if (cpae__trainer_data_sampler(t) || cpae__trainer_exact_active(t))
+    int32_t st = st_in; /* the plan's: a process whose plan failed still reduces */
+    if (!st && (cpae__trainer_data_sampler(t) || cpae__trainer_exact_active(t)))
         st = cpae__fail(CPAE_E_INVALID, fn, "a data-parallel fit cannot use the local "
                         "form's data sampler or the exact form yet (they need the whole "
                         "training set)");
     int64_t bs = (int64_t)cpae__tp(t, CPAE_P_BATCH_SIZE);
+    /* The fit's own buffers now, so that no process fails alone later. */
+    if (!st)
+        st = cpae__fit_reserve(&t->fit, p->n_global, cpae__trainer_n_train(t), fn);
     if (!st && 2 * bs > p->rows_cap) {
         int64_t *r = realloc(p->rows, (size_t)(2 * bs) * sizeof(int64_t));
         if (!r)
@@ -314,7 +316,7 @@ static int32_t fit_step(cpae_trainer *t, int64_t bs, const char *fn)
         return st;
     bool stop = t->cb &&
                 t->cb(t->cb_user, f->epoch, f->step, terms, f->val, cpae__fit_elapsed(t));
-    if (t->par.reduce && (st = cpae__par_agree(t, &stop, fn))) /* one stops: all stop */
+    if (t->par.reduce && (st = cpae__par_agree(t, CPAE_OK, &stop, fn))) /* one stops: all */
         return st;
     if (stop)
         return cpae__fail(CPAE_E_CANCELLED, fn, "the progress callback stopped training "
@@ -347,8 +349,9 @@ static int32_t fit_epoch_end(cpae_trainer *t, bool last, const char *fn)
         (st = validate(t, fn)))
         return st;
     double row[CPAE__HIST_COLS];
-    if ((st = history_row(t, row, fn)))
-        return st;
+    int32_t hst = history_row(t, row, fn); /* in a parallel fit, agreed below */
+    if (hst && !t->par.reduce)
+        return hst;
     if (!f->stop && cpae__trainer_exact_active(t) && cpae__tp(t, CPAE_P_LIE_REANCHOR) == 1) {
         t->cfg.v[CPAE_P_LIE_ANCHOR] = (double)(cpae__rng_next(&t->rng) % (uint64_t)f->n);
         if ((st = cpae__trainer_replan_theta(t, fn)))
@@ -357,8 +360,9 @@ static int32_t fit_epoch_end(cpae_trainer *t, bool last, const char *fn)
     }
     f->epoch++;
     f->shuffled = false;
-    bool stop = t->epoch_cb && t->epoch_cb(t->epoch_cb_user, f->epoch - 1, row, CPAE__HIST_COLS);
-    if (t->par.reduce && (st = cpae__par_agree(t, &stop, fn)))
+    bool stop = !hst && t->epoch_cb &&
+                t->epoch_cb(t->epoch_cb_user, f->epoch - 1, row, CPAE__HIST_COLS);
+    if (t->par.reduce && (st = cpae__par_agree(t, hst, &stop, fn)))
         return st;
     if (stop)
         return cpae__fail(CPAE_E_CANCELLED, fn, "the epoch callback stopped training "
@@ -432,8 +436,10 @@ int32_t cpae_trainer_fit(cpae_trainer *t)
     /* A fit derives the theta range from its starting weights. */
     t->theta_valid = false;
     t->fit.active = false;
-    if ((st = cpae__trainer_plan(t, fn)) || (t->par.reduce && (st = par_begin(t, fn))) ||
-        (st = fit_begin(t, fn)))
+    st = cpae__trainer_plan(t, fn);
+    if (t->par.reduce)
+        st = par_begin(t, st, fn);
+    if (st || (st = fit_begin(t, fn)))
         return st;
     return fit_run(t, fn);
 }
@@ -462,9 +468,10 @@ int32_t cpae_trainer_resume(cpae_trainer *t)
     /* The theta range stays the one the fit was using. */
     t->cfg.theta_max = f->theta_max;
     t->theta_valid = true;
-    if ((st = cpae__trainer_plan(t, fn)) || (t->par.reduce && (st = par_begin(t, fn))))
-        return st;
-    return fit_run(t, fn);
+    st = cpae__trainer_plan(t, fn);
+    if (t->par.reduce)
+        st = par_begin(t, st, fn);
+    return st ? st : fit_run(t, fn);
 }
 
 void cpae__fit_free(cpae__fit *f)

@@ -230,9 +230,14 @@ static int32_t train_step_single(cpae_trainer *t, const cpae__batch *b0, double 
     b.keep_float = true;
     cpae__mirror *mi = b.mirror;
     int64_t nm = t->model->n_params, ng = cpae__trainer_n_gen(t), room = cpae__trainer_room(t);
-    int32_t st = cpae__trainer_reserve_work(t, room + ng, fn);
+    /* A data-parallel step takes everything it may need before the
+     * reduce (no process may fail alone after it) and still reduces when
+     * that fails. */
+    int32_t st = cpae__trainer_reserve_work(t, t->par.reduce ? 3 * room : room + ng, fn);
+    if (!st && t->par.reduce)
+        st = opt_state(t, fn);
     if (st)
-        return st;
+        return t->par.reduce ? cpae__par_exchange(t, &b, st, terms, NULL, NULL, fn) : st;
     double *scratch = t->work; /* the first room: the double rows' share */
     if (b.m > 0)
         st = cpae__loss_eval(t->model, t->lie, &t->cfg, &b, &t->rng, terms, scratch, fn);
@@ -303,8 +308,10 @@ int32_t cpae__trainer_train_step(cpae_trainer *t, const cpae__batch *b, double *
     if (b->mirror)
         return train_step_single(t, b, terms, fn);
     int32_t st = cpae__trainer_reserve_work(t, 3 * cpae__trainer_room(t), fn);
-    if (st)
-        return st;
+    if (!st && t->par.reduce) /* as in the float step: nothing to fail alone later */
+        st = opt_state(t, fn);
+    if (st) /* a data-parallel step still takes part in the reduce */
+        return t->par.reduce ? cpae__par_exchange(t, b, st, terms, NULL, NULL, fn) : st;
     double *grad = t->work; /* the trainer's first room */
     if (b->m > 0)
         st = cpae__trainer_batch_gradient(t, b, terms, grad, fn);

@@ -93,12 +93,12 @@ int32_t cpae__par_reduce(cpae_trainer *t, double *values, int64_t n, const char 
     return CPAE_OK;
 }
 
-int32_t cpae__par_agree(cpae_trainer *t, bool *flag, const char *fn)
+int32_t cpae__par_agree(cpae_trainer *t, int32_t st_local, bool *flag, const char *fn)
 {
-    double v[2] = {0.0, *flag ? 1.0 : 0.0};
+    double v[2] = {st_local ? 1.0 : 0.0, *flag ? 1.0 : 0.0};
     int32_t st = cpae__par_reduce(t, v, 2, fn);
     *flag = v[1] > 0.0;
-    return st;
+    return st_local ? st_local : st;
 }
 
 void cpae__par_empty_share(cpae_trainer *t, double *terms, float *gf, int64_t n)

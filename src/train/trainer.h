@@ -200,8 +200,10 @@ int32_t cpae__par_exchange(cpae_trainer *t, const cpae__batch *b, int32_t st_loc
 /* A share without rows: zero terms (and float gradient gf, n values),
  * and the evaluation's key drawn as the other processes draw theirs. */
 void cpae__par_empty_share(cpae_trainer *t, double *terms, float *gf, int64_t n);
-/* A flag (a callback's stop) agreed by every process: the maximum. */
-int32_t cpae__par_agree(cpae_trainer *t, bool *flag, const char *fn);
+/* A flag (a callback's stop) agreed by every process: the maximum; with
+ * this process's failure st_local, reduced too (the others then fail with
+ * CPAE_E_REMOTE). */
+int32_t cpae__par_agree(cpae_trainer *t, int32_t st_local, bool *flag, const char *fn);
 void cpae__par_free(cpae__par *p);
 
 /* Seconds on the monotonic clock. */
