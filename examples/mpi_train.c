@@ -83,7 +83,7 @@ static int32_t fit(const options *o, const float *x, int64_t first, int64_t coun
     if (!st)
         st = cpae_trainer_set_data(t, x + first * d, count, d);
     if (!st && ctx)
-        st = cpae_mpi_attach(ctx, t, count, n_global, NULL);
+        st = cpae_mpi_attach(ctx, t, count, n_global, NULL, NULL);
     if (!st)
         st = cpae_trainer_fit(t);
     cpae_trainer_destroy(t);

@@ -1469,28 +1469,31 @@ typedef int32_t (*cpae_reduce_fn)(void *user_data, double *values, int64_t n);
 
 /** Make cpae_trainer_fit one process of a data-parallel fit over a
  *  training set of n_global samples: the rows given to
- *  cpae_trainer_set_data are this process's share, global_ids[i] (unique,
- *  in [0, n_global)) the global index of row i; the shares of all
- *  processes must cover the set exactly once. Every process shuffles the
- *  global indices with the same seed, takes from each global batch the
- *  rows it holds, computes their share of the loss and gradient (each
- *  sample's random draws depend only on the step and its global index, so
- *  the shares add up to the whole batch's), and calls `reduce` once per
- *  step on [status, overflow, terms, gradient], so every process applies
- *  the same update and the weights stay identical everywhere. Validation
- *  (each process's validation rows) is reduced the same way, so early
- *  stopping decides alike everywhere. A process whose step fails (a
- *  non-finite value, no memory) still reduces, so no process waits: it
- *  returns its own status and the others CPAE_E_REMOTE. Not yet for the
- *  local form's data sampler and the exact form, which need the whole
- *  training set (CPAE_E_INVALID at the fit). Call after
- *  cpae_trainer_set_data (the ids are copied; a later set_data drops
+ *  cpae_trainer_set_data are this process's, global_ids[i] (unique, in
+ *  [0, n_global)) the global index of row i, and owned[i] != 0 (owned
+ *  NULL: every row) says that this process evaluates row i; the owned rows
+ *  of all processes must cover the set exactly once. Every process
+ *  shuffles the global indices with the same seed, evaluates the owned
+ *  rows of each global batch (each sample's random draws depend only on
+ *  the step and its global index, so the shares add up to the whole
+ *  batch's), and calls `reduce` once per step on [status, overflow,
+ *  terms, gradient], so every process applies the same update and the
+ *  weights stay identical everywhere. Validation (each process's
+ *  validation rows) is reduced the same way, so early stopping decides
+ *  alike everywhere. A process that fails still reduces, so no process
+ *  waits: it returns its own status and the others CPAE_E_REMOTE. The
+ *  local form's data sampler and the exact form read the whole training
+ *  set (neighbours, the anchor, the theta range): they need every process
+ *  to hold all n_global rows in global order (global_ids[i] = i) and to
+ *  own its share, else CPAE_E_INVALID at the fit. Call after
+ *  cpae_trainer_set_data (ids and mask are copied; a later set_data drops
  *  them); reduce NULL returns to single-process training.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (no data, n_global smaller
- *          than the rows, ids repeated or out of range), CPAE_E_NOMEM,
- *          CPAE_E_INVALID (from a callback). Since 0.8. */
+ *          than the owned rows, ids repeated or out of range),
+ *          CPAE_E_NOMEM, CPAE_E_INVALID (from a callback). Since 0.8. */
 CPAE_API CPAE_NODISCARD int32_t cpae_trainer_set_parallel(cpae_trainer *trainer,
-    int64_t n_global, const int64_t *global_ids, cpae_reduce_fn reduce, void *user_data);
+    int64_t n_global, const int64_t *global_ids, const uint8_t *owned, cpae_reduce_fn reduce,
+    void *user_data);
 
 /** Columns of a row of cpae_trainer_history (and of the epoch callback's
  *  row). Scales: the loss terms and the validation error are per sample,

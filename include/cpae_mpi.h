@@ -71,17 +71,21 @@ CPAE_API CPAE_NODISCARD int32_t cpae_mpi_share(const cpae_mpi *ctx, int64_t n_gl
 /** Make `trainer` one process of a data-parallel fit over ctx's processes
  *  (cpae_trainer_set_parallel with this context's reducer): call after
  *  cpae_trainer_set_data with this process's n_local rows; global_ids[i]
- *  is the global index of row i (NULL: the rows follow the lower ranks'
- *  rows, as cpae_mpi_share splits them). The context must outlive the
- *  trainer's fits. Collective: it checks that every process gave the same
- *  n_global and that the rows add up to it; when any process fails, every
+ *  is the global index of row i, owned[i] != 0 when this process evaluates
+ *  it (owned NULL: every row; global_ids NULL: the rows follow the lower
+ *  ranks' rows, as cpae_mpi_share splits them, or, with owned, the rows
+ *  are the whole set in global order). The data sampler and the exact
+ *  form need the whole set on every process with owned marking its share
+ *  (cpae_trainer_set_parallel). The context must outlive the trainer's
+ *  fits. Collective: it checks that every process gave the same n_global
+ *  and that the owned rows add up to it; when any process fails, every
  *  process fails (the others with CPAE_E_REMOTE or CPAE_E_MISMATCH) and
  *  none is left attached.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_MISMATCH (the
  *          processes disagree), CPAE_E_REMOTE, CPAE_E_NOMEM,
  *          CPAE_E_CALLBACK (MPI failed). */
 CPAE_API CPAE_NODISCARD int32_t cpae_mpi_attach(cpae_mpi *ctx, cpae_trainer *trainer,
-    int64_t n_local, int64_t n_global, const int64_t *global_ids);
+    int64_t n_local, int64_t n_global, const int64_t *global_ids, const uint8_t *owned);
 
 /** Save the model (and generators, lie may be NULL) from rank 0,
  *  atomically as cpae_model_save_lie; every process returns rank 0's

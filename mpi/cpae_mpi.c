@@ -165,13 +165,16 @@ static int32_t reduce(void *user, double *values, int64_t n)
 }
 
 int32_t cpae_mpi_attach(cpae_mpi *ctx, cpae_trainer *trainer, int64_t n_local, int64_t n_global,
-                        const int64_t *global_ids)
+                        const int64_t *global_ids, const uint8_t *owned)
 {
     static const char fn[] = "cpae_mpi_attach";
     if (!ctx || !trainer)
         return fail(CPAE_E_NULL, fn, "a pointer argument is NULL");
-    /* The shares must add up to one n_global, the same everywhere. */
-    long long mine[3] = {n_local, n_global, -n_global}, sums[3];
+    /* The owned rows must add up to one n_global, the same everywhere. */
+    long long n_owned = 0;
+    for (int64_t i = 0; i < n_local; i++)
+        n_owned += !owned || owned[i];
+    long long mine[3] = {n_owned, n_global, -n_global}, sums[3];
     int32_t st = mpi_ok(MPI_Allreduce(mine, sums, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm), fn,
                         "MPI_Allreduce");
     long long ext[2] = {n_global, -n_global}, mx[2];
@@ -184,9 +187,10 @@ int32_t cpae_mpi_attach(cpae_mpi *ctx, cpae_trainer *trainer, int64_t n_local, i
         return fail(CPAE_E_MISMATCH, fn, "the processes gave different n_global");
     if (sums[0] != n_global)
         return fail(CPAE_E_MISMATCH, fn, "the processes' rows do not add up to n_global");
-    /* Default ids: this process's rows follow the lower ranks' rows. */
+    /* Default ids: with an ownership mask every process holds the whole
+     * set in global order; otherwise its rows follow the lower ranks'. */
     long long off = 0;
-    if (!global_ids)
+    if (!global_ids && !owned)
         st = mpi_ok(MPI_Exscan(mine, &off, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm), fn,
                     "MPI_Exscan");
     if (ctx->rank == 0)
@@ -198,18 +202,18 @@ int32_t cpae_mpi_attach(cpae_mpi *ctx, cpae_trainer *trainer, int64_t n_local, i
         if (!ids)
             local = (fail(CPAE_E_NOMEM, fn, "out of memory"), 1);
         for (int64_t i = 0; ids && i < n_local; i++)
-            ids[i] = off + i;
+            ids[i] = (owned ? 0 : off) + i;
     }
     int32_t lst = local ? CPAE_E_NOMEM
                         : cpae_trainer_set_parallel(trainer, n_global, global_ids ? global_ids : ids,
-                                                    reduce, ctx);
+                                                    owned, reduce, ctx);
     free(ids);
     int all = 0;
     if ((st = any(ctx, lst != CPAE_OK, &all, fn)))
         return st;
     if (all) { /* one process refused: none trains in parallel */
         if (lst == CPAE_OK) {
-            int32_t ignored = cpae_trainer_set_parallel(trainer, 0, NULL, NULL, NULL);
+            int32_t ignored = cpae_trainer_set_parallel(trainer, 0, NULL, NULL, NULL, NULL);
             (void)ignored;
             return fail(CPAE_E_REMOTE, fn, "another process refused its rows");
         }

@@ -48,7 +48,7 @@ static double time_fit(cpae_mpi *ctx, const int64_t *widths, int32_t method, int
     if (!st)
         st = cpae_trainer_set_data(t, x + first * d, count, d);
     if (!st)
-        st = cpae_mpi_attach(ctx, t, count, n, NULL);
+        st = cpae_mpi_attach(ctx, t, count, n, NULL, NULL);
     if (!st)
         st = cpae_trainer_set_param(t, CPAE_P_STEPS, 3);
     if (!st)

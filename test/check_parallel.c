@@ -11,6 +11,7 @@
 #include "testutil.h"
 
 #include <pthread.h>
+#include <stdbool.h>
 
 #define N 48
 #define D 12
@@ -111,7 +112,7 @@ static void *fit_share(void *arg)
     cpae_lie *lie = NULL;
     cpae_trainer *t = NULL;
     CK_OK(cpae_model_create_mirrored(widths, 3, CPAE_ACT_RELU, 5, &m));
-    if (r->method == CPAE_METHOD_LIE_LOCAL)
+    if (r->method >= CPAE_METHOD_LIE_LOCAL)
         CK_OK(cpae_lie_create(D, 1, CPAE_LIE_SKEW, 6, &lie));
     CK_OK(cpae_trainer_create(m, lie, r->method, &t));
     CK_OK(cpae_trainer_set_param(t, CPAE_P_EPOCHS, 3));
@@ -124,11 +125,17 @@ static void *fit_share(void *arg)
                                                                 : r->sampler));
     if (r->twist == 3 && rank == 1)
         CK_OK(cpae_trainer_set_param(t, CPAE_P_LEARNING_RATE, 0.5));
+    /* The data sampler and the exact form read the whole set: every
+     * process holds all rows and owns rows rank, rank + P, ... */
+    bool whole = (r->method == CPAE_METHOD_LIE_LOCAL && r->sampler == CPAE_SAMPLER_DATA &&
+                  r->twist != 2) || r->method == CPAE_METHOD_LIE_EXACT;
     int64_t ids[N], n = 0, vrows = 0;
+    uint8_t owned[N];
     float xs[N * D], vs[NV * D];
     for (int64_t i = 0; i < N; i++)
-        if (P == 0 || i % P == rank) {
+        if (P == 0 || whole || i % P == rank) {
             memcpy(xs + n * D, r->x + i * D, sizeof(float) * D);
+            owned[n] = P == 0 || i % P == rank;
             ids[n++] = i;
         }
     for (int64_t i = 0; i < NV; i++)
@@ -138,7 +145,7 @@ static void *fit_share(void *arg)
     CK_OK(cpae_trainer_set_validation(t, vs, vrows, D));
     rank_ctx ctx = {j->w, rank};
     if (P > 0)
-        CK_OK(cpae_trainer_set_parallel(t, N, ids, reduce_sum, &ctx));
+        CK_OK(cpae_trainer_set_parallel(t, N, ids, whole ? owned : NULL, reduce_sum, &ctx));
     if (r->twist == 1 && rank == 1)
         CK_OK(cpae_trainer_set_callback(t, stop_at_5, NULL));
     j->status = cpae_trainer_fit(t);
@@ -205,6 +212,8 @@ static const struct {
     {"higher-order", CPAE_METHOD_HOC, 0},
     {"Lie local, ball", CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_BALL},
     {"Lie local, facet", CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_FACET},
+    {"Lie local, data", CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_DATA},
+    {"Lie exact", CPAE_METHOD_LIE_EXACT, 0},
 };
 #define N_METHODS ((int)(sizeof methods / sizeof methods[0]))
 
@@ -280,17 +289,17 @@ START_TEST(test_faults)
     CK_OK(cpae_model_create_mirrored(widths, 3, CPAE_ACT_RELU, 5, &m));
     CK_OK(cpae_trainer_create(m, NULL, CPAE_METHOD_AE, &t));
     int64_t ids[4] = {0, 1, 2, 2};
-    CK_ERR(cpae_trainer_set_parallel(t, 10, ids, reduce_sum, NULL), CPAE_E_SIZE); /* no data */
+    CK_ERR(cpae_trainer_set_parallel(t, 10, ids, NULL, reduce_sum, NULL), CPAE_E_SIZE); /* no data */
     CK_OK(cpae_trainer_set_data(t, x, 4, D));
-    CK_ERR(cpae_trainer_set_parallel(t, 10, ids, reduce_sum, NULL), CPAE_E_SIZE); /* repeated */
+    CK_ERR(cpae_trainer_set_parallel(t, 10, ids, NULL, reduce_sum, NULL), CPAE_E_SIZE); /* repeated */
     ids[3] = 10;
-    CK_ERR(cpae_trainer_set_parallel(t, 10, ids, reduce_sum, NULL), CPAE_E_SIZE); /* range */
+    CK_ERR(cpae_trainer_set_parallel(t, 10, ids, NULL, reduce_sum, NULL), CPAE_E_SIZE); /* range */
     ids[3] = 3;
-    CK_ERR(cpae_trainer_set_parallel(t, 3, ids, reduce_sum, NULL), CPAE_E_SIZE); /* n_global */
-    CK_ERR(cpae_trainer_set_parallel(t, 10, NULL, reduce_sum, NULL), CPAE_E_NULL);
-    CK_ERR(cpae_trainer_set_parallel(NULL, 10, ids, reduce_sum, NULL), CPAE_E_NULL);
-    CK_OK(cpae_trainer_set_parallel(t, 10, ids, reduce_sum, NULL));
-    CK_OK(cpae_trainer_set_parallel(t, 0, NULL, NULL, NULL)); /* back to one process */
+    CK_ERR(cpae_trainer_set_parallel(t, 3, ids, NULL, reduce_sum, NULL), CPAE_E_SIZE); /* n_global */
+    CK_ERR(cpae_trainer_set_parallel(t, 10, NULL, NULL, reduce_sum, NULL), CPAE_E_NULL);
+    CK_ERR(cpae_trainer_set_parallel(NULL, 10, ids, NULL, reduce_sum, NULL), CPAE_E_NULL);
+    CK_OK(cpae_trainer_set_parallel(t, 10, ids, NULL, reduce_sum, NULL));
+    CK_OK(cpae_trainer_set_parallel(t, 0, NULL, NULL, NULL, NULL)); /* back to one process */
     CK_OK(cpae_trainer_set_param(t, CPAE_P_EPOCHS, 1));
     CK_OK(cpae_trainer_fit(t));
     cpae_trainer_destroy(t);

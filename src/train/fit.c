@@ -158,10 +158,10 @@ static int32_t par_begin(cpae_trainer *t, int32_t st_in, const char *fn)
 {
     cpae__par *p = &t->par;
     int32_t st = st_in; /* the plan's: a process whose plan failed still reduces */
-    if (!st && (cpae__trainer_data_sampler(t) || cpae__trainer_exact_active(t)))
-        st = cpae__fail(CPAE_E_INVALID, fn, "a data-parallel fit cannot use the local "
-                        "form's data sampler or the exact form yet (they need the whole "
-                        "training set)");
+    if (!st && !p->whole && (cpae__trainer_data_sampler(t) || cpae__trainer_exact_active(t)))
+        st = cpae__fail(CPAE_E_INVALID, fn, "the local form's data sampler and the exact form "
+                        "need every process to hold the whole training set in global order "
+                        "(and own its share of it)");
     int64_t bs = (int64_t)cpae__tp(t, CPAE_P_BATCH_SIZE);
     /* The fit's own buffers now, so that no process fails alone later. */
     if (!st)

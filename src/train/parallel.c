@@ -24,7 +24,7 @@ void cpae__par_free(cpae__par *p)
 }
 
 int32_t cpae_trainer_set_parallel(cpae_trainer *t, int64_t n_global, const int64_t *global_ids,
-                                  cpae_reduce_fn reduce, void *user_data)
+                                  const uint8_t *owned, cpae_reduce_fn reduce, void *user_data)
 {
     static const char fn[] = "cpae_trainer_set_parallel";
     cpae__clear_error();
@@ -39,29 +39,37 @@ int32_t cpae_trainer_set_parallel(cpae_trainer *t, int64_t n_global, const int64
         return st;
     if (!t->x)
         return cpae__fail(CPAE_E_SIZE, fn, "no training data (cpae_trainer_set_data first)");
-    if (n_global < t->n || n_global > (INT64_C(1) << 36))
+    if (n_global < 1 || n_global > (INT64_C(1) << 36))
         return cpae__fail(CPAE_E_SIZE, fn, "n_global = %lld for %lld rows here",
                           (long long)n_global, (long long)t->n);
     int64_t *local_of = malloc((size_t)n_global * sizeof(int64_t));
     if (!local_of)
         return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+    /* local_of: the local row of each owned global index; -2 marks an
+     * index seen but owned elsewhere (a repeat check for every row). */
     for (int64_t g = 0; g < n_global; g++)
         local_of[g] = -1;
+    bool whole = t->n == n_global;
     for (int64_t i = 0; i < t->n; i++) {
         int64_t g = global_ids[i];
-        if (g < 0 || g >= n_global || local_of[g] >= 0) {
+        if (g < 0 || g >= n_global || local_of[g] != -1) {
             free(local_of);
             return cpae__fail(CPAE_E_SIZE, fn, "global_ids[%lld] = %lld is %s", (long long)i,
                               (long long)g, g < 0 || g >= n_global ? "out of range"
                                                                   : "repeated");
         }
-        local_of[g] = i;
+        local_of[g] = !owned || owned[i] ? i : -2;
+        whole = whole && g == i;
     }
+    for (int64_t g = 0; g < n_global; g++)
+        if (local_of[g] == -2)
+            local_of[g] = -1;
     cpae__par_free(&t->par);
     t->par.reduce = reduce;
     t->par.user = user_data;
     t->par.n_global = n_global;
     t->par.local_of = local_of;
+    t->par.whole = whole;
     t->fit.active = false; /* a fit over other indices cannot resume */
     return CPAE_OK;
 }

@@ -55,8 +55,10 @@ typedef struct cpae__par {
     cpae_reduce_fn reduce;   /* NULL: single-process */
     void *user;
     int64_t n_global;        /* the whole training set */
-    int64_t *local_of;       /* n_global: local row of a global index, -1:
-                                another process's */
+    int64_t *local_of;       /* n_global: local row of an owned global
+                                index, -1: another process evaluates it */
+    bool whole;              /* every row here, in global order: the data
+                                sampler and the exact form can run */
     int64_t *rows;           /* 2 x batch: a step's local rows, global ids */
     int64_t rows_cap;
     double *buf;             /* the reduce buffer */

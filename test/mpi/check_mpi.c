@@ -12,6 +12,7 @@
 #include "cpae_mpi.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -55,7 +56,7 @@ static int32_t fit(const setup *s, const float *x, int64_t first, int64_t count,
     cpae_lie *lie = NULL;
     cpae_trainer *t = NULL;
     int32_t st = cpae_model_create_mirrored(widths, 3, CPAE_ACT_RELU, 3, &m);
-    if (!st && s->method == CPAE_METHOD_LIE_LOCAL)
+    if (!st && s->method >= CPAE_METHOD_LIE_LOCAL)
         st = cpae_lie_create(d, 1, CPAE_LIE_SKEW, 4, &lie);
     if (!st)
         st = cpae_trainer_create(m, lie, s->method, &t);
@@ -65,12 +66,23 @@ static int32_t fit(const setup *s, const float *x, int64_t first, int64_t count,
         st = cpae_trainer_set_param(t, (int32_t)params[i][0], params[i][1]);
     if (!st && s->method == CPAE_METHOD_LIE_LOCAL)
         st = cpae_trainer_set_param(t, CPAE_P_LIE_SAMPLER, sampler_here);
+    /* The data sampler and the exact form read the whole set: every
+     * process holds all rows and owns its share. */
+    bool whole = ctx && ((s->method == CPAE_METHOD_LIE_LOCAL && sampler_here ==
+                          CPAE_SAMPLER_DATA && s->sampler == CPAE_SAMPLER_DATA) ||
+                         s->method == CPAE_METHOD_LIE_EXACT);
+    uint8_t *owned = whole ? calloc((size_t)n_global, 1) : NULL;
+    for (int64_t i = first; owned && i < first + count; i++)
+        owned[i] = 1;
     if (!st)
-        st = cpae_trainer_set_data(t, x + first * d, count, d);
+        st = whole ? cpae_trainer_set_data(t, x, n_global, d)
+                   : cpae_trainer_set_data(t, x + first * d, count, d);
     if (!st)
         st = cpae_trainer_set_validation(t, xv + vfirst * d, vcount, d);
     if (!st && ctx)
-        st = cpae_mpi_attach(ctx, t, count, n_global, NULL);
+        st = whole ? cpae_mpi_attach(ctx, t, n_global, n_global, NULL, owned)
+                   : cpae_mpi_attach(ctx, t, count, n_global, NULL, NULL);
+    free(owned);
     if (!st)
         st = cpae_trainer_fit(t);
     *nb = 0;
@@ -135,8 +147,11 @@ int main(int argc, char **argv)
     const float *x = all, *xv = all + nt * d;
     const setup setups[] = {{CPAE_METHOD_AE, 0}, {CPAE_METHOD_DENOISING, 0},
                             {CPAE_METHOD_HOC, 0}, {CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_BALL},
-                            {CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_FACET}};
-    const char *names[] = {"AE", "denoising", "higher-order", "Lie local ball", "Lie local facet"};
+                            {CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_FACET},
+                            {CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_DATA},
+                            {CPAE_METHOD_LIE_EXACT, 0}};
+    const char *names[] = {"AE", "denoising", "higher-order", "Lie local ball", "Lie local facet",
+                           "Lie local data", "Lie exact"};
     for (int32_t mode = CPAE_MPI_ALLREDUCE; mode <= CPAE_MPI_REPRODUCIBLE; mode++) {
         cpae_mpi *ctx = NULL;
         CHECK(cpae_mpi_create(MPI_COMM_WORLD, mode, &ctx) == CPAE_OK, "create");
