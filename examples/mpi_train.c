@@ -61,7 +61,9 @@ typedef struct options {
     int reproducible, compare;
 } options;
 
-/* Fit on rows [first, first + count); ctx NULL: alone. */
+/* Fit on rows [first, first + count); ctx NULL: alone. x NULL: this
+ * process's data failed; it still attaches (without a trainer), so every
+ * process stops instead of waiting for it. */
 static int32_t fit(const options *o, const float *x, int64_t first, int64_t count,
                    int64_t n_global, int64_t d, cpae_mpi *ctx, cpae_model **out)
 {
@@ -69,7 +71,7 @@ static int32_t fit(const options *o, const float *x, int64_t first, int64_t coun
     cpae_model *m = NULL;
     cpae_lie *lie = NULL;
     cpae_trainer *t = NULL;
-    int32_t st = cpae_model_create_mirrored(widths, 3, CPAE_ACT_RELU, 1, &m);
+    int32_t st = x ? cpae_model_create_mirrored(widths, 3, CPAE_ACT_RELU, 1, &m) : CPAE_E_NULL;
     if (!st && o->method == CPAE_METHOD_LIE_LOCAL)
         st = cpae_lie_create(d, 1, CPAE_LIE_SKEW, 2, &lie);
     if (!st)
@@ -82,8 +84,10 @@ static int32_t fit(const options *o, const float *x, int64_t first, int64_t coun
         st = cpae_trainer_set_param(t, CPAE_P_LIE_SAMPLER, CPAE_SAMPLER_BALL);
     if (!st)
         st = cpae_trainer_set_data(t, x + first * d, count, d);
-    if (!st && ctx)
-        st = cpae_mpi_attach(ctx, t, count, n_global, NULL, NULL);
+    if (ctx) { /* collective: every process reaches it */
+        int32_t ast = cpae_mpi_attach(ctx, st ? NULL : t, count, n_global, NULL, NULL);
+        st = st ? st : ast;
+    }
     if (!st)
         st = cpae_trainer_fit(t);
     cpae_trainer_destroy(t);
@@ -179,20 +183,27 @@ int main(int argc, char **argv)
     cpae_model *m = NULL, *alone = NULL;
     int64_t n = 0, d = 0, nt = 0, dt = 0, first = 0, count = 0;
     const float *x = NULL, *xt = NULL;
-    int32_t st = cpae_dataset_load(train, CPAE_FORMAT_UCR, &tr);
+    /* Collective first (every process), then this process's data. */
+    int32_t st = cpae_mpi_create(MPI_COMM_WORLD, o.reproducible ? CPAE_MPI_REPRODUCIBLE
+                                                                : CPAE_MPI_ALLREDUCE, &ctx);
+    if (st) {
+        fprintf(stderr, "mpi_train: %s\n", cpae_last_error());
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    }
+    st = cpae_dataset_load(train, CPAE_FORMAT_UCR, &tr);
     if (!st)
         st = cpae_dataset_load(test, CPAE_FORMAT_UCR, &te);
     if (!st && !(st = cpae_dataset_info(tr, &n, &d, NULL)) && !(st = cpae_dataset_data(tr, &x)) &&
         !(st = cpae_dataset_info(te, &nt, &dt, NULL)))
         st = cpae_dataset_data(te, &xt);
-    if (!st)
-        st = cpae_mpi_create(MPI_COMM_WORLD, o.reproducible ? CPAE_MPI_REPRODUCIBLE
-                                                             : CPAE_MPI_ALLREDUCE, &ctx);
     int32_t size = 1;
     if (!st && !(st = cpae_mpi_rank(ctx, NULL, &size)))
         st = cpae_mpi_share(ctx, n, &first, &count); /* this process keeps rows first.. */
-    if (!st)
-        st = fit(&o, x, first, count, n, d, ctx, &m);
+    if (st)
+        fprintf(stderr, "mpi_train: rank %d: %s\n", rank, cpae_last_error());
+    /* Every process fits, even one whose data failed (x NULL): it stops
+     * the others at the attach instead of leaving them waiting. */
+    st = fit(&o, st ? NULL : x, first, count, n, d, ctx, &m);
     if (st) {
         fprintf(stderr, "mpi_train: rank %d: %s\n", rank, cpae_last_error());
         status = 1;

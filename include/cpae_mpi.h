@@ -80,7 +80,9 @@ CPAE_API CPAE_NODISCARD int32_t cpae_mpi_share(const cpae_mpi *ctx, int64_t n_gl
  *  fits. Collective: it checks that every process gave the same n_global
  *  and that the owned rows add up to it; when any process fails, every
  *  process fails (the others with CPAE_E_REMOTE or CPAE_E_MISMATCH) and
- *  none is left attached.
+ *  none is left attached. Call it on every process even when this
+ *  process's setup failed (trainer NULL): the others then return
+ *  CPAE_E_REMOTE instead of waiting.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE, CPAE_E_MISMATCH (the
  *          processes disagree), CPAE_E_REMOTE, CPAE_E_NOMEM,
  *          CPAE_E_CALLBACK (MPI failed). */
@@ -92,6 +94,15 @@ CPAE_API CPAE_NODISCARD int32_t cpae_mpi_attach(cpae_mpi *ctx, cpae_trainer *tra
  *  status. Collective. @return as cpae_model_save_lie, CPAE_E_CALLBACK. */
 CPAE_API CPAE_NODISCARD int32_t cpae_mpi_save_model(cpae_mpi *ctx, const cpae_model *model,
     const cpae_lie *lie, const char *path);
+
+/** Save a trainer checkpoint (cpae_trainer_save_checkpoint: the model,
+ *  generators, optimiser and fit position, which are the same on every
+ *  process) from rank 0, atomically; every process returns rank 0's
+ *  status. Collective; callable from the fit's callbacks (all processes
+ *  reach them at the same step). @return as
+ *  cpae_trainer_save_checkpoint, CPAE_E_CALLBACK. */
+CPAE_API CPAE_NODISCARD int32_t cpae_mpi_save_checkpoint(cpae_mpi *ctx,
+    const cpae_trainer *trainer, const char *path);
 
 /** Sum n doubles in place over ctx's processes in ctx's mode (the reducer
  *  the trainers use; exposed for tests and for reducing one's own

@@ -168,14 +168,23 @@ int32_t cpae_mpi_attach(cpae_mpi *ctx, cpae_trainer *trainer, int64_t n_local, i
                         const int64_t *global_ids, const uint8_t *owned)
 {
     static const char fn[] = "cpae_mpi_attach";
-    if (!ctx || !trainer)
-        return fail(CPAE_E_NULL, fn, "a pointer argument is NULL");
+    if (!ctx)
+        return fail(CPAE_E_NULL, fn, "argument 'ctx' is NULL");
+    /* A process without a trainer (its setup failed) still takes part, so
+     * the others fail too instead of waiting in the fit's collectives. */
+    int all = 0;
+    int32_t st = any(ctx, trainer == NULL, &all, fn);
+    if (st)
+        return st;
+    if (all)
+        return trainer ? fail(CPAE_E_REMOTE, fn, "another process has no trainer")
+                       : fail(CPAE_E_NULL, fn, "argument 'trainer' is NULL");
     /* The owned rows must add up to one n_global, the same everywhere. */
     long long n_owned = 0;
     for (int64_t i = 0; i < n_local; i++)
         n_owned += !owned || owned[i];
     long long mine[3] = {n_owned, n_global, -n_global}, sums[3];
-    int32_t st = mpi_ok(MPI_Allreduce(mine, sums, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm), fn,
+    st = mpi_ok(MPI_Allreduce(mine, sums, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm), fn,
                         "MPI_Allreduce");
     long long ext[2] = {n_global, -n_global}, mx[2];
     if (!st)
@@ -208,7 +217,6 @@ int32_t cpae_mpi_attach(cpae_mpi *ctx, cpae_trainer *trainer, int64_t n_local, i
                         : cpae_trainer_set_parallel(trainer, n_global, global_ids ? global_ids : ids,
                                                     owned, reduce, ctx);
     free(ids);
-    int all = 0;
     if ((st = any(ctx, lst != CPAE_OK, &all, fn)))
         return st;
     if (all) { /* one process refused: none trains in parallel */
@@ -220,6 +228,20 @@ int32_t cpae_mpi_attach(cpae_mpi *ctx, cpae_trainer *trainer, int64_t n_local, i
         return lst;
     }
     return CPAE_OK;
+}
+
+int32_t cpae_mpi_save_checkpoint(cpae_mpi *ctx, const cpae_trainer *trainer, const char *path)
+{
+    static const char fn[] = "cpae_mpi_save_checkpoint";
+    if (!ctx)
+        return fail(CPAE_E_NULL, fn, "argument 'ctx' is NULL");
+    int st0 = ctx->rank == 0 ? cpae_trainer_save_checkpoint(trainer, path) : CPAE_OK;
+    int32_t st = mpi_ok(MPI_Bcast(&st0, 1, MPI_INT, 0, ctx->comm), fn, "MPI_Bcast");
+    if (st)
+        return st;
+    if (st0 != CPAE_OK && ctx->rank != 0)
+        return fail(st0, fn, "rank 0 could not save the checkpoint");
+    return st0;
 }
 
 int32_t cpae_mpi_save_model(cpae_mpi *ctx, const cpae_model *model, const cpae_lie *lie,

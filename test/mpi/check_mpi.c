@@ -199,6 +199,35 @@ int main(int argc, char **argv)
         }
         cpae_mpi_destroy(ctx);
     }
+    /* A process whose rows hold a NaN: its set_data fails, it attaches
+     * without a trainer, every process fails and none waits. */
+    if (size > 1) {
+        cpae_mpi *c2 = NULL;
+        CHECK(cpae_mpi_create(MPI_COMM_WORLD, CPAE_MPI_ALLREDUCE, &c2) == CPAE_OK, "create");
+        int64_t first, count;
+        CHECK(cpae_mpi_share(c2, nt, &first, &count) == CPAE_OK, "share");
+        const int64_t widths[] = {d, 24, 6};
+        cpae_model *m2 = NULL;
+        cpae_trainer *t2 = NULL;
+        CHECK(cpae_model_create_mirrored(widths, 3, CPAE_ACT_RELU, 3, &m2) == CPAE_OK, "model");
+        CHECK(cpae_trainer_create(m2, NULL, CPAE_METHOD_AE, &t2) == CPAE_OK, "trainer");
+        float *mine = malloc(sizeof(float) * (size_t)(count * d));
+        memcpy(mine, x + first * d, sizeof(float) * (size_t)(count * d));
+        if (rank == 1)
+            mine[3] = NAN;
+        int32_t sd = cpae_trainer_set_data(t2, mine, count, d);
+        CHECK(sd == (rank == 1 ? CPAE_E_NONFINITE : CPAE_OK), "set_data %d", (int)sd);
+        int32_t at = cpae_mpi_attach(c2, sd ? NULL : t2, count, nt, NULL, NULL);
+        CHECK(at == (rank == 1 ? CPAE_E_NULL : CPAE_E_REMOTE), "attach after a bad shard: %d",
+              (int)at);
+        if (rank == 0)
+            printf("ok mpi %d processes: a shard with a NaN stops every process at attach\n",
+                   size);
+        free(mine);
+        cpae_trainer_destroy(t2);
+        cpae_model_destroy(m2);
+        cpae_mpi_destroy(c2);
+    }
     /* Rank 0 saves for everyone. */
     cpae_mpi *ctx = NULL;
     CHECK(cpae_mpi_create(MPI_COMM_WORLD, CPAE_MPI_ALLREDUCE, &ctx) == CPAE_OK, "create");
@@ -211,12 +240,22 @@ int main(int argc, char **argv)
     cpae_model *m = NULL;
     CHECK(cpae_model_create_mirrored(widths, 3, CPAE_ACT_RELU, 3, &m) == CPAE_OK, "model");
     CHECK(cpae_mpi_save_model(ctx, m, NULL, path) == CPAE_OK, "save");
+    cpae_trainer *tc = NULL;
+    CHECK(cpae_trainer_create(m, NULL, CPAE_METHOD_AE, &tc) == CPAE_OK, "trainer");
+    char cpath[80];
+    snprintf(cpath, sizeof cpath, "%s.ckpt", path);
+    CHECK(cpae_mpi_save_checkpoint(ctx, tc, cpath) == CPAE_OK, "checkpoint");
+    if (rank == 0) {
+        CHECK(cpae_trainer_load_checkpoint(tc, cpath) == CPAE_OK, "checkpoint back");
+        unlink(cpath);
+    }
+    cpae_trainer_destroy(tc);
     if (rank == 0) {
         cpae_model *back = NULL;
         CHECK(cpae_model_load(path, &back) == CPAE_OK, "load back");
         cpae_model_destroy(back);
         unlink(path);
-        printf("ok mpi %d processes: rank 0 saves the model for all\n", size);
+        printf("ok mpi %d processes: rank 0 saves the model and a checkpoint for all\n", size);
     }
     cpae_model_destroy(m);
     cpae_mpi_destroy(ctx);
