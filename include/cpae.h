@@ -1487,7 +1487,9 @@ typedef int32_t (*cpae_reduce_fn)(void *user_data, double *values, int64_t n);
  *  to hold all n_global rows in global order (global_ids[i] = i) and to
  *  own its share, else CPAE_E_INVALID at the fit. Call after
  *  cpae_trainer_set_data (ids and mask are copied; a later set_data drops
- *  them); reduce NULL returns to single-process training.
+ *  them); reduce NULL returns to single-process training. Only
+ *  cpae_trainer_fit and cpae_trainer_resume run in parallel:
+ *  cpae_trainer_step and cpae_trainer_gradient stay this process's own.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (no data, n_global smaller
  *          than the owned rows, ids repeated or out of range),
  *          CPAE_E_NOMEM, CPAE_E_INVALID (from a callback). Since 0.8. */

@@ -218,6 +218,13 @@ int32_t cpae__trainer_finish_double(cpae_trainer *t, const double *grad, const d
     return cpae__trainer_update(t, grad, fn);
 }
 
+/* A step of a data-parallel fit (the fit's batches carry m_total; the
+ * gradient API's steps stay this process's own). */
+static bool par_step(const cpae_trainer *t, const cpae__batch *b)
+{
+    return t->par.reduce && b->m_total > 0;
+}
+
 /* A single-precision step (CPAE_P_PRECISION 32): the gradient stays in the
  * mirror as floats, the optimiser updates the mirror's float weights (the
  * moments stay double) and writes them back to the model only when every
@@ -233,17 +240,18 @@ static int32_t train_step_single(cpae_trainer *t, const cpae__batch *b0, double 
     /* A data-parallel step takes everything it may need before the
      * reduce (no process may fail alone after it) and still reduces when
      * that fails. */
-    int32_t st = cpae__trainer_reserve_work(t, t->par.reduce ? 3 * room : room + ng, fn);
-    if (!st && t->par.reduce)
+    bool par = par_step(t, &b);
+    int32_t st = cpae__trainer_reserve_work(t, par ? 3 * room : room + ng, fn);
+    if (!st && par)
         st = opt_state(t, fn);
     if (st)
-        return t->par.reduce ? cpae__par_exchange(t, &b, st, terms, NULL, NULL, fn) : st;
+        return par ? cpae__par_exchange(t, &b, st, terms, NULL, NULL, fn) : st;
     double *scratch = t->work; /* the first room: the double rows' share */
     if (b.m > 0)
         st = cpae__loss_eval(t->model, t->lie, &t->cfg, &b, &t->rng, terms, scratch, fn);
     else /* a data-parallel share without rows */
         cpae__par_empty_share(t, terms, mi->grad, nm + ng);
-    if (t->par.reduce) /* the processes' shares summed: the same step everywhere */
+    if (par) /* the processes' shares summed: the same step everywhere */
         st = cpae__par_exchange(t, &b, st, terms, scratch, mi->grad, fn);
     if (st)
         return st;
@@ -307,11 +315,12 @@ int32_t cpae__trainer_train_step(cpae_trainer *t, const cpae__batch *b, double *
 {
     if (b->mirror)
         return train_step_single(t, b, terms, fn);
+    bool par = par_step(t, b);
     int32_t st = cpae__trainer_reserve_work(t, 3 * cpae__trainer_room(t), fn);
-    if (!st && t->par.reduce) /* as in the float step: nothing to fail alone later */
+    if (!st && par) /* as in the float step: nothing to fail alone later */
         st = opt_state(t, fn);
     if (st) /* a data-parallel step still takes part in the reduce */
-        return t->par.reduce ? cpae__par_exchange(t, b, st, terms, NULL, NULL, fn) : st;
+        return par ? cpae__par_exchange(t, b, st, terms, NULL, NULL, fn) : st;
     double *grad = t->work; /* the trainer's first room */
     if (b->m > 0)
         st = cpae__trainer_batch_gradient(t, b, terms, grad, fn);
@@ -319,7 +328,7 @@ int32_t cpae__trainer_train_step(cpae_trainer *t, const cpae__batch *b, double *
         cpae__par_empty_share(t, terms, NULL, 0);
     if (b->m == 0)
         memset(grad, 0, (size_t)cpae__trainer_n_train(t) * sizeof(double));
-    if (t->par.reduce)
+    if (par)
         st = cpae__par_exchange(t, b, st, terms, grad, NULL, fn);
     return st ? st : cpae__trainer_finish_double(t, grad, terms, fn);
 }
