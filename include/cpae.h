@@ -1468,7 +1468,7 @@ CPAE_API CPAE_NODISCARD int32_t cpae_trainer_step(cpae_trainer *trainer, const f
 typedef int32_t (*cpae_reduce_fn)(void *user_data, double *values, int64_t n);
 
 /** Make cpae_trainer_fit one process of a data-parallel fit over a
- *  training set of n_global samples: the rows given to
+ *  training set of n_global samples: the n_local rows given to
  *  cpae_trainer_set_data are this process's, global_ids[i] (unique, in
  *  [0, n_global)) the global index of row i, and owned[i] != 0 (owned
  *  NULL: every row) says that this process evaluates row i; the owned rows
@@ -1476,8 +1476,9 @@ typedef int32_t (*cpae_reduce_fn)(void *user_data, double *values, int64_t n);
  *  shuffles the global indices with the same seed, evaluates the owned
  *  rows of each global batch (each sample's random draws depend only on
  *  the step and its global index, so the shares add up to the whole
- *  batch's), and calls `reduce` once per step on [status, overflow,
- *  terms, gradient], so every process applies the same update and the
+ *  batch's), and calls `reduce` on [status, overflow, terms, gradient]
+ *  each step (and on one value, the callbacks' stop), so every process
+ *  applies the same update and the
  *  weights stay identical everywhere. Validation (each process's
  *  validation rows) is reduced the same way, so early stopping decides
  *  alike everywhere. A process that fails still reduces, so no process
@@ -1490,12 +1491,12 @@ typedef int32_t (*cpae_reduce_fn)(void *user_data, double *values, int64_t n);
  *  them); reduce NULL returns to single-process training. Only
  *  cpae_trainer_fit and cpae_trainer_resume run in parallel:
  *  cpae_trainer_step and cpae_trainer_gradient stay this process's own.
- *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (no data, n_global smaller
- *          than the owned rows, ids repeated or out of range),
+ *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (no data, n_local not the
+ *          rows given, ids repeated or out of range),
  *          CPAE_E_NOMEM, CPAE_E_INVALID (from a callback). Since 0.8. */
 CPAE_API CPAE_NODISCARD int32_t cpae_trainer_set_parallel(cpae_trainer *trainer,
-    int64_t n_global, const int64_t *global_ids, const uint8_t *owned, cpae_reduce_fn reduce,
-    void *user_data);
+    int64_t n_local, int64_t n_global, const int64_t *global_ids, const uint8_t *owned,
+    cpae_reduce_fn reduce, void *user_data);
 
 /** Columns of a row of cpae_trainer_history (and of the epoch callback's
  *  row). Scales: the loss terms and the validation error are per sample,

@@ -199,7 +199,16 @@ int32_t cpae_mpi_attach(cpae_mpi *ctx, cpae_trainer *trainer, int64_t n_local, i
     /* Default ids: with an ownership mask every process holds the whole
      * set in global order; otherwise its rows follow the lower ranks'. */
     long long off = 0;
-    if (!global_ids && !owned)
+    int dflt = !global_ids && !owned, lo = 0, hi = 0;
+    if ((st = mpi_ok(MPI_Allreduce(&dflt, &lo, 1, MPI_INT, MPI_MIN, ctx->comm), fn,
+                     "MPI_Allreduce")) ||
+        (st = mpi_ok(MPI_Allreduce(&dflt, &hi, 1, MPI_INT, MPI_MAX, ctx->comm), fn,
+                     "MPI_Allreduce")))
+        return st;
+    if (lo != hi)
+        return fail(CPAE_E_MISMATCH, fn, "some processes gave global ids or a mask, others "
+                    "not");
+    if (dflt)
         st = mpi_ok(MPI_Exscan(mine, &off, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm), fn,
                     "MPI_Exscan");
     if (ctx->rank == 0)
@@ -214,14 +223,15 @@ int32_t cpae_mpi_attach(cpae_mpi *ctx, cpae_trainer *trainer, int64_t n_local, i
             ids[i] = (owned ? 0 : off) + i;
     }
     int32_t lst = local ? CPAE_E_NOMEM
-                        : cpae_trainer_set_parallel(trainer, n_global, global_ids ? global_ids : ids,
-                                                    owned, reduce, ctx);
+                        : cpae_trainer_set_parallel(trainer, n_local, n_global,
+                                                    global_ids ? global_ids : ids, owned, reduce,
+                                                    ctx);
     free(ids);
     if ((st = any(ctx, lst != CPAE_OK, &all, fn)))
         return st;
     if (all) { /* one process refused: none trains in parallel */
         if (lst == CPAE_OK) {
-            int32_t ignored = cpae_trainer_set_parallel(trainer, 0, NULL, NULL, NULL, NULL);
+            int32_t ignored = cpae_trainer_set_parallel(trainer, 0, 0, NULL, NULL, NULL, NULL);
             (void)ignored;
             return fail(CPAE_E_REMOTE, fn, "another process refused its rows");
         }

@@ -1214,8 +1214,8 @@ static int32_t reduce_none(void *u, double *v, int64_t n)
 SWEEP_FN(cpae_trainer_set_parallel)
 {
     const int64_t ids[1] = {0};
-    NUL(cpae_trainer_set_parallel(NULL, 1, ids, NULL, reduce_none, NULL));
-    NUL(cpae_trainer_set_parallel(F.trainer, 1, NULL, NULL, reduce_none, NULL));
+    NUL(cpae_trainer_set_parallel(NULL, 1, 1, ids, NULL, reduce_none, NULL));
+    NUL(cpae_trainer_set_parallel(F.trainer, 1, 1, NULL, NULL, reduce_none, NULL));
 }
 SWEEP_FN(cpae_trainer_save_checkpoint)
 {

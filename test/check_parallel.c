@@ -74,6 +74,7 @@ typedef struct run {
     int twist;       /* 0 none; 1 rank 1 stops at step 5; 2 rank 1 uses the
                         data sampler (refused there); 3 rank 1 another rate */
     const float *x, *xv;
+    int64_t batch;   /* 0: 10 */
 } run;
 
 typedef struct job {
@@ -116,7 +117,7 @@ static void *fit_share(void *arg)
         CK_OK(cpae_lie_create(D, 1, CPAE_LIE_SKEW, 6, &lie));
     CK_OK(cpae_trainer_create(m, lie, r->method, &t));
     CK_OK(cpae_trainer_set_param(t, CPAE_P_EPOCHS, 3));
-    CK_OK(cpae_trainer_set_param(t, CPAE_P_BATCH_SIZE, 10));
+    CK_OK(cpae_trainer_set_param(t, CPAE_P_BATCH_SIZE, r->batch ? (double)r->batch : 10));
     CK_OK(cpae_trainer_set_param(t, CPAE_P_SEED, 11));
     CK_OK(cpae_trainer_set_param(t, CPAE_P_PRECISION, r->precision));
     if (r->method == CPAE_METHOD_LIE_LOCAL)
@@ -145,7 +146,7 @@ static void *fit_share(void *arg)
     CK_OK(cpae_trainer_set_validation(t, vs, vrows, D));
     rank_ctx ctx = {j->w, rank};
     if (P > 0)
-        CK_OK(cpae_trainer_set_parallel(t, N, ids, whole ? owned : NULL, reduce_sum, &ctx));
+        CK_OK(cpae_trainer_set_parallel(t, n, N, ids, whole ? owned : NULL, reduce_sum, &ctx));
     if (r->twist == 1 && rank == 1)
         CK_OK(cpae_trainer_set_callback(t, stop_at_5, NULL));
     j->status = cpae_trainer_fit(t);
@@ -224,7 +225,7 @@ START_TEST(test_equivalence)
     int mi = _i % N_METHODS;
     int32_t precision = _i < N_METHODS ? 64 : 32;
     float *x = sines(N, D, 3), *xv = sines(NV, D, 4);
-    run r = {methods[mi].method, methods[mi].sampler, precision, 0, x, xv};
+    run r = {methods[mi].method, methods[mi].sampler, precision, 0, x, xv, 0};
     job ref = {&r, NULL, 0, -1, NULL, 0};
     fit_share(&ref);
     CK_OK(ref.status);
@@ -256,13 +257,44 @@ START_TEST(test_equivalence)
 }
 END_TEST
 
+/* Batches smaller than the number of processes: some processes own no
+ * row of a step (their share is empty, their float weights must still be
+ * the model's). */
+START_TEST(test_empty_shares)
+{
+    float *x = sines(N, D, 3), *xv = sines(NV, D, 4);
+    for (int32_t precision = 32; precision <= 64; precision += 32) {
+        run r = {CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_BALL, precision, 0, x, xv, 2};
+        job ref = {&r, NULL, 0, -1, NULL, 0};
+        fit_share(&ref);
+        CK_OK(ref.status);
+        job jobs[PMAX];
+        run_world(&r, 3, jobs);
+        for (int k = 0; k < 3; k++) {
+            CK_OK(jobs[k].status);
+            ck_assert_msg(memcmp(jobs[k].weights, jobs[0].weights,
+                                 (size_t)jobs[0].n_weights) == 0,
+                          "float%d: rank %d's weights differ", (int)precision, k);
+        }
+        double diff = max_diff(ref.weights, jobs[0].weights, ref.n_weights);
+        ck_assert_msg(diff <= (precision == 64 ? 1e-9 : 1e-6), "float%d: %g from the ordinary "
+                      "fit", (int)precision, diff);
+        for (int k = 0; k < 3; k++)
+            free(jobs[k].weights);
+        free(ref.weights);
+    }
+    free(x);
+    free(xv);
+}
+END_TEST
+
 /* One process's stop stops all; a failing process makes the others return
  * CPAE_E_REMOTE; disagreeing processes are refused; nothing hangs. */
 START_TEST(test_faults)
 {
     float *x = sines(N, D, 3), *xv = sines(NV, D, 4);
     job jobs[PMAX];
-    run stop = {CPAE_METHOD_AE, 0, 64, 1, x, xv};
+    run stop = {CPAE_METHOD_AE, 0, 64, 1, x, xv, 0};
     run_world(&stop, 3, jobs);
     for (int k = 0; k < 3; k++) {
         ck_assert_int_eq(jobs[k].status, CPAE_E_CANCELLED);
@@ -270,13 +302,13 @@ START_TEST(test_faults)
     }
     for (int k = 0; k < 3; k++)
         free(jobs[k].weights);
-    run fail = {CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_BALL, 64, 2, x, xv};
+    run fail = {CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_BALL, 64, 2, x, xv, 0};
     run_world(&fail, 3, jobs);
     for (int k = 0; k < 3; k++) {
         ck_assert_int_eq(jobs[k].status, k == 1 ? CPAE_E_INVALID : CPAE_E_REMOTE);
         free(jobs[k].weights);
     }
-    run differ = {CPAE_METHOD_AE, 0, 64, 3, x, xv};
+    run differ = {CPAE_METHOD_AE, 0, 64, 3, x, xv, 0};
     run_world(&differ, 2, jobs);
     for (int k = 0; k < 2; k++) {
         ck_assert_int_eq(jobs[k].status, CPAE_E_MISMATCH);
@@ -289,17 +321,17 @@ START_TEST(test_faults)
     CK_OK(cpae_model_create_mirrored(widths, 3, CPAE_ACT_RELU, 5, &m));
     CK_OK(cpae_trainer_create(m, NULL, CPAE_METHOD_AE, &t));
     int64_t ids[4] = {0, 1, 2, 2};
-    CK_ERR(cpae_trainer_set_parallel(t, 10, ids, NULL, reduce_sum, NULL), CPAE_E_SIZE); /* no data */
+    CK_ERR(cpae_trainer_set_parallel(t, 4, 10, ids, NULL, reduce_sum, NULL), CPAE_E_SIZE); /* no data */
     CK_OK(cpae_trainer_set_data(t, x, 4, D));
-    CK_ERR(cpae_trainer_set_parallel(t, 10, ids, NULL, reduce_sum, NULL), CPAE_E_SIZE); /* repeated */
+    CK_ERR(cpae_trainer_set_parallel(t, 4, 10, ids, NULL, reduce_sum, NULL), CPAE_E_SIZE); /* repeated */
     ids[3] = 10;
-    CK_ERR(cpae_trainer_set_parallel(t, 10, ids, NULL, reduce_sum, NULL), CPAE_E_SIZE); /* range */
+    CK_ERR(cpae_trainer_set_parallel(t, 4, 10, ids, NULL, reduce_sum, NULL), CPAE_E_SIZE); /* range */
     ids[3] = 3;
-    CK_ERR(cpae_trainer_set_parallel(t, 3, ids, NULL, reduce_sum, NULL), CPAE_E_SIZE); /* n_global */
-    CK_ERR(cpae_trainer_set_parallel(t, 10, NULL, NULL, reduce_sum, NULL), CPAE_E_NULL);
-    CK_ERR(cpae_trainer_set_parallel(NULL, 10, ids, NULL, reduce_sum, NULL), CPAE_E_NULL);
-    CK_OK(cpae_trainer_set_parallel(t, 10, ids, NULL, reduce_sum, NULL));
-    CK_OK(cpae_trainer_set_parallel(t, 0, NULL, NULL, NULL, NULL)); /* back to one process */
+    CK_ERR(cpae_trainer_set_parallel(t, 4, 3, ids, NULL, reduce_sum, NULL), CPAE_E_SIZE); /* n_global */
+    CK_ERR(cpae_trainer_set_parallel(t, 4, 10, NULL, NULL, reduce_sum, NULL), CPAE_E_NULL);
+    CK_ERR(cpae_trainer_set_parallel(NULL, 4, 10, ids, NULL, reduce_sum, NULL), CPAE_E_NULL);
+    CK_OK(cpae_trainer_set_parallel(t, 4, 10, ids, NULL, reduce_sum, NULL));
+    CK_OK(cpae_trainer_set_parallel(t, 0, 0, NULL, NULL, NULL, NULL)); /* back to one process */
     CK_OK(cpae_trainer_set_param(t, CPAE_P_EPOCHS, 1));
     CK_OK(cpae_trainer_fit(t));
     cpae_trainer_destroy(t);
@@ -315,6 +347,7 @@ int main(void)
     TCase *tc = tcase_create("parallel");
     tcase_set_timeout(tc, 120);
     tcase_add_loop_test(tc, test_equivalence, 0, 2 * N_METHODS);
+    tcase_add_test(tc, test_empty_shares);
     tcase_add_test(tc, test_faults);
     suite_add_tcase(s, tc);
     return tu_run(s);

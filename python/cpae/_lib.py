@@ -210,7 +210,7 @@ _SIGNATURES = {
     "cpae_trainer_fit": (_S, [_H]),
     "cpae_trainer_fit_info": (_S, [_H, _PI64, _PI64, _PD]),
     "cpae_trainer_set_epoch_callback": (_S, [_H, EPOCH_FN, c_void_p]),
-    "cpae_trainer_set_parallel": (_S, [_H, _I64, _PI64, _PU8, REDUCE_FN, c_void_p]),
+    "cpae_trainer_set_parallel": (_S, [_H, _I64, _I64, _PI64, _PU8, REDUCE_FN, c_void_p]),
     "cpae_trainer_history": (_S, [_H, _PD, _I64, _PI64, _PI64]),
     "cpae_trainer_best_epoch": (_S, [_H, _PI64, _PI64, _PD]),
     "cpae_trainer_fit_state": (_S, [_H, _PI32, _PI64, _PI64]),

@@ -162,10 +162,17 @@ static int32_t par_begin(cpae_trainer *t, int32_t st_in, const char *fn)
         st = cpae__fail(CPAE_E_INVALID, fn, "the local form's data sampler and the exact form "
                         "need every process to hold the whole training set in global order "
                         "(and own its share of it)");
-    int64_t bs = (int64_t)cpae__tp(t, CPAE_P_BATCH_SIZE);
-    /* The fit's own buffers now, so that no process fails alone later. */
+    int64_t bs = (int64_t)cpae__tp(t, CPAE_P_BATCH_SIZE), d = t->d, nt = cpae__trainer_n_train(t);
+    /* The fit's own buffers and the step's reduce buffer now, so that no
+     * process fails alone later. */
     if (!st)
-        st = cpae__fit_reserve(&t->fit, p->n_global, cpae__trainer_n_train(t), fn);
+        st = cpae__fit_reserve(&t->fit, p->n_global, nt, fn);
+    /* (the reduce buffer even after a failure: this process must reduce) */
+    int32_t bst = cpae__par_buffer(t, 2 + CPAE__N_TERMS + nt > 8 + 2 * d ? 2 + CPAE__N_TERMS + nt
+                                                                         : 8 + 2 * d, fn)
+                      ? CPAE_OK
+                      : CPAE_E_NOMEM;
+    st = st ? st : bst;
     if (!st && 2 * bs > p->rows_cap) {
         int64_t *r = realloc(p->rows, (size_t)(2 * bs) * sizeof(int64_t));
         if (!r)
@@ -175,27 +182,73 @@ static int32_t par_begin(cpae_trainer *t, int32_t st_in, const char *fn)
             p->rows_cap = 2 * bs;
         }
     }
-    /* A 32-bit digest of what must agree, summed: equal everywhere iff the
-     * sum is count times this process's. */
+    /* A 32-bit digest of what must agree: the hyperparameters, the sizes,
+     * the starting weights and generators, the optimiser's state. Equal
+     * everywhere iff P sum a^2 == (sum a)^2 for both 16-bit halves a (sums
+     * exact in double up to 2^21 processes). */
     uint32_t h = 2166136261u;
-    const double shape[3] = {(double)p->n_global, (double)cpae__trainer_n_train(t),
-                             (double)t->method};
-    const unsigned char *bytes[2] = {(const unsigned char *)t->cfg.v,
-                                     (const unsigned char *)shape};
-    const size_t lens[2] = {sizeof t->cfg.v, sizeof shape};
-    for (int k = 0; k < 2; k++)
-        for (size_t i = 0; i < lens[k]; i++)
+    const double shape[5] = {(double)p->n_global, (double)nt, (double)t->method,
+                             (double)(t->lie != NULL), (double)t->opt_t};
+    const unsigned char *bytes[5] = {
+        (const unsigned char *)t->cfg.v, (const unsigned char *)shape,
+        (const unsigned char *)t->model->params, t->lie ? (const unsigned char *)t->lie->g : NULL,
+        t->opt_m ? (const unsigned char *)t->opt_m : NULL};
+    const size_t lens[5] = {sizeof t->cfg.v, sizeof shape,
+                            (size_t)t->model->n_params * sizeof(double),
+                            t->lie ? (size_t)(t->lie->k * t->lie->d * t->lie->d) * sizeof(double)
+                                   : 0,
+                            t->opt_m ? (size_t)nt * sizeof(double) : 0};
+    for (int k = 0; k < 5; k++)
+        for (size_t i = 0; bytes[k] && i < lens[k]; i++)
             h = (h ^ bytes[k][i]) * 16777619u;
-    double v[4] = {st ? 1.0 : 0.0, t->xv ? 1.0 : 0.0, 1.0, (double)h};
-    int32_t rst = cpae__par_reduce(t, v, 4, fn);
+    /* With the digest: validation here, the owned rows, and the sums of
+     * the owned rows per coordinate (the data's total variance, the
+     * divergence guard's floor, must be the whole set's everywhere). */
+    double *v = p->buf; /* NULL only if no buffer could be had: this
+                           process cannot take part (out of memory) */
+    int64_t nv = 8 + 2 * d, owned = 0;
+    if (!v)
+        return st ? st : CPAE_E_NOMEM;
+    memset(v, 0, (size_t)nv * sizeof(double));
+    if (!st)
+        for (int64_t g = 0; g < p->n_global; g++) {
+            int64_t l = p->local_of[g];
+            if (l < 0)
+                continue;
+            owned++;
+            for (int64_t j = 0; j < d; j++) {
+                double x = t->x[l * d + j];
+                v[8 + j] += x;
+                v[8 + d + j] += x * x;
+            }
+        }
+    double lo = (double)(h & 0xffffu), hi = (double)(h >> 16);
+    v[0] = st ? 1.0 : 0.0;
+    v[1] = t->xv ? 1.0 : 0.0;
+    v[2] = 1.0;
+    v[3] = lo;
+    v[4] = lo * lo;
+    v[5] = hi;
+    v[6] = hi * hi;
+    v[7] = (double)owned;
+    int32_t rst = cpae__par_reduce(t, v, nv, fn);
     if (st || rst)
         return st ? st : rst;
-    if (v[3] != v[2] * (double)h)
-        return cpae__fail(CPAE_E_MISMATCH, fn, "the processes' hyperparameters, model sizes "
-                          "or n_global differ");
+    if (v[2] * v[4] != v[3] * v[3] || v[2] * v[6] != v[5] * v[5])
+        return cpae__fail(CPAE_E_MISMATCH, fn, "the processes' hyperparameters, model sizes, "
+                          "starting weights, optimiser state or n_global differ");
+    if (v[7] != (double)p->n_global)
+        return cpae__fail(CPAE_E_MISMATCH, fn, "the processes own %g rows in all, n_global is "
+                          "%lld", v[7], (long long)p->n_global);
     if (v[1] != 0.0 && v[1] != v[2])
         return cpae__fail(CPAE_E_SIZE, fn, "validation data on %g of %g processes: give "
                           "every process its share, or none", v[1], v[2]);
+    double var = 0.0, n = v[7];
+    for (int64_t j = 0; j < d; j++) {
+        double mean = v[8 + j] / n;
+        var += fmax(0.0, v[8 + d + j] / n - mean * mean);
+    }
+    p->var = var;
     return CPAE_OK;
 }
 
@@ -223,7 +276,7 @@ static int32_t fit_begin(cpae_trainer *t, const char *fn)
     f->val = NAN;
     f->ema = NAN;
     f->ema_low = INFINITY;
-    f->var = total_variance(t->x, t->n, t->d);
+    f->var = t->par.reduce ? t->par.var : total_variance(t->x, t->n, t->d);
     f->seconds = 0;
     f->theta_max = t->cfg.theta_max;
     f->best_err = INFINITY;
@@ -354,8 +407,9 @@ static int32_t fit_epoch_end(cpae_trainer *t, bool last, const char *fn)
         return hst;
     if (!f->stop && cpae__trainer_exact_active(t) && cpae__tp(t, CPAE_P_LIE_REANCHOR) == 1) {
         t->cfg.v[CPAE_P_LIE_ANCHOR] = (double)(cpae__rng_next(&t->rng) % (uint64_t)f->n);
-        if ((st = cpae__trainer_replan_theta(t, fn)))
+        if ((st = cpae__trainer_replan_theta(t, fn)) && !t->par.reduce)
             return st;
+        hst = hst ? hst : st; /* a parallel fit agrees on it below */
         f->theta_max = t->cfg.theta_max;
     }
     f->epoch++;
@@ -452,24 +506,25 @@ int32_t cpae_trainer_resume(cpae_trainer *t)
     if (st || (st = cpae__trainer_check_idle(t, fn)))
         return st;
     cpae__fit *f = &t->fit;
-    if (!f->active)
-        return cpae__fail(CPAE_E_INVALID, fn, "no interrupted fit to resume (a fit resumes "
-                          "after a callback stopped it, or from a checkpoint saved during "
-                          "one)");
-    if (!t->x || fit_samples(t) != f->n)
-        return cpae__fail(CPAE_E_SIZE, fn, "the fit was on %lld training samples, the "
-                          "trainer has %lld (cpae_trainer_set_data with the same data)",
-                          (long long)f->n, (long long)(t->x ? fit_samples(t) : 0));
     int64_t nv = t->xv ? t->nv : 0;
-    if (cpae__data_crc(t->x, t->n, t->d) != f->x_crc || nv != f->nv ||
-        cpae__data_crc(t->xv, nv, t->d) != f->xv_crc)
-        return cpae__fail(CPAE_E_MISMATCH, fn, "the training or validation data differ "
-                          "from those the fit began with");
-    /* The theta range stays the one the fit was using. */
-    t->cfg.theta_max = f->theta_max;
-    t->theta_valid = true;
-    st = cpae__trainer_plan(t, fn);
-    if (t->par.reduce)
+    if (!f->active)
+        st = cpae__fail(CPAE_E_INVALID, fn, "no interrupted fit to resume (a fit resumes "
+                        "after a callback stopped it, or from a checkpoint saved during "
+                        "one)");
+    else if (!t->x || fit_samples(t) != f->n)
+        st = cpae__fail(CPAE_E_SIZE, fn, "the fit was on %lld training samples, the "
+                        "trainer has %lld (cpae_trainer_set_data with the same data)",
+                        (long long)f->n, (long long)(t->x ? fit_samples(t) : 0));
+    else if (cpae__data_crc(t->x, t->n, t->d) != f->x_crc || nv != f->nv ||
+             cpae__data_crc(t->xv, nv, t->d) != f->xv_crc)
+        st = cpae__fail(CPAE_E_MISMATCH, fn, "the training or validation data differ "
+                        "from those the fit began with");
+    if (!st) { /* the theta range stays the one the fit was using */
+        t->cfg.theta_max = f->theta_max;
+        t->theta_valid = true;
+        st = cpae__trainer_plan(t, fn);
+    }
+    if (t->par.reduce) /* every process agrees, whatever failed where */
         st = par_begin(t, st, fn);
     return st ? st : fit_run(t, fn);
 }

@@ -12,6 +12,7 @@
 #include "train/trainer.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,8 +24,9 @@ void cpae__par_free(cpae__par *p)
     memset(p, 0, sizeof *p);
 }
 
-int32_t cpae_trainer_set_parallel(cpae_trainer *t, int64_t n_global, const int64_t *global_ids,
-                                  const uint8_t *owned, cpae_reduce_fn reduce, void *user_data)
+int32_t cpae_trainer_set_parallel(cpae_trainer *t, int64_t n_local, int64_t n_global,
+                                  const int64_t *global_ids, const uint8_t *owned,
+                                  cpae_reduce_fn reduce, void *user_data)
 {
     static const char fn[] = "cpae_trainer_set_parallel";
     cpae__clear_error();
@@ -39,6 +41,9 @@ int32_t cpae_trainer_set_parallel(cpae_trainer *t, int64_t n_global, const int64
         return st;
     if (!t->x)
         return cpae__fail(CPAE_E_SIZE, fn, "no training data (cpae_trainer_set_data first)");
+    if (n_local != t->n)
+        return cpae__fail(CPAE_E_SIZE, fn, "n_local = %lld, the trainer has %lld rows",
+                          (long long)n_local, (long long)t->n);
     if (n_global < 1 || n_global > (INT64_C(1) << 36))
         return cpae__fail(CPAE_E_SIZE, fn, "n_global = %lld for %lld rows here",
                           (long long)n_global, (long long)t->n);
@@ -93,8 +98,12 @@ int32_t cpae__par_reduce(cpae_trainer *t, double *values, int64_t n, const char 
 {
     bool failed_here = values[0] != 0.0;
     int32_t r = t->par.reduce(t->par.user, values, n);
-    if (r != 0)
-        return cpae__fail(CPAE_E_CALLBACK, fn, "the reducer returned %d", (int)r);
+    if (r != 0) { /* keep what the reducer said (cpae_set_last_error) */
+        char said[256];
+        snprintf(said, sizeof said, "%s", cpae_last_error());
+        return cpae__fail(CPAE_E_CALLBACK, fn, "the reducer returned %d%s%s", (int)r,
+                          said[0] ? ": " : "", said);
+    }
     if (!failed_here && values[0] != 0.0)
         return cpae__fail(CPAE_E_REMOTE, fn, "another process of the fit failed (%g of them)",
                           values[0]);
@@ -116,7 +125,8 @@ void cpae__par_empty_share(cpae_trainer *t, double *terms, float *gf, int64_t n)
      * agree. */
     (void)cpae__rng_next(&t->rng);
     memset(terms, 0, CPAE__N_TERMS * sizeof(double));
-    if (gf) {
+    if (gf) { /* the float weights the update starts from: the model's */
+        cpae__mirror_sync(&t->mirror, t->model, t->lie);
         memset(gf, 0, (size_t)n * sizeof(float));
         t->mirror.grad_is_float = true;
     }

@@ -59,6 +59,7 @@ typedef struct cpae__par {
                                 index, -1: another process evaluates it */
     bool whole;              /* every row here, in global order: the data
                                 sampler and the exact form can run */
+    double var;              /* the whole set's total variance (par_begin) */
     int64_t *rows;           /* 2 x batch: a step's local rows, global ids */
     int64_t rows_cap;
     double *buf;             /* the reduce buffer */
