@@ -72,6 +72,12 @@ struct cpae__io_writer {
 };
 
 void cpae__io_writer_init(struct cpae__io_writer *w, cpae__io_sink_fn sink, void *ctx);
+/* A sink into a caller's buffer (its capacity checked beforehand). */
+struct cpae__io_buf_sink {
+    uint8_t *buf;
+    int64_t pos;
+};
+int32_t cpae__io_sink_buffer(void *ctx, const uint8_t *bytes, int64_t n);
 /* Little-endian n-byte integer, IEEE-754 doubles, and handing the staged
  * bytes to the sink (the CRC covers what has been flushed). */
 void cpae__io_put(struct cpae__io_writer *w, uint64_t v, int n);

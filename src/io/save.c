@@ -23,14 +23,9 @@
 
 /* ---------------------------------------------------------------- sinks */
 
-struct buf_sink {
-    uint8_t *buf;
-    int64_t pos;
-};
-
-static int32_t sink_buffer(void *ctx, const uint8_t *bytes, int64_t n)
+int32_t cpae__io_sink_buffer(void *ctx, const uint8_t *bytes, int64_t n)
 {
-    struct buf_sink *s = ctx;
+    struct cpae__io_buf_sink *s = ctx;
     memcpy(s->buf + s->pos, bytes, (size_t)n);
     s->pos += n;
     return CPAE_OK;
@@ -118,9 +113,9 @@ int32_t cpae_model_save_to_buffer(const cpae_model *model, uint8_t *buf,
                           "cap is %lld bytes, the model needs %lld",
                           (long long)cap, (long long)need);
     }
-    struct buf_sink s = {buf, 0};
+    struct cpae__io_buf_sink s = {buf, 0};
     struct cpae__io_writer w;
-    cpae__io_writer_init(&w, sink_buffer, &s);
+    cpae__io_writer_init(&w, cpae__io_sink_buffer, &s);
     if ((st = cpae__io_serialize(model, &w, fn)))
         return st;
     *written = s.pos;
@@ -346,9 +341,9 @@ int32_t cpae_model_save_lie_to_buffer(const cpae_model *model, const cpae_lie *l
         return cpae__fail(CPAE_E_BUFFER_TOO_SMALL, fn, "cap is %lld bytes, the model and "
                           "generators need %lld", (long long)cap, (long long)need);
     }
-    struct buf_sink s = {buf, 0};
+    struct cpae__io_buf_sink s = {buf, 0};
     struct cpae__io_writer w;
-    cpae__io_writer_init(&w, sink_buffer, &s);
+    cpae__io_writer_init(&w, cpae__io_sink_buffer, &s);
     if ((st = cpae__io_serialize_lie(model, lie, &w, fn)))
         return st;
     *written = s.pos;

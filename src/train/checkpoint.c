@@ -169,19 +169,6 @@ int32_t cpae_trainer_checkpoint_size(const cpae_trainer *t, int64_t *n)
     return CPAE_OK;
 }
 
-struct buf_sink {
-    uint8_t *buf;
-    int64_t pos;
-};
-
-static int32_t sink_buffer(void *ctx, const uint8_t *bytes, int64_t n)
-{
-    struct buf_sink *s = ctx;
-    memcpy(s->buf + s->pos, bytes, (size_t)n);
-    s->pos += n;
-    return CPAE_OK;
-}
-
 int32_t cpae_trainer_save_checkpoint_to_buffer(const cpae_trainer *t, uint8_t *buf, int64_t cap,
                                                int64_t *written)
 {
@@ -197,11 +184,11 @@ int32_t cpae_trainer_save_checkpoint_to_buffer(const cpae_trainer *t, uint8_t *b
         return cpae__fail(CPAE_E_BUFFER_TOO_SMALL, fn, "cap is %lld bytes, the checkpoint "
                           "needs %lld", (long long)cap, (long long)need);
     }
-    struct buf_sink s = {buf, 0};
+    struct cpae__io_buf_sink s = {buf, 0};
     struct cpae__io_writer *w = malloc(sizeof *w);
     if (!w)
         return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
-    cpae__io_writer_init(w, sink_buffer, &s);
+    cpae__io_writer_init(w, cpae__io_sink_buffer, &s);
     st = emit(t, w, fn);
     free(w);
     if (!st)

@@ -324,10 +324,10 @@ int32_t cpae__trainer_train_step(cpae_trainer *t, const cpae__batch *b, double *
     double *grad = t->work; /* the trainer's first room */
     if (b->m > 0)
         st = cpae__trainer_batch_gradient(t, b, terms, grad, fn);
-    else /* a data-parallel share without rows */
+    else { /* a data-parallel share without rows */
         cpae__par_empty_share(t, terms, NULL, 0);
-    if (b->m == 0)
         memset(grad, 0, (size_t)cpae__trainer_n_train(t) * sizeof(double));
+    }
     if (par)
         st = cpae__par_exchange(t, b, st, terms, grad, NULL, fn);
     return st ? st : cpae__trainer_finish_double(t, grad, terms, fn);
