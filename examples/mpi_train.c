@@ -30,7 +30,7 @@ static void usage(FILE *f)
             "                       default ae)\n"
             "  -e, --epochs N       epochs (default 20)\n"
             "  -p, --precision B    32 or 64 (default 64)\n"
-            "  -r, --reproducible   sum the shares in rank order (same bits every run)\n"
+            "  -r, --reproducible   sum in a fixed tree order (same bits every run)\n"
             "  -c, --compare        rank 0 also fits on all rows alone and prints the\n"
             "                       largest weight difference\n"
             "  -o, --output PATH    save the trained model (rank 0 writes it)\n"

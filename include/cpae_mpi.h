@@ -8,7 +8,7 @@
  * share of the training rows; cpae_trainer_fit then runs on every process
  * at once: the same shuffles (same seed), each process's share of every
  * batch, the shares summed with MPI_Allreduce (or, in the reproducible
- * mode, in rank order), the same update everywhere. The weights stay
+ * mode, in a fixed tree order), the same update everywhere. The weights stay
  * identical on every process and equal those of a single-process fit up
  * to the summation order (docs/scaling.md states the differences
  * measured). Built by `make mpi` when mpicc is installed.
@@ -37,9 +37,24 @@ extern "C" {
 typedef enum cpae_mpi_mode {
     CPAE_MPI_ALLREDUCE = 0,   /**< MPI_Allreduce(MPI_SUM): fastest; the
                                    summation order is MPI's */
-    CPAE_MPI_REPRODUCIBLE = 1 /**< gathered to rank 0, summed in rank order,
-                                   broadcast: the same bits on every run
-                                   with the same number of processes */
+    CPAE_MPI_REPRODUCIBLE = 1 /**< a binomial-tree reduce to rank 0 over
+                                   point-to-point messages, then
+                                   MPI_Bcast: in round s = 0, 1, ... rank
+                                   r with r % 2^(s+1) == 0 adds rank
+                                   r + 2^s's partial sum to its own (own +
+                                   received), and r + 2^s is done. The
+                                   order depends only on the number of
+                                   processes P: the same bits on every
+                                   process and every run with the same P.
+                                   Works in chunks of at most 2^20 doubles
+                                   (8 MiB): one receive buffer a process.
+                                   Costs log2(P) rounds of point-to-point
+                                   messages of the whole chunk plus a
+                                   broadcast: twice a recursive-doubling
+                                   allreduce's latency, and a reduce's
+                                   (log2(P) chunks) and a broadcast's
+                                   bandwidth; slower than the allreduce
+                                   at scale (docs/scaling.md) */
 } cpae_mpi_mode;
 
 /** Opaque handle: a communicator (duplicated) and the reduce scratch. */

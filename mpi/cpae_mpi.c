@@ -15,8 +15,10 @@ struct cpae_mpi {
     MPI_Comm comm;  /* the caller's, duplicated */
     int32_t mode;   /* cpae_mpi_mode */
     int rank, size;
-    double *scratch; /* rank 0 of the reproducible mode: size x chunk */
+    double *scratch; /* reproducible mode, a receiving rank: one chunk */
     int64_t scratch_cap;
+    int64_t agreed; /* the largest chunk every process has agreed it holds
+                       scratch for (the same on every process) */
 };
 
 /* "fn: what" as this thread's message; returns st. */
@@ -105,8 +107,39 @@ int32_t cpae_mpi_share(const cpae_mpi *ctx, int64_t n_global, int64_t *first, in
     return CPAE_OK;
 }
 
-/* Sum in chunks MPI's int counts can hold. */
+/* The allreduce mode sums in chunks MPI's int counts can hold; the
+ * reproducible mode in chunks of at most 2^20 doubles (8 MB), its one
+ * receive buffer per process. */
 #define CHUNK (1 << 28)
+#define TREE_CHUNK (1 << 20)
+/* The tag of the reproducible mode's messages (the communicator is the
+ * library's own duplicate, so no other message can match them). */
+#define TREE_TAG 1
+
+/* The reproducible sum of one chunk v[0..k) to rank 0, in a binomial tree
+ * whose shape depends only on the number of processes: in round s
+ * (step = 2^s) a rank whose low s bits are zero either sends its partial
+ * sum to rank - step and is done (bit s set), or receives rank + step's
+ * (when that rank exists) into scratch and adds it, own + received. */
+static int32_t tree_reduce(cpae_mpi *ctx, double *v, int k, const char *fn)
+{
+    const int64_t r = ctx->rank, P = ctx->size;
+    for (int64_t step = 1; step < P; step *= 2) {
+        if (r & step)
+            return mpi_ok(MPI_Send(v, k, MPI_DOUBLE, (int)(r - step), TREE_TAG, ctx->comm), fn,
+                          "MPI_Send");
+        if (r + step >= P)
+            continue;
+        int32_t st = mpi_ok(MPI_Recv(ctx->scratch, k, MPI_DOUBLE, (int)(r + step), TREE_TAG,
+                                     ctx->comm, MPI_STATUS_IGNORE), fn, "MPI_Recv");
+        if (st)
+            return st;
+        const double *in = ctx->scratch;
+        for (int e = 0; e < k; e++)
+            v[e] = v[e] + in[e];
+    }
+    return CPAE_OK;
+}
 
 int32_t cpae_mpi_sum(cpae_mpi *ctx, double *values, int64_t n)
 {
@@ -115,25 +148,31 @@ int32_t cpae_mpi_sum(cpae_mpi *ctx, double *values, int64_t n)
         return fail(CPAE_E_NULL, fn, "a pointer argument is NULL");
     if (n < 1)
         return fail(CPAE_E_SIZE, fn, "n must be >= 1");
-    for (int64_t off = 0; off < n; off += CHUNK) {
-        int k = (int)(n - off < CHUNK ? n - off : CHUNK);
-        double *v = values + off;
-        int32_t st;
-        if (ctx->mode == CPAE_MPI_ALLREDUCE) {
-            st = mpi_ok(MPI_Allreduce(MPI_IN_PLACE, v, k, MPI_DOUBLE, MPI_SUM, ctx->comm), fn,
-                        "MPI_Allreduce");
+    int32_t st;
+    if (ctx->mode == CPAE_MPI_ALLREDUCE) {
+        for (int64_t off = 0; off < n; off += CHUNK) {
+            int k = (int)(n - off < CHUNK ? n - off : CHUNK);
+            st = mpi_ok(MPI_Allreduce(MPI_IN_PLACE, values + off, k, MPI_DOUBLE, MPI_SUM,
+                                      ctx->comm), fn, "MPI_Allreduce");
             if (st)
                 return st;
-            continue;
         }
-        /* Reproducible: rank 0 adds the processes' values in rank order. */
-        int64_t need = ctx->rank == 0 ? (int64_t)ctx->size * k : 0;
-        int bad = 0;
-        if (need > ctx->scratch_cap) {
-            double *s = realloc(ctx->scratch, (size_t)need * sizeof(double));
+        return CPAE_OK;
+    }
+    /* Reproducible: a receive buffer of one chunk on the ranks that
+     * receive (even ranks with a right neighbour), taken before the first
+     * message. Every process learns whether one failed, so none waits;
+     * n is the same on every process (the call is collective), so once a
+     * chunk size is agreed the later calls up to it skip the agreement
+     * alike everywhere. */
+    int64_t chunk = n < TREE_CHUNK ? n : TREE_CHUNK;
+    if (chunk > ctx->agreed) {
+        int receives = ctx->rank % 2 == 0 && ctx->rank + 1 < ctx->size, bad = 0;
+        if (receives && chunk > ctx->scratch_cap) {
+            double *s = realloc(ctx->scratch, (size_t)chunk * sizeof(double));
             if (s) {
                 ctx->scratch = s;
-                ctx->scratch_cap = need;
+                ctx->scratch_cap = chunk;
             } else
                 bad = 1;
         }
@@ -141,18 +180,16 @@ int32_t cpae_mpi_sum(cpae_mpi *ctx, double *values, int64_t n)
         if ((st = any(ctx, bad, &all, fn)))
             return st;
         if (all)
-            return fail(CPAE_E_NOMEM, fn, "rank 0 could not allocate the gather buffer");
-        if ((st = mpi_ok(MPI_Gather(v, k, MPI_DOUBLE, ctx->scratch, k, MPI_DOUBLE, 0,
-                                    ctx->comm), fn, "MPI_Gather")))
-            return st;
-        if (ctx->rank == 0)
-            for (int e = 0; e < k; e++) {
-                double s = 0.0;
-                for (int r = 0; r < ctx->size; r++)
-                    s += ctx->scratch[(int64_t)r * k + e];
-                v[e] = s;
-            }
-        if ((st = mpi_ok(MPI_Bcast(v, k, MPI_DOUBLE, 0, ctx->comm), fn, "MPI_Bcast")))
+            return bad ? fail(CPAE_E_NOMEM, fn, "out of memory for the receive buffer")
+                       : fail(CPAE_E_NOMEM, fn, "another process could not allocate its "
+                              "receive buffer");
+        ctx->agreed = chunk;
+    }
+    for (int64_t off = 0; off < n; off += TREE_CHUNK) {
+        int k = (int)(n - off < TREE_CHUNK ? n - off : TREE_CHUNK);
+        double *v = values + off;
+        if ((st = tree_reduce(ctx, v, k, fn)) ||
+            (st = mpi_ok(MPI_Bcast(v, k, MPI_DOUBLE, 0, ctx->comm), fn, "MPI_Bcast")))
             return st;
     }
     return CPAE_OK;

@@ -7,8 +7,11 @@
  * each process also runs on all the rows (double precision: the same
  * weights up to the allreduce's summation order, 1e-9; in practice 0). A
  * process whose fit is refused makes the others return CPAE_E_REMOTE;
- * rank 0 saves the model for all. Prints "ok ..." lines on rank 0; exit
- * status 0 iff every check passed on every process. */
+ * rank 0 saves the model for all. cpae_mpi_sum in the reproducible mode
+ * is checked directly: bit for bit the binomial tree's order, computed
+ * here from every rank's inputs (regenerated from a seed), identical on
+ * every process, over one and several chunks. Prints "ok ..." lines on
+ * rank 0; exit status 0 iff every check passed on every process. */
 #include "cpae_mpi.h"
 
 #include <math.h>
@@ -38,6 +41,105 @@ static uint64_t fnv(const uint8_t *b, int64_t n)
     for (int64_t i = 0; i < n; i++)
         h = (h ^ b[i]) * 1099511628211ULL;
     return h;
+}
+
+/* The reproducible mode's chunk in mpi/cpae_mpi.c (TREE_CHUNK). */
+#define TREE_CHUNK ((int64_t)1 << 20)
+
+static uint64_t mix(uint64_t z)
+{
+    z += 0x9e3779b97f4a7c15ULL;
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+/* Rank r's value at element e for a seed, the same on every process:
+ * every seventh element 1e16, 1 or -1e16 by rank (cancellation), the rest
+ * of either sign with magnitudes from 2^-20 to 2^40, so the order of the
+ * additions shows in the bits. */
+static double input(uint64_t seed, int r, int64_t e)
+{
+    if (e % 7 == 0)
+        return r % 3 == 0 ? 1e16 : r % 3 == 1 ? 1.0 : -1e16;
+    uint64_t h = mix(seed ^ mix(((uint64_t)r << 40) ^ (uint64_t)e));
+    double u = (double)(h >> 11) * 0x1p-53;
+    return ldexp(h & 0x40 ? -u : u, (int)((h & 0x3f) % 61) - 20);
+}
+
+/* The binomial tree's sum of a[0..P), written as the pairs of each round
+ * (in round s, a[r] + a[r + 2^s] for r a multiple of 2^(s+1)); a is
+ * overwritten. */
+static double tree_sum(double *a, int P)
+{
+    for (int step = 1; step < P; step *= 2)
+        for (int r = 0; r + step < P; r += 2 * step)
+            a[r] = a[r] + a[r + step];
+    return a[0];
+}
+
+/* cpae_mpi_sum in the reproducible mode, against the tree order computed
+ * here; n = 3 chunks + 5 runs several chunks and a short last one. */
+static void check_sum(void)
+{
+    cpae_mpi *ctx = NULL;
+    CHECK(cpae_mpi_create(MPI_COMM_WORLD, CPAE_MPI_REPRODUCIBLE, &ctx) == CPAE_OK, "create");
+    if (!ctx)
+        MPI_Abort(MPI_COMM_WORLD, 1);
+    const int64_t ns[] = {1, 1000, 3 * TREE_CHUNK + 5, 1000};
+    double *a = malloc(sizeof(double) * (size_t)size);
+    long long differs = 0; /* elements where the tree and rank order differ */
+    uint64_t first_hash = 0;
+    for (size_t i = 0; i < sizeof ns / sizeof ns[0]; i++) {
+        const int64_t n = ns[i];
+        const uint64_t seed = 0x5eed0000u + (uint64_t)n;
+        double *v = malloc(sizeof(double) * (size_t)n);
+        if (!v || !a)
+            MPI_Abort(MPI_COMM_WORLD, 1);
+        for (int64_t e = 0; e < n; e++)
+            v[e] = input(seed, rank, e);
+        int32_t st = cpae_mpi_sum(ctx, v, n);
+        CHECK(st == CPAE_OK, "reproducible sum of %lld values: status %d", (long long)n, (int)st);
+        long long wrong = 0;
+        for (int64_t e = 0; e < n; e++) {
+            double ro = 0.0;
+            for (int r = 0; r < size; r++) {
+                a[r] = input(seed, r, e);
+                ro = r == 0 ? a[r] : ro + a[r];
+            }
+            double want = tree_sum(a, size);
+            wrong += memcmp(&v[e], &want, sizeof want) != 0;
+            differs += memcmp(&ro, &want, sizeof want) != 0;
+        }
+        CHECK(wrong == 0, "reproducible sum of %lld values: %lld differ from the tree order",
+              (long long)n, wrong);
+        /* The same bytes on every process, and on a repeated call. */
+        uint64_t h = fnv((const uint8_t *)v, n * (int64_t)sizeof(double));
+        uint64_t *hs = malloc(sizeof(uint64_t) * (size_t)size);
+        MPI_Allgather(&h, 1, MPI_UINT64_T, hs, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+        for (int r = 0; r < size; r++)
+            CHECK(hs[r] == hs[0], "reproducible sum of %lld values: rank %d's bits differ "
+                  "from rank 0's", (long long)n, r);
+        if (n == 1000 && first_hash)
+            CHECK(h == first_hash, "reproducible sum: a repeated call gives other bits");
+        if (n == 1000)
+            first_hash = h;
+        if (rank == 0)
+            printf("ok mpi %d processes: reproducible sum of %lld values (%lld chunk(s)): the "
+                   "tree order bit for bit, identical on every process\n", size, (long long)n,
+                   (long long)((n + TREE_CHUNK - 1) / TREE_CHUNK));
+        free(hs);
+        free(v);
+    }
+    /* From 4 processes the tree is not rank order: the inputs tell them
+     * apart (up to 3 the two orders coincide). */
+    if (size >= 4)
+        CHECK(differs > 0, "no element where the tree and rank order differ");
+    if (rank == 0)
+        printf("ok mpi %d processes: %lld elements where the tree and rank order differ\n",
+               size, differs);
+    free(a);
+    cpae_mpi_destroy(ctx);
 }
 
 typedef struct setup {
@@ -134,6 +236,7 @@ int main(int argc, char **argv)
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
+    check_sum();
     cpae_dataset *ds = NULL;
     if (cpae_dataset_load(DATA, CPAE_FORMAT_UCR, &ds) != CPAE_OK) {
         fprintf(stderr, "rank %d: cannot load %s: %s\n", rank, DATA, cpae_last_error());
