@@ -3,10 +3,14 @@
  * process keeps its share of a UCR training set, the processes fit one
  * autoencoder together (the same weights everywhere), rank 0 reports the
  * test error and, with --compare, how far the weights are from a
- * single-process fit of the same model (docs/scaling.md).
+ * single-process fit of the same model (docs/scaling.md). With
+ * --checkpoint rank 0 saves a checkpoint after every epoch; --resume
+ * continues from one, on any number of processes.
  *
  *   make mpi
  *   mpirun -np 2 ./build/examples/mpi_train --compare
+ *   mpirun -np 3 ./build/examples/mpi_train --stop-after 2 --checkpoint ck
+ *   mpirun -np 2 ./build/examples/mpi_train --resume ck --compare
  *   (as root: mpirun --allow-run-as-root --oversubscribe -np 2 ...)
  */
 #include "cpae_mpi.h"
@@ -34,6 +38,10 @@ static void usage(FILE *f)
             "  -c, --compare        rank 0 also fits on all rows alone and prints the\n"
             "                       largest weight difference\n"
             "  -o, --output PATH    save the trained model (rank 0 writes it)\n"
+            "  -k, --checkpoint PATH  rank 0 saves a checkpoint after every epoch\n"
+            "  -S, --stop-after N   stop after epoch N (from 1; resume later)\n"
+            "  -R, --resume PATH    continue the fit saved in PATH (its settings apply;\n"
+            "                       any number of processes)\n"
             "  -h, --help           this text\n");
 }
 
@@ -55,11 +63,30 @@ static int parse_int(const char *s, long lo, long hi, long *out)
 }
 
 typedef struct options {
-    const char *dir, *set, *output;
+    const char *dir, *set, *output, *checkpoint, *resume;
     int32_t method;
-    long epochs, precision;
+    long epochs, precision, stop_after;
     int reproducible, compare;
 } options;
+
+/* After every epoch: rank 0 saves the checkpoint (collective: every
+ * process is here at the same epoch), and --stop-after stops the fit. */
+typedef struct epoch_ctx {
+    const options *o;
+    cpae_mpi *ctx;
+    cpae_trainer *t;
+} epoch_ctx;
+
+static int32_t after_epoch(void *u, int64_t epoch, const double *row, int64_t n_cols)
+{
+    (void)row, (void)n_cols;
+    epoch_ctx *e = u;
+    if (e->o->checkpoint && cpae_mpi_save_checkpoint(e->ctx, e->t, e->o->checkpoint)) {
+        fprintf(stderr, "mpi_train: %s\n", cpae_last_error());
+        return 1;
+    }
+    return e->o->stop_after > 0 && epoch + 1 >= e->o->stop_after;
+}
 
 /* Fit on rows [first, first + count); ctx NULL: alone. x NULL: this
  * process's data failed; it still attaches (without a trainer), so every
@@ -88,8 +115,16 @@ static int32_t fit(const options *o, const float *x, int64_t first, int64_t coun
         int32_t ast = cpae_mpi_attach(ctx, st ? NULL : t, count, n_global, NULL, NULL);
         st = st ? st : ast;
     }
-    if (!st)
+    epoch_ctx ec = {o, ctx, t};
+    if (!st && ctx && (o->checkpoint || o->stop_after))
+        st = cpae_trainer_set_epoch_callback(t, after_epoch, &ec);
+    if (!st && ctx && o->resume) { /* rank 0 reads the file, all load it */
+        st = cpae_mpi_load_checkpoint(ctx, t, o->resume);
+        if (!st)
+            st = cpae_trainer_resume(t);
+    } else if (!st) {
         st = cpae_trainer_fit(t);
+    }
     cpae_trainer_destroy(t);
     cpae_lie_destroy(lie);
     if (st)
@@ -126,21 +161,30 @@ static double weight_diff(const cpae_model *a, const cpae_model *b)
 
 int main(int argc, char **argv)
 {
-    options o = {"examples/data/ucr", "SyntheticControl", NULL, CPAE_METHOD_AE, 20, 64, 0, 0};
+    options o = {"examples/data/ucr", "SyntheticControl", NULL, NULL, NULL, CPAE_METHOD_AE,
+                 20, 64, 0, 0, 0};
     static const struct option longs[] = {
         {"data", required_argument, NULL, 'd'},   {"set", required_argument, NULL, 's'},
         {"method", required_argument, NULL, 'm'}, {"epochs", required_argument, NULL, 'e'},
         {"precision", required_argument, NULL, 'p'},
         {"reproducible", no_argument, NULL, 'r'}, {"compare", no_argument, NULL, 'c'},
         {"output", required_argument, NULL, 'o'}, {"help", no_argument, NULL, 'h'},
+        {"checkpoint", required_argument, NULL, 'k'},
+        {"stop-after", required_argument, NULL, 'S'},
+        {"resume", required_argument, NULL, 'R'},
         {NULL, 0, NULL, 0}};
     int c;
     opterr = 0;
-    while ((c = getopt_long(argc, argv, ":d:s:m:e:p:rco:h", longs, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:s:m:e:p:rco:hk:S:R:", longs, NULL)) != -1) {
         switch (c) {
         case 'd': o.dir = optarg; break;
         case 's': o.set = optarg; break;
         case 'o': o.output = optarg; break;
+        case 'k': o.checkpoint = optarg; break;
+        case 'R': o.resume = optarg; break;
+        case 'S':
+            if (parse_int(optarg, 1, 100000, &o.stop_after)) return bad("stop-after", optarg);
+            break;
         case 'r': o.reproducible = 1; break;
         case 'c': o.compare = 1; break;
         case 'm':
@@ -204,7 +248,12 @@ int main(int argc, char **argv)
     /* Every process fits, even one whose data failed (x NULL): it stops
      * the others at the attach instead of leaving them waiting. */
     st = fit(&o, st ? NULL : x, first, count, n, d, ctx, &m);
-    if (st) {
+    if (st == CPAE_E_CANCELLED && o.stop_after) { /* as asked */
+        if (rank == 0)
+            printf("stopped after epoch %ld on %d process(es)%s%s\n", o.stop_after, (int)size,
+                   o.checkpoint ? "; continue with --resume " : "",
+                   o.checkpoint ? o.checkpoint : "");
+    } else if (st) {
         fprintf(stderr, "mpi_train: rank %d: %s\n", rank, cpae_last_error());
         status = 1;
     } else {

@@ -1488,7 +1488,9 @@ typedef int32_t (*cpae_reduce_fn)(void *user_data, double *values, int64_t n);
  *  to hold all n_global rows in global order (global_ids[i] = i) and to
  *  own its share, else CPAE_E_INVALID at the fit. Call after
  *  cpae_trainer_set_data (ids and mask are copied; a later set_data drops
- *  them); reduce NULL returns to single-process training. Only
+ *  them); reduce NULL returns to single-process training. A fit stopped
+ *  by a callback stays resumable across this call (the resume checks the
+ *  set's size and identity). Only
  *  cpae_trainer_fit and cpae_trainer_resume run in parallel:
  *  cpae_trainer_step and cpae_trainer_gradient stay this process's own.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE (no data, n_local not the
@@ -1604,13 +1606,25 @@ CPAE_API CPAE_NODISCARD int32_t cpae_trainer_save_checkpoint_to_buffer(
  *  set the training (and validation) data before or after, then
  *  cpae_trainer_resume continues a fit the checkpoint was saved during.
  *  Everything is checked before anything changes: on failure the trainer,
- *  model and generators are untouched.
+ *  model and generators are untouched. The data a fit records are the
+ *  whole training set's by global index (rows hashed with their index)
+ *  and the validation rows as a set, so a checkpoint saved by any process
+ *  of a data-parallel fit resumes on any number of processes, or in one
+ *  trainer holding the whole set in global order, to the same weights up
+ *  to summation order (since 0.8). On a trainer made a process of a
+ *  data-parallel fit (cpae_trainer_set_parallel) the load is collective:
+ *  every process must call it, each checks its own part (its rows against
+ *  the fit's, together), and all load or none does (the others return
+ *  CPAE_E_REMOTE). Checkpoints of version 1 (0.7) resume only in a
+ *  single-process trainer that holds the fit's data when loading.
  *  @return CPAE_OK, CPAE_E_NULL, CPAE_E_IO, CPAE_E_FORMAT (not a
  *          checkpoint, truncated, corrupted), CPAE_E_VERSION,
  *          CPAE_E_MISMATCH (another model shape, method or generators; or
- *          training data set that differ from the checkpoint's),
- *          CPAE_E_NONFINITE, CPAE_E_LIMIT, CPAE_E_INVALID (called from a
- *          callback), CPAE_E_NOMEM. Since 0.7. */
+ *          training data set that differ from the checkpoint's; processes
+ *          that loaded different checkpoints), CPAE_E_NONFINITE,
+ *          CPAE_E_LIMIT, CPAE_E_INVALID (called from a callback),
+ *          CPAE_E_REMOTE, CPAE_E_CALLBACK (the reducer failed),
+ *          CPAE_E_NOMEM. Since 0.7. */
 CPAE_API CPAE_NODISCARD int32_t cpae_trainer_load_checkpoint(cpae_trainer *trainer,
     const char *path);
 

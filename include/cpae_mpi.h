@@ -119,6 +119,23 @@ CPAE_API CPAE_NODISCARD int32_t cpae_mpi_save_model(cpae_mpi *ctx, const cpae_mo
 CPAE_API CPAE_NODISCARD int32_t cpae_mpi_save_checkpoint(cpae_mpi *ctx,
     const cpae_trainer *trainer, const char *path);
 
+/** Load a trainer checkpoint on every process: rank 0 reads the file
+ *  (the others need no access to it, no shared file system), broadcasts
+ *  its bytes, and every process loads them
+ *  (cpae_trainer_load_checkpoint_from_buffer, collective on an attached
+ *  trainer: each process's rows are checked against the fit's, together,
+ *  and all load or none does). Call after cpae_mpi_attach, on every
+ *  process, even one without a trainer (NULL: the others then return
+ *  CPAE_E_REMOTE); then cpae_trainer_resume on every process. A
+ *  checkpoint saved by P processes resumes on any number of processes:
+ *  the shuffles are of global indices and every sample's random draws
+ *  follow its global index. Collective. Since 0.8.
+ *  @return as cpae_trainer_load_checkpoint, CPAE_E_REMOTE (another
+ *          process failed; rank 0 could not read the file),
+ *          CPAE_E_CALLBACK (MPI failed). */
+CPAE_API CPAE_NODISCARD int32_t cpae_mpi_load_checkpoint(cpae_mpi *ctx,
+    cpae_trainer *trainer, const char *path);
+
 /** Sum n doubles in place over ctx's processes in ctx's mode (the reducer
  *  the trainers use; exposed for tests and for reducing one's own
  *  figures). Collective. @return CPAE_OK, CPAE_E_NULL, CPAE_E_SIZE,

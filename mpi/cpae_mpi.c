@@ -6,6 +6,7 @@
  * leaves the others waiting in a collective. */
 #include "cpae_mpi.h"
 
+#include <errno.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -304,4 +305,87 @@ int32_t cpae_mpi_save_model(cpae_mpi *ctx, const cpae_model *model, const cpae_l
     if (st0 != CPAE_OK && ctx->rank != 0)
         return fail(st0, fn, "rank 0 could not save the model");
     return st0;
+}
+
+/* The bytes of the file at path (rank 0), at most 2^40. */
+static int32_t read_all(const char *path, uint8_t **out, long long *n, const char *fn)
+{
+    char what[400];
+    FILE *f = path ? fopen(path, "rb") : NULL;
+    if (!f) {
+        snprintf(what, sizeof what, "cannot open '%.300s': %.60s", path ? path : "(null)",
+                 path ? strerror(errno) : "path is NULL");
+        return fail(path ? CPAE_E_IO : CPAE_E_NULL, fn, what);
+    }
+    long long size = -1;
+    if (fseek(f, 0, SEEK_END) == 0)
+        size = (long long)ftell(f);
+    if (size < 1 || size > (1LL << 40) || fseek(f, 0, SEEK_SET) != 0) {
+        fclose(f);
+        snprintf(what, sizeof what, "'%.300s' is empty, too large or not seekable", path);
+        return fail(size == 0 ? CPAE_E_FORMAT : CPAE_E_IO, fn, what);
+    }
+    uint8_t *b = malloc((size_t)size);
+    size_t got = b ? fread(b, 1, (size_t)size, f) : 0;
+    fclose(f);
+    if (!b || got != (size_t)size) {
+        free(b);
+        snprintf(what, sizeof what, "cannot read '%.300s'%s", path, b ? "" : ": out of memory");
+        return fail(b ? CPAE_E_IO : CPAE_E_NOMEM, fn, what);
+    }
+    *out = b;
+    *n = size;
+    return CPAE_OK;
+}
+
+int32_t cpae_mpi_load_checkpoint(cpae_mpi *ctx, cpae_trainer *trainer, const char *path)
+{
+    static const char fn[] = "cpae_mpi_load_checkpoint";
+    if (!ctx)
+        return fail(CPAE_E_NULL, fn, "argument 'ctx' is NULL");
+    /* Rank 0 reads; every process learns its status and the size, then
+     * whether every process has a trainer and room for the bytes. */
+    uint8_t *buf = NULL;
+    long long head[2] = {CPAE_OK, 0};
+    if (ctx->rank == 0)
+        head[0] = read_all(path, &buf, &head[1], fn);
+    int32_t st = mpi_ok(MPI_Bcast(head, 2, MPI_LONG_LONG, 0, ctx->comm), fn, "MPI_Bcast");
+    if (st || head[0] != CPAE_OK) {
+        free(buf);
+        return st ? st : ctx->rank == 0 ? (int32_t)head[0]
+                                        : fail(CPAE_E_REMOTE, fn, "rank 0 could not read the "
+                                               "checkpoint");
+    }
+    long long n = head[1];
+    if (ctx->rank != 0)
+        buf = malloc((size_t)n);
+    int bad = !trainer ? 1 : !buf ? 2 : 0, all = 0;
+    if ((st = any(ctx, bad, &all, fn))) {
+        free(buf);
+        return st;
+    }
+    if (all) {
+        free(buf);
+        return bad == 1   ? fail(CPAE_E_NULL, fn, "argument 'trainer' is NULL")
+               : bad == 2 ? fail(CPAE_E_NOMEM, fn, "out of memory")
+                          : fail(CPAE_E_REMOTE, fn, "another process has no trainer or no "
+                                 "memory for the checkpoint");
+    }
+    for (long long off = 0; off < n && !st; off += INT_MAX) {
+        int k = (int)(n - off < INT_MAX ? n - off : INT_MAX);
+        st = mpi_ok(MPI_Bcast(buf + off, k, MPI_BYTE, 0, ctx->comm), fn, "MPI_Bcast");
+    }
+    if (st) {
+        free(buf);
+        return st;
+    }
+    /* Collective inside on an attached trainer; the agreement below makes
+     * every process return an error if any failed in any case. */
+    int32_t lst = cpae_trainer_load_checkpoint_from_buffer(trainer, buf, (int64_t)n);
+    free(buf);
+    if ((st = any(ctx, lst != CPAE_OK, &all, fn)))
+        return st;
+    if (all && lst == CPAE_OK)
+        return fail(CPAE_E_REMOTE, fn, "another process could not load the checkpoint");
+    return lst;
 }

@@ -517,6 +517,75 @@ static int32_t refit_inside(void *u, int64_t epoch, const double *row, int64_t n
 }
 
 /* Every refusal leaves the trainer, model and generators untouched. */
+/* CRC-32 of n x D values as the trainer holds them (doubles). */
+static uint32_t data_crc(const float *x, int64_t n)
+{
+    double *xd = malloc(sizeof(double) * (size_t)(n * D));
+    for (int64_t e = 0; e < n * D; e++)
+        xd[e] = (double)x[e];
+    uint32_t c = (uint32_t)crc32(0L, (const Bytef *)xd, (uInt)(sizeof(double) * (size_t)(n * D)));
+    free(xd);
+    return c;
+}
+
+static void put_u32(uint8_t *b, uint32_t v)
+{
+    for (int i = 0; i < 4; i++)
+        b[i] = (uint8_t)(v >> (8 * i));
+}
+
+/* A version-1 checkpoint (libcpae 0.7.0: the fit's data identified by
+ * CRC-32s of the rows) still loads on a trainer holding those data and
+ * resumes to the uninterrupted fit's weights; without the data, or with
+ * others, it is refused. */
+START_TEST(test_version1_checkpoint)
+{
+    float *x = sines(N, D, 3), *xv = sines(16, D, 4), *other = sines(N, D, 5);
+    setup a = make(3, 1, x, xv);
+    CK_OK(cpae_trainer_fit(a.t));
+    int64_t na;
+    uint8_t *wa = snapshot(a.m, a.lie, &na);
+    setup s = make(3, 1, x, xv);
+    stopper st = {s.t, 1, NULL, 0};
+    CK_OK(cpae_trainer_set_epoch_callback(s.t, stop_at_epoch, &st));
+    CK_ERR(cpae_trainer_fit(s.t), CPAE_E_CANCELLED);
+    ck_assert_int_eq(st.ckpt[8], 2);
+    /* Rewrite as version 1: the fit's data CRCs follow its header,
+     * configuration, optimiser, data identity and the fit's flags,
+     * positions and reals (docs/format.md). */
+    uint8_t *c = st.ckpt;
+    c[8] = 1;
+    int64_t keys = c[28] | c[29] << 8, off = 24 + 4 + 4 + 8 * keys + 8 + 4 + 4 + 32 + 24 + 40 +
+                                             16 + 40 + 48;
+    put_u32(c + off, data_crc(x, N));
+    put_u32(c + off + 4, data_crc(xv, 16));
+    fix_crc(c, st.n);
+    setup r = make(3, 99, NULL, NULL);
+    CK_ERR(cpae_trainer_load_checkpoint_from_buffer(r.t, c, st.n), CPAE_E_MISMATCH);
+    CK_OK(cpae_trainer_set_data(r.t, other, N, D));
+    CK_OK(cpae_trainer_set_validation(r.t, xv, 16, D));
+    CK_ERR(cpae_trainer_load_checkpoint_from_buffer(r.t, c, st.n), CPAE_E_MISMATCH);
+    CK_OK(cpae_trainer_set_data(r.t, x, N, D));
+    CK_OK(cpae_trainer_set_validation(r.t, other, 16, D));
+    CK_ERR(cpae_trainer_load_checkpoint_from_buffer(r.t, c, st.n), CPAE_E_MISMATCH);
+    CK_OK(cpae_trainer_set_validation(r.t, xv, 16, D));
+    CK_OK(cpae_trainer_load_checkpoint_from_buffer(r.t, c, st.n));
+    CK_OK(cpae_trainer_resume(r.t));
+    int64_t nr;
+    uint8_t *wr = snapshot(r.m, r.lie, &nr);
+    same_bytes(wa, na, wr, nr);
+    free(wa);
+    free(wr);
+    free(st.ckpt);
+    drop(&a);
+    drop(&s);
+    drop(&r);
+    free(x);
+    free(xv);
+    free(other);
+}
+END_TEST
+
 START_TEST(test_checkpoint_refusals)
 {
     float *x = sines(N, D, 3), *xv = sines(16, D, 4), *other = sines(N, D, 5);
@@ -541,7 +610,7 @@ START_TEST(test_checkpoint_refusals)
     c[0] = 'X';
     CK_ERR(cpae_trainer_load_checkpoint_from_buffer(r.t, c, st.n), CPAE_E_FORMAT);
     memcpy(c, st.ckpt, (size_t)st.n);
-    c[8] = 2;
+    c[8] = 3;
     CK_ERR(cpae_trainer_load_checkpoint_from_buffer(r.t, c, st.n), CPAE_E_VERSION);
     /* A hyperparameter out of its range (batch size 0), CRC fixed. */
     memcpy(c, st.ckpt, (size_t)st.n);
@@ -623,6 +692,7 @@ int main(void)
     tcase_add_test(tc, test_kill_and_resume);
     tcase_add_test(tc, test_history);
     tcase_add_test(tc, test_checkpoint_refusals);
+    tcase_add_test(tc, test_version1_checkpoint);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

@@ -72,9 +72,14 @@ static int32_t reduce_sum(void *user, double *values, int64_t n)
 typedef struct run {
     int32_t method, sampler, precision;
     int twist;       /* 0 none; 1 rank 1 stops at step 5; 2 rank 1 uses the
-                        data sampler (refused there); 3 rank 1 another rate */
+                        data sampler (refused there); 3 rank 1 another rate;
+                        4 every rank stops at step 5, rank 0 takes a
+                        checkpoint; 5 rank 1's first row differs; 6 rank 1
+                        loads a corrupted checkpoint */
     const float *x, *xv;
     int64_t batch;   /* 0: 10 */
+    const uint8_t *resume; /* a checkpoint to load and resume instead of a fit */
+    int64_t n_resume;
 } run;
 
 typedef struct job {
@@ -84,6 +89,9 @@ typedef struct job {
     int32_t status;
     uint8_t *weights; /* the model and generators' bytes after the fit */
     int64_t n_weights;
+    cpae_trainer *t;
+    uint8_t *ckpt;    /* twist 4, rank 0: the checkpoint at step 5 */
+    int64_t n_ckpt;
 } job;
 
 static uint8_t *model_bytes(const cpae_model *m, const cpae_lie *lie, int64_t *n)
@@ -101,6 +109,21 @@ static int32_t stop_at_5(void *u, int64_t epoch, int64_t step, const double *ter
     return step == 5;
 }
 
+static int32_t stop_and_save(void *u, int64_t epoch, int64_t step, const double *terms,
+                             double val, double sec)
+{
+    (void)epoch, (void)terms, (void)val, (void)sec;
+    job *j = u;
+    if (step != 5)
+        return 0;
+    if (j->rank == 0) {
+        CK_OK(cpae_trainer_checkpoint_size(j->t, &j->n_ckpt));
+        j->ckpt = malloc((size_t)j->n_ckpt);
+        CK_OK(cpae_trainer_save_checkpoint_to_buffer(j->t, j->ckpt, j->n_ckpt, &j->n_ckpt));
+    }
+    return 1;
+}
+
 /* A trainer on rows `rank`, `rank` + P, ... (P = 0: all rows, no
  * reducer: the ordinary fit); returns the fit's status. */
 static void *fit_share(void *arg)
@@ -112,9 +135,10 @@ static void *fit_share(void *arg)
     cpae_model *m = NULL;
     cpae_lie *lie = NULL;
     cpae_trainer *t = NULL;
-    CK_OK(cpae_model_create_mirrored(widths, 3, CPAE_ACT_RELU, 5, &m));
+    /* (a resume starts from other weights: the checkpoint's must win) */
+    CK_OK(cpae_model_create_mirrored(widths, 3, CPAE_ACT_RELU, r->resume ? 55 : 5, &m));
     if (r->method >= CPAE_METHOD_LIE_LOCAL)
-        CK_OK(cpae_lie_create(D, 1, CPAE_LIE_SKEW, 6, &lie));
+        CK_OK(cpae_lie_create(D, 1, CPAE_LIE_SKEW, r->resume ? 66 : 6, &lie));
     CK_OK(cpae_trainer_create(m, lie, r->method, &t));
     CK_OK(cpae_trainer_set_param(t, CPAE_P_EPOCHS, 3));
     CK_OK(cpae_trainer_set_param(t, CPAE_P_BATCH_SIZE, r->batch ? (double)r->batch : 10));
@@ -136,6 +160,8 @@ static void *fit_share(void *arg)
     for (int64_t i = 0; i < N; i++)
         if (P == 0 || whole || i % P == rank) {
             memcpy(xs + n * D, r->x + i * D, sizeof(float) * D);
+            if (r->twist == 5 && rank == 1 && n == 0)
+                xs[0] += 0.25f;
             owned[n] = P == 0 || i % P == rank;
             ids[n++] = i;
         }
@@ -149,7 +175,24 @@ static void *fit_share(void *arg)
         CK_OK(cpae_trainer_set_parallel(t, n, N, ids, whole ? owned : NULL, reduce_sum, &ctx));
     if (r->twist == 1 && rank == 1)
         CK_OK(cpae_trainer_set_callback(t, stop_at_5, NULL));
-    j->status = cpae_trainer_fit(t);
+    j->t = t;
+    if (r->twist == 4)
+        CK_OK(cpae_trainer_set_callback(t, stop_and_save, j));
+    if (r->resume) { /* a collective load, then the resume */
+        uint8_t *bad = NULL;
+        if (r->twist == 6 && rank == 1) {
+            bad = malloc((size_t)r->n_resume);
+            memcpy(bad, r->resume, (size_t)r->n_resume);
+            bad[100] ^= 1;
+        }
+        j->status = cpae_trainer_load_checkpoint_from_buffer(t, bad ? bad : r->resume,
+                                                             r->n_resume);
+        if (j->status == CPAE_OK)
+            j->status = cpae_trainer_resume(t);
+        free(bad);
+    } else {
+        j->status = cpae_trainer_fit(t);
+    }
     j->weights = model_bytes(m, lie, &j->n_weights);
     cpae_trainer_destroy(t);
     cpae_lie_destroy(lie);
@@ -164,7 +207,7 @@ static void run_world(const run *r, int P, job *jobs)
     pthread_barrier_init(&w.bar, NULL, (unsigned)P);
     pthread_t th[PMAX];
     for (int k = 0; k < P; k++) {
-        jobs[k] = (job){r, &w, k, -1, NULL, 0};
+        jobs[k] = (job){r, &w, k, -1, NULL, 0, NULL, NULL, 0};
         ck_assert_int_eq(pthread_create(&th[k], NULL, fit_share, &jobs[k]), 0);
     }
     for (int k = 0; k < P; k++)
@@ -225,8 +268,8 @@ START_TEST(test_equivalence)
     int mi = _i % N_METHODS;
     int32_t precision = _i < N_METHODS ? 64 : 32;
     float *x = sines(N, D, 3), *xv = sines(NV, D, 4);
-    run r = {methods[mi].method, methods[mi].sampler, precision, 0, x, xv, 0};
-    job ref = {&r, NULL, 0, -1, NULL, 0};
+    run r = {methods[mi].method, methods[mi].sampler, precision, 0, x, xv, 0, NULL, 0};
+    job ref = {&r, NULL, 0, -1, NULL, 0, NULL, NULL, 0};
     fit_share(&ref);
     CK_OK(ref.status);
     for (int P = 1; P <= PMAX; P++) {
@@ -264,8 +307,8 @@ START_TEST(test_empty_shares)
 {
     float *x = sines(N, D, 3), *xv = sines(NV, D, 4);
     for (int32_t precision = 32; precision <= 64; precision += 32) {
-        run r = {CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_BALL, precision, 0, x, xv, 2};
-        job ref = {&r, NULL, 0, -1, NULL, 0};
+        run r = {CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_BALL, precision, 0, x, xv, 2, NULL, 0};
+        job ref = {&r, NULL, 0, -1, NULL, 0, NULL, NULL, 0};
         fit_share(&ref);
         CK_OK(ref.status);
         job jobs[PMAX];
@@ -288,13 +331,78 @@ START_TEST(test_empty_shares)
 }
 END_TEST
 
+/* A fit on 3 processes stopped at step 5 and checkpointed by rank 0
+ * resumes from that checkpoint on 2 processes, on 1, and in an ordinary
+ * trainer holding the whole set, to the uninterrupted fit's weights (to
+ * rounding; identical on every process); a process whose rows differ, or
+ * whose checkpoint is corrupted, makes every process refuse the load. */
+START_TEST(test_sharded_resume)
+{
+    static const int which[] = {0, 3, 5, 6}; /* AE, ball, data sampler, exact */
+    int mi = which[_i];
+    float *x = sines(N, D, 3), *xv = sines(NV, D, 4);
+    run r = {methods[mi].method, methods[mi].sampler, 64, 0, x, xv, 0, NULL, 0};
+    job ref = {&r, NULL, 0, -1, NULL, 0, NULL, NULL, 0};
+    fit_share(&ref);
+    CK_OK(ref.status);
+    job jobs[PMAX];
+    run saved = r;
+    saved.twist = 4;
+    run_world(&saved, 3, jobs);
+    for (int k = 0; k < 3; k++) {
+        ck_assert_int_eq(jobs[k].status, CPAE_E_CANCELLED);
+        free(jobs[k].weights);
+    }
+    ck_assert_ptr_nonnull(jobs[0].ckpt);
+    run res = r;
+    res.resume = jobs[0].ckpt;
+    res.n_resume = jobs[0].n_ckpt;
+    for (int P = 0; P <= 2; P++) {
+        job out[PMAX];
+        if (P == 0) {
+            out[0] = (job){&res, NULL, 0, -1, NULL, 0, NULL, NULL, 0};
+            fit_share(&out[0]);
+        } else {
+            run_world(&res, P, out);
+        }
+        for (int k = 0; k < (P ? P : 1); k++) {
+            ck_assert_msg(out[k].status == CPAE_OK, "%s, resumed on P = %d, rank %d: %d",
+                          methods[mi].name, P, k, (int)out[k].status);
+            ck_assert(memcmp(out[k].weights, out[0].weights, (size_t)out[0].n_weights) == 0);
+        }
+        double diff = max_diff(ref.weights, out[0].weights, ref.n_weights);
+        fprintf(stderr, "%s: saved on 3 processes, resumed on %d%s: max |w - w_single| = "
+                "%.3g\n", methods[mi].name, P ? P : 1, P ? "" : " (ordinary trainer)", diff);
+        ck_assert_msg(diff <= 1e-9, "%s, resumed on P = %d: %g from the uninterrupted fit",
+                      methods[mi].name, P, diff);
+        for (int k = 0; k < (P ? P : 1); k++)
+            free(out[k].weights);
+    }
+    for (int twist = 5; twist <= 6; twist++) {
+        res.twist = twist;
+        job out[PMAX];
+        run_world(&res, 2, out);
+        for (int k = 0; k < 2; k++) {
+            int32_t want = twist == 5 ? CPAE_E_MISMATCH : k == 1 ? CPAE_E_FORMAT : CPAE_E_REMOTE;
+            ck_assert_msg(out[k].status == want, "twist %d, rank %d: status %d, want %d", twist,
+                          k, (int)out[k].status, (int)want);
+            free(out[k].weights);
+        }
+    }
+    free(jobs[0].ckpt);
+    free(ref.weights);
+    free(x);
+    free(xv);
+}
+END_TEST
+
 /* One process's stop stops all; a failing process makes the others return
  * CPAE_E_REMOTE; disagreeing processes are refused; nothing hangs. */
 START_TEST(test_faults)
 {
     float *x = sines(N, D, 3), *xv = sines(NV, D, 4);
     job jobs[PMAX];
-    run stop = {CPAE_METHOD_AE, 0, 64, 1, x, xv, 0};
+    run stop = {CPAE_METHOD_AE, 0, 64, 1, x, xv, 0, NULL, 0};
     run_world(&stop, 3, jobs);
     for (int k = 0; k < 3; k++) {
         ck_assert_int_eq(jobs[k].status, CPAE_E_CANCELLED);
@@ -302,13 +410,13 @@ START_TEST(test_faults)
     }
     for (int k = 0; k < 3; k++)
         free(jobs[k].weights);
-    run fail = {CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_BALL, 64, 2, x, xv, 0};
+    run fail = {CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_BALL, 64, 2, x, xv, 0, NULL, 0};
     run_world(&fail, 3, jobs);
     for (int k = 0; k < 3; k++) {
         ck_assert_int_eq(jobs[k].status, k == 1 ? CPAE_E_INVALID : CPAE_E_REMOTE);
         free(jobs[k].weights);
     }
-    run differ = {CPAE_METHOD_AE, 0, 64, 3, x, xv, 0};
+    run differ = {CPAE_METHOD_AE, 0, 64, 3, x, xv, 0, NULL, 0};
     run_world(&differ, 2, jobs);
     for (int k = 0; k < 2; k++) {
         ck_assert_int_eq(jobs[k].status, CPAE_E_MISMATCH);
@@ -349,6 +457,7 @@ int main(void)
     tcase_add_loop_test(tc, test_equivalence, 0, 2 * N_METHODS);
     tcase_add_test(tc, test_empty_shares);
     tcase_add_test(tc, test_faults);
+    tcase_add_loop_test(tc, test_sharded_resume, 0, 4);
     suite_add_tcase(s, tc);
     return tu_run(s);
 }

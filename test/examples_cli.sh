@@ -71,6 +71,12 @@ expect 2 table1 -e 12x data
 expect 2 table1 --sampler bogus data
 expect 2 table1 -s 0 data
 expect 2 table1                           # no data set
+if [ -x "$bin/mpi_train" ]; then          # built when Open MPI is installed
+    expect 2 mpi_train --stop-after 0
+    expect 2 mpi_train -e 12x
+    expect 2 mpi_train --method bogus
+    expect 2 mpi_train --resume           # missing value
+fi
 
 if [ "$failures" -ne 0 ]; then
     echo "examples_cli: $failures of $checks checks failed"

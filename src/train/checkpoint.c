@@ -18,7 +18,8 @@
 #include <string.h>
 
 #define CKPT_MAGIC "CPAECKPT"
-#define CKPT_VERSION 1u
+#define CKPT_VERSION 2u /* 2: the fit's data identity is fit_data.c's (row
+                           hashes by global index); 1: a CRC of the rows */
 #define CKPT_HEADER 24 /* magic, version, flags, payload length */
 /* Fixed part of the payload: method .. fit info, before the variable
  * blocks (see emit below; the sizes are checked by ckpt_bytes). */
@@ -241,6 +242,7 @@ static double rd_f(struct rd *r, const char *what)
 /* A checkpoint's contents, parsed and checked; blocks point into the
  * bytes. */
 struct ckpt {
+    uint32_t version;
     int32_t method;
     int64_t n_keys;
     double v[CPAE__N_KEYS];
@@ -269,9 +271,9 @@ static int32_t check_header(const uint8_t *b, int64_t n, const char *fn)
     if (n < CKPT_HEADER + 4)
         return cpae__fail(CPAE_E_FORMAT, fn, "truncated: %lld bytes", (long long)n);
     uint32_t version = (uint32_t)cpae__io_get(b + 8, 4);
-    if (version != CKPT_VERSION)
+    if (version < 1 || version > CKPT_VERSION)
         return cpae__fail(CPAE_E_VERSION, fn, "checkpoint version %u; this library reads "
-                          "version %u", version, CKPT_VERSION);
+                          "versions 1 to %u", version, CKPT_VERSION);
     uint64_t payload = cpae__io_get(b + 16, 8);
     if (payload != (uint64_t)(n - CKPT_HEADER - 4))
         return cpae__fail(CPAE_E_FORMAT, fn, "the header announces %llu payload bytes, %lld "
@@ -437,11 +439,64 @@ static int32_t check_fits(const cpae_trainer *t, const struct ckpt *c, const cpa
     if (!same)
         return cpae__fail(CPAE_E_MISMATCH, fn, "the checkpoint is of another trainer (method, "
                           "layers or generators differ)");
-    /* Data set now must be the checkpoint's (set later: resume checks). */
+    return CPAE_OK;
+}
+
+/* A resumable fit's data, when the trainer holds them and can tell alone
+ * (a parallel trainer's are checked with the others, agree_load): the
+ * size and identity must be the fit's (set later: resume checks). A
+ * version-1 checkpoint's CRC is checked and replaced by the identity. */
+static int32_t check_data(cpae_trainer *t, struct ckpt *c, const char *fn)
+{
+    if (!c->active || (!t->x && c->version > 1))
+        return CPAE_OK;
+    if (c->version == 1 && (!t->x || t->par.reduce))
+        return cpae__fail(CPAE_E_MISMATCH, fn, "a version-1 checkpoint's fit resumes only on "
+                          "a single-process trainer that holds the fit's data when it loads");
+    if (t->par.reduce)
+        return CPAE_OK;
     int64_t nv = t->xv ? t->nv : 0;
-    if (c->active && ((t->x && (t->n != c->f.n || cpae__data_crc(t->x, t->n, t->d) != c->f.x_crc)) ||
-                      (t->xv && (nv != c->f.nv || cpae__data_crc(t->xv, nv, t->d) != c->f.xv_crc))))
+    cpae__data_id id = {0};
+    int32_t st = t->n == c->f.n ? cpae__data_local(t, &id, fn) : CPAE_OK;
+    if (st)
+        return st;
+    bool same = t->n == c->f.n && nv == c->f.nv;
+    if (same && c->version == 1) {
+        same = cpae__data_crc(t->x, t->n, t->d) == c->f.x_crc &&
+               cpae__data_crc(t->xv, nv, t->d) == c->f.xv_crc;
+        c->f.x_crc = id.x;
+        c->f.xv_crc = id.xv;
+    }
+    if (!same || id.x != c->f.x_crc || id.xv != c->f.xv_crc)
         return cpae__fail(CPAE_E_MISMATCH, fn, "the trainer's data differ from those of the "
+                          "fit the checkpoint was saved during");
+    return CPAE_OK;
+}
+
+/* On a trainer in a data-parallel fit the load is collective: every
+ * process reduces its outcome, a digest of the checkpoint (its CRC),
+ * n_global and a whole set held everywhere, and its rows' identity sums;
+ * all load or none does. */
+static int32_t agree_load(cpae_trainer *t, int32_t st, const struct ckpt *c, const uint8_t *b,
+                          int64_t n, const char *fn)
+{
+    double v[6 + CPAE__DATA_SUMS] = {st ? 1.0 : 0.0};
+    uint32_t h = st ? 0 : (uint32_t)cpae__io_get(b + n - 4, 4); /* the file's CRC */
+    h = cpae__fnv(h, &t->par.n_global, sizeof t->par.n_global) ^ cpae__par_whole_crc(t);
+    cpae__par_digest(v + 1, h);
+    if (!st)
+        cpae__data_sums(t, v + 6, false);
+    int32_t rst = cpae__par_reduce(t, v, 6 + CPAE__DATA_SUMS, fn);
+    if (st || rst)
+        return st ? st : rst;
+    if (!cpae__par_digest_same(v + 1))
+        return cpae__fail(CPAE_E_MISMATCH, fn, "the processes loaded different checkpoints "
+                          "or have different n_global");
+    cpae__data_id id;
+    cpae__data_ids(v + 6, &id);
+    if (c->active && (t->par.n_global != c->f.n || id.x != c->f.x_crc || id.nv != c->f.nv ||
+                      id.xv != c->f.xv_crc))
+        return cpae__fail(CPAE_E_MISMATCH, fn, "the processes' data differ from those of the "
                           "fit the checkpoint was saved during");
     return CPAE_OK;
 }
@@ -518,48 +573,56 @@ static void commit(cpae_trainer *t, const struct ckpt *c, const cpae_model *m,
     t->fit_best_val = c->fit_best_val;
 }
 
-static int32_t load(cpae_trainer *t, const uint8_t *b, int64_t n, const char *fn)
+/* Load b[0..n), or with st_in != 0 (the bytes could not be had) only take
+ * part in a parallel trainer's agreement. */
+static int32_t load(cpae_trainer *t, const uint8_t *b, int64_t n, int32_t st_in, const char *fn)
 {
-    int32_t st;
-    if ((st = check_header(b, n, fn)))
+    int32_t st = st_in ? st_in : check_header(b, n, fn);
+    if (st && !t->par.reduce)
         return st;
     struct ckpt *c = calloc(1, sizeof *c);
-    if (!c)
-        return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
-    memcpy(c->v, t->cfg.v, sizeof c->v); /* keys a newer file lacks keep theirs */
-    struct rd r = {b + CKPT_HEADER, n - CKPT_HEADER - 4, CPAE_OK, fn};
-    read_fixed(&r, c);
+    if (!c && !st)
+        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
     cpae_model *m = NULL;
     cpae_lie *lie = NULL;
     double *hist = NULL, *opt_m = t->opt_m, *opt_v = t->opt_v;
-    int64_t nt = c->n_train;
-    if ((st = r.st) || (st = check_fixed(&r, c, fn)) ||
-        (st = cpae__io_parse(c->model, c->model_bytes, &m, &lie, fn)) ||
-        (st = check_fits(t, c, m, lie, fn)) ||
-        (c->has_m && ((st = check_values(c->opt, nt, false, "first moments", fn)) ||
-                      (st = check_values(c->opt + 8 * nt, nt, true, "second moments", fn)))) ||
-        (c->active && ((st = check_perm(c->perm, c->f.n, fn)) ||
-                       (st = check_values(c->weights, 2 * nt, false, "fit weights", fn)))))
-        goto done;
-    /* Allocate everything before the first change. */
-    if (c->has_m && !t->opt_m) {
-        opt_m = calloc((size_t)(nt ? nt : 1), sizeof(double));
-        opt_v = calloc((size_t)(nt ? nt : 1), sizeof(double));
+    if (!st && c) {
+        memcpy(c->v, t->cfg.v, sizeof c->v); /* keys a newer file lacks keep theirs */
+        c->version = (uint32_t)cpae__io_get(b + 8, 4);
+        struct rd r = {b + CKPT_HEADER, n - CKPT_HEADER - 4, CPAE_OK, fn};
+        read_fixed(&r, c);
+        int64_t nt = c->n_train;
+        if ((st = r.st) || (st = check_fixed(&r, c, fn)) ||
+            (st = cpae__io_parse(c->model, c->model_bytes, &m, &lie, fn)) ||
+            (st = check_fits(t, c, m, lie, fn)) || (st = check_data(t, c, fn)) ||
+            (c->has_m && ((st = check_values(c->opt, nt, false, "first moments", fn)) ||
+                          (st = check_values(c->opt + 8 * nt, nt, true, "second moments",
+                                             fn)))) ||
+            (c->active && ((st = check_perm(c->perm, c->f.n, fn)) ||
+                           (st = check_values(c->weights, 2 * nt, false, "fit weights", fn)))))
+            goto agree;
+        /* Allocate everything before the first change. */
+        if (c->has_m && !t->opt_m) {
+            opt_m = calloc((size_t)(nt ? nt : 1), sizeof(double));
+            opt_v = calloc((size_t)(nt ? nt : 1), sizeof(double));
+        }
+        if (c->hist_rows)
+            hist = malloc((size_t)(c->hist_rows * CPAE__HIST_COLS) * sizeof(double));
+        if ((c->has_m && (!opt_m || !opt_v)) || (c->hist_rows && !hist) ||
+            (c->active && cpae__fit_reserve(&t->fit, c->f.n, nt, fn)))
+            st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
     }
-    if (c->hist_rows)
-        hist = malloc((size_t)(c->hist_rows * CPAE__HIST_COLS) * sizeof(double));
-    if ((c->has_m && (!opt_m || !opt_v)) || (c->hist_rows && !hist) ||
-        (c->active && cpae__fit_reserve(&t->fit, c->f.n, nt, fn))) {
-        st = cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+agree:
+    if (t->par.reduce)
+        st = agree_load(t, st, c, b, n, fn);
+    if (st) {
         if (opt_m != t->opt_m) {
             free(opt_m);
             free(opt_v);
         }
         free(hist);
-        goto done;
-    }
-    commit(t, c, m, lie, hist, opt_m, opt_v);
-done:
+    } else
+        commit(t, c, m, lie, hist, opt_m, opt_v);
     cpae_model_destroy(m);
     cpae_lie_destroy(lie);
     free(c);
@@ -571,13 +634,12 @@ int32_t cpae_trainer_load_checkpoint_from_buffer(cpae_trainer *t, const uint8_t 
     static const char fn[] = "cpae_trainer_load_checkpoint_from_buffer";
     cpae__clear_error();
     int32_t st;
-    if ((st = cpae__check_ptr(t, fn, "trainer")) || (st = cpae__check_ptr(buf, fn, "buf")) ||
-        (st = cpae__trainer_check_idle(t, fn)))
+    if ((st = cpae__check_ptr(t, fn, "trainer")) || (st = cpae__trainer_check_idle(t, fn)))
         return st;
-    if (n <= 0)
-        return cpae__fail(CPAE_E_SIZE, fn, "n is %lld; need the bytes of a checkpoint",
-                          (long long)n);
-    return load(t, buf, n, fn);
+    if (!(st = cpae__check_ptr(buf, fn, "buf")) && n <= 0)
+        st = cpae__fail(CPAE_E_SIZE, fn, "n is %lld; need the bytes of a checkpoint",
+                        (long long)n);
+    return load(t, buf, n, st, fn); /* (a parallel trainer's failure is agreed) */
 }
 
 int32_t cpae_trainer_load_checkpoint(cpae_trainer *t, const char *path)
@@ -585,16 +647,15 @@ int32_t cpae_trainer_load_checkpoint(cpae_trainer *t, const char *path)
     static const char fn[] = "cpae_trainer_load_checkpoint";
     cpae__clear_error();
     int32_t st;
-    if ((st = cpae__check_ptr(t, fn, "trainer")) || (st = cpae__check_ptr(path, fn, "path")) ||
-        (st = cpae__trainer_check_idle(t, fn)))
+    if ((st = cpae__check_ptr(t, fn, "trainer")) || (st = cpae__trainer_check_idle(t, fn)))
         return st;
     uint8_t *buf = NULL;
     int64_t n = 0;
     /* No checkpoint of this trainer is larger than what it holds now plus
      * the largest fit state; bound the read by the library's limits. */
-    if ((st = cpae__io_read_file(path, INT64_C(1) << 40, &buf, &n, fn)))
-        return st;
-    st = load(t, buf, n, fn);
+    if (!(st = cpae__check_ptr(path, fn, "path")))
+        st = cpae__io_read_file(path, INT64_C(1) << 40, &buf, &n, fn);
+    st = load(t, buf, n, st, fn); /* (a parallel trainer's failure is agreed) */
     free(buf);
     return st;
 }

@@ -39,7 +39,7 @@ static int32_t gather(cpae_trainer *t, const int64_t *rows, const int64_t *ids, 
     b->m = m;
     b->ids = ids; /* each sample's draws follow its row, wherever it sits */
     b->x_nbr = bb->nbr;
-    b->x_anchor = t->n > 0 ? t->x + (int64_t)cpae__tp(t, CPAE_P_LIE_ANCHOR) * d : NULL;
+    b->x_anchor = cpae__trainer_anchor(t);
     b->pool = &t->pool;
     b->mirror = cpae__trainer_mirror(t);
     b->keep_float = false;
@@ -47,7 +47,7 @@ static int32_t gather(cpae_trainer *t, const int64_t *rows, const int64_t *ids, 
 }
 
 /* Mean validation reconstruction error, (1/n) sum ||D(E(x)) - x||^2. */
-static int32_t validation_error(const cpae_trainer *t, double *err, const char *fn)
+static int32_t validation_error(cpae_trainer *t, double *err, const char *fn)
 {
     cpae_chain ae;
     (void)cpae__chain(t->model, CPAE_AUTOENCODER, &ae, fn);
@@ -60,7 +60,7 @@ static int32_t validation_error(const cpae_trainer *t, double *err, const char *
     free(y);
     if (t->par.reduce) { /* every process's rows: the sums, then the mean */
         double v[3] = {st ? 1.0 : 0.0, s, (double)t->nv};
-        int32_t rst = cpae__par_reduce((cpae_trainer *)t, v, 3, fn);
+        int32_t rst = cpae__par_reduce(t, v, 3, fn);
         if (st || rst)
             return st ? st : rst;
         *err = v[1] / v[2];
@@ -126,22 +126,6 @@ int32_t cpae__fit_reserve(cpae__fit *f, int64_t n, int64_t n_train, const char *
     return CPAE_OK;
 }
 
-/* sum_j var_j of the n x d rows: (1/n) sum_i ||x_i - mean||^2. */
-static double total_variance(const double *x, int64_t n, int64_t d)
-{
-    double s = 0;
-    for (int64_t j = 0; j < d; j++) {
-        double mean = 0, ss = 0;
-        for (int64_t i = 0; i < n; i++)
-            mean += x[i * d + j];
-        mean /= (double)n;
-        for (int64_t i = 0; i < n; i++)
-            ss += (x[i * d + j] - mean) * (x[i * d + j] - mean);
-        s += ss / (double)n;
-    }
-    return s;
-}
-
 /* The samples a fit shuffles: this process's rows, or with
  * cpae_trainer_set_parallel the global indices of the whole set. */
 static int64_t fit_samples(const cpae_trainer *t)
@@ -150,28 +134,29 @@ static int64_t fit_samples(const cpae_trainer *t)
 }
 
 /* A data-parallel fit: what every process must agree on before the first
- * step (the same hyperparameters, model size and set size; validation
- * data everywhere or nowhere), what it cannot do yet (the data sampler and
- * the exact form need the whole training set), and room for a batch's
- * rows. Every process reduces once, whatever it found, so none waits. */
+ * step (the same hyperparameters, model size, set size and, resuming, the
+ * same fit position; validation data everywhere or nowhere), what it
+ * cannot do yet (the data sampler and the exact form need the whole
+ * training set), room for a batch's rows, and the whole set's identity and
+ * variance (fit_data.c). Every process reduces once, whatever it found, so
+ * none waits. */
 static int32_t par_begin(cpae_trainer *t, int32_t st_in, const char *fn)
 {
     cpae__par *p = &t->par;
+    cpae__fit *f = &t->fit;
     int32_t st = st_in; /* the plan's: a process whose plan failed still reduces */
     if (!st && !p->whole && (cpae__trainer_data_sampler(t) || cpae__trainer_exact_active(t)))
         st = cpae__fail(CPAE_E_INVALID, fn, "the local form's data sampler and the exact form "
                         "need every process to hold the whole training set in global order "
                         "(and own its share of it)");
     int64_t bs = (int64_t)cpae__tp(t, CPAE_P_BATCH_SIZE), d = t->d, nt = cpae__trainer_n_train(t);
+    int64_t nv = 7 + CPAE__DATA_SUMS + d, nstep = 2 + CPAE__N_TERMS + nt;
     /* The fit's own buffers and the step's reduce buffer now, so that no
      * process fails alone later. */
     if (!st)
-        st = cpae__fit_reserve(&t->fit, p->n_global, nt, fn);
+        st = cpae__fit_reserve(f, p->n_global, nt, fn);
     /* (the reduce buffer even after a failure: this process must reduce) */
-    int32_t bst = cpae__par_buffer(t, 2 + CPAE__N_TERMS + nt > 8 + 2 * d ? 2 + CPAE__N_TERMS + nt
-                                                                         : 8 + 2 * d, fn)
-                      ? CPAE_OK
-                      : CPAE_E_NOMEM;
+    int32_t bst = cpae__par_buffer(t, nstep > nv ? nstep : nv, fn) ? CPAE_OK : CPAE_E_NOMEM;
     st = st ? st : bst;
     if (!st && 2 * bs > p->rows_cap) {
         int64_t *r = realloc(p->rows, (size_t)(2 * bs) * sizeof(int64_t));
@@ -182,74 +167,53 @@ static int32_t par_begin(cpae_trainer *t, int32_t st_in, const char *fn)
             p->rows_cap = 2 * bs;
         }
     }
-    /* A 32-bit digest of what must agree: the hyperparameters, the sizes,
-     * the starting weights and generators, the optimiser's state. Equal
-     * everywhere iff P sum a^2 == (sum a)^2 for both 16-bit halves a (sums
-     * exact in double up to 2^21 processes). */
-    uint32_t h = 2166136261u;
+    /* A digest of what must agree: the hyperparameters, the sizes, the
+     * weights and generators, the optimiser's state; resuming, the fit's
+     * position, data order and random state too. */
     const double shape[5] = {(double)p->n_global, (double)nt, (double)t->method,
                              (double)(t->lie != NULL), (double)t->opt_t};
-    const unsigned char *bytes[5] = {
-        (const unsigned char *)t->cfg.v, (const unsigned char *)shape,
-        (const unsigned char *)t->model->params, t->lie ? (const unsigned char *)t->lie->g : NULL,
-        t->opt_m ? (const unsigned char *)t->opt_m : NULL};
-    const size_t lens[5] = {sizeof t->cfg.v, sizeof shape,
-                            (size_t)t->model->n_params * sizeof(double),
-                            t->lie ? (size_t)(t->lie->k * t->lie->d * t->lie->d) * sizeof(double)
-                                   : 0,
-                            t->opt_m ? (size_t)nt * sizeof(double) : 0};
-    for (int k = 0; k < 5; k++)
-        for (size_t i = 0; bytes[k] && i < lens[k]; i++)
-            h = (h ^ bytes[k][i]) * 16777619u;
-    /* With the digest: validation here, the owned rows, and the sums of
-     * the owned rows per coordinate (the data's total variance, the
-     * divergence guard's floor, must be the whole set's everywhere). */
+    uint32_t h = cpae__fnv(2166136261u, t->cfg.v, sizeof t->cfg.v);
+    h = cpae__fnv(h, shape, sizeof shape);
+    h = cpae__fnv(h, t->model->params, (size_t)t->model->n_params * sizeof(double));
+    if (t->lie)
+        h = cpae__fnv(h, t->lie->g, (size_t)(t->lie->k * t->lie->d * t->lie->d) * sizeof(double));
+    if (t->opt_m)
+        h = cpae__fnv(h, t->opt_m, (size_t)nt * sizeof(double));
+    h ^= cpae__par_whole_crc(t);
+    if (f->active && !st) { /* a resume */
+        const int64_t pos[12] = {f->n, f->nv, f->epoch, f->pos, f->step, f->validated,
+                                 f->n_sums, f->since, f->best_step, f->x_crc, f->xv_crc,
+                                 2 * f->shuffled + f->stop};
+        h = cpae__fnv(h, pos, sizeof pos);
+        h = cpae__fnv(h, t->rng.s, sizeof t->rng.s);
+        h = cpae__fnv(h, f->perm, (size_t)f->n * sizeof(int64_t));
+    }
     double *v = p->buf; /* NULL only if no buffer could be had: this
                            process cannot take part (out of memory) */
-    int64_t nv = 8 + 2 * d, owned = 0;
     if (!v)
         return st ? st : CPAE_E_NOMEM;
-    memset(v, 0, (size_t)nv * sizeof(double));
-    if (!st)
-        for (int64_t g = 0; g < p->n_global; g++) {
-            int64_t l = p->local_of[g];
-            if (l < 0)
-                continue;
-            owned++;
-            for (int64_t j = 0; j < d; j++) {
-                double x = t->x[l * d + j];
-                v[8 + j] += x;
-                v[8 + d + j] += x * x;
-            }
-        }
-    double lo = (double)(h & 0xffffu), hi = (double)(h >> 16);
     v[0] = st ? 1.0 : 0.0;
     v[1] = t->xv ? 1.0 : 0.0;
-    v[2] = 1.0;
-    v[3] = lo;
-    v[4] = lo * lo;
-    v[5] = hi;
-    v[6] = hi * hi;
-    v[7] = (double)owned;
+    cpae__par_digest(v + 2, h);
+    double *sums = v + 7;
+    if (st)
+        for (int64_t k = 0; k < CPAE__DATA_SUMS + d; k++)
+            sums[k] = 0.0;
+    else
+        cpae__data_sums(t, sums, true);
     int32_t rst = cpae__par_reduce(t, v, nv, fn);
     if (st || rst)
         return st ? st : rst;
-    if (v[2] * v[4] != v[3] * v[3] || v[2] * v[6] != v[5] * v[5])
+    if (!cpae__par_digest_same(v + 2))
         return cpae__fail(CPAE_E_MISMATCH, fn, "the processes' hyperparameters, model sizes, "
-                          "starting weights, optimiser state or n_global differ");
-    if (v[7] != (double)p->n_global)
+                          "weights, optimiser state, n_global or fit position differ");
+    if (sums[5] != (double)p->n_global)
         return cpae__fail(CPAE_E_MISMATCH, fn, "the processes own %g rows in all, n_global is "
-                          "%lld", v[7], (long long)p->n_global);
+                          "%lld", sums[5], (long long)p->n_global);
     if (v[1] != 0.0 && v[1] != v[2])
         return cpae__fail(CPAE_E_SIZE, fn, "validation data on %g of %g processes: give "
                           "every process its share, or none", v[1], v[2]);
-    double var = 0.0, n = v[7];
-    for (int64_t j = 0; j < d; j++) {
-        double mean = v[8 + j] / n;
-        var += fmax(0.0, v[8 + d + j] / n - mean * mean);
-    }
-    p->var = var;
-    return CPAE_OK;
+    return cpae__data_finish(t, sums, &p->data, fn);
 }
 
 /* A new fit: seeded generator, identity order, the starting weights kept
@@ -259,14 +223,16 @@ static int32_t fit_begin(cpae_trainer *t, const char *fn)
 {
     cpae__fit *f = &t->fit;
     int64_t nt = cpae__trainer_n_train(t), n = fit_samples(t);
+    cpae__data_id data = t->par.data;
     int32_t st;
-    if ((st = cpae__fit_reserve(f, n, nt, fn)))
+    if ((st = cpae__fit_reserve(f, n, nt, fn)) ||
+        (!t->par.reduce && (st = cpae__data_local(t, &data, fn))))
         return st;
     cpae__rng_seed(&t->rng, (uint64_t)cpae__tp(t, CPAE_P_SEED));
     f->n = n;
-    f->nv = t->xv ? t->nv : 0;
-    f->x_crc = cpae__data_crc(t->x, t->n, t->d);
-    f->xv_crc = cpae__data_crc(t->xv, f->nv, t->d);
+    f->nv = data.nv;
+    f->x_crc = data.x;
+    f->xv_crc = data.xv;
     for (int64_t i = 0; i < n; i++)
         f->perm[i] = i;
     f->active = true;
@@ -276,7 +242,7 @@ static int32_t fit_begin(cpae_trainer *t, const char *fn)
     f->val = NAN;
     f->ema = NAN;
     f->ema_low = INFINITY;
-    f->var = t->par.reduce ? t->par.var : total_variance(t->x, t->n, t->d);
+    f->var = data.var;
     f->seconds = 0;
     f->theta_max = t->cfg.theta_max;
     f->best_err = INFINITY;
@@ -506,7 +472,6 @@ int32_t cpae_trainer_resume(cpae_trainer *t)
     if (st || (st = cpae__trainer_check_idle(t, fn)))
         return st;
     cpae__fit *f = &t->fit;
-    int64_t nv = t->xv ? t->nv : 0;
     if (!f->active)
         st = cpae__fail(CPAE_E_INVALID, fn, "no interrupted fit to resume (a fit resumes "
                         "after a callback stopped it, or from a checkpoint saved during "
@@ -515,17 +480,23 @@ int32_t cpae_trainer_resume(cpae_trainer *t)
         st = cpae__fail(CPAE_E_SIZE, fn, "the fit was on %lld training samples, the "
                         "trainer has %lld (cpae_trainer_set_data with the same data)",
                         (long long)f->n, (long long)(t->x ? fit_samples(t) : 0));
-    else if (cpae__data_crc(t->x, t->n, t->d) != f->x_crc || nv != f->nv ||
-             cpae__data_crc(t->xv, nv, t->d) != f->xv_crc)
-        st = cpae__fail(CPAE_E_MISMATCH, fn, "the training or validation data differ "
-                        "from those the fit began with");
     if (!st) { /* the theta range stays the one the fit was using */
         t->cfg.theta_max = f->theta_max;
         t->theta_valid = true;
         st = cpae__trainer_plan(t, fn);
     }
-    if (t->par.reduce) /* every process agrees, whatever failed where */
+    /* The data's identity: the whole set's in a parallel fit (the same on
+     * every process, so every process decides alike). */
+    cpae__data_id data = {0};
+    if (t->par.reduce) { /* every process agrees, whatever failed where */
         st = par_begin(t, st, fn);
+        data = t->par.data;
+    } else if (!st) {
+        st = cpae__data_local(t, &data, fn);
+    }
+    if (!st && (data.x != f->x_crc || data.nv != f->nv || data.xv != f->xv_crc))
+        st = cpae__fail(CPAE_E_MISMATCH, fn, "the training or validation data differ "
+                        "from those the fit began with");
     return st ? st : fit_run(t, fn);
 }
 

@@ -101,7 +101,7 @@ static int32_t user_batch(cpae_trainer *t, const float *x, int64_t m, int64_t d,
     b->x = bb->x;
     b->m = m;
     b->x_nbr = NULL;
-    b->x_anchor = t->x ? t->x + (int64_t)cpae__tp(t, CPAE_P_LIE_ANCHOR) * d : NULL;
+    b->x_anchor = cpae__trainer_anchor(t);
     b->pool = &t->pool;
     b->mirror = cpae__trainer_mirror(t);
     b->keep_float = false;

@@ -75,7 +75,8 @@ int32_t cpae_trainer_set_parallel(cpae_trainer *t, int64_t n_local, int64_t n_gl
     t->par.n_global = n_global;
     t->par.local_of = local_of;
     t->par.whole = whole;
-    t->fit.active = false; /* a fit over other indices cannot resume */
+    /* An interrupted fit stays resumable: its resume checks the whole
+     * set's size and identity (fit_data.c), whoever holds which rows. */
     return CPAE_OK;
 }
 
@@ -108,6 +109,34 @@ int32_t cpae__par_reduce(cpae_trainer *t, double *values, int64_t n, const char 
         return cpae__fail(CPAE_E_REMOTE, fn, "another process of the fit failed (%g of them)",
                           values[0]);
     return CPAE_OK;
+}
+
+uint32_t cpae__fnv(uint32_t h, const void *bytes, size_t n)
+{
+    const unsigned char *b = bytes;
+    for (size_t i = 0; i < n; i++)
+        h = (h ^ b[i]) * 16777619u;
+    return h;
+}
+
+uint32_t cpae__par_whole_crc(const cpae_trainer *t)
+{
+    return t->par.whole ? cpae__data_crc(t->x, t->n, t->d) : 0u;
+}
+
+void cpae__par_digest(double *v, uint32_t h)
+{
+    double lo = (double)(h & 0xffffu), hi = (double)(h >> 16);
+    v[0] = 1.0;
+    v[1] = lo;
+    v[2] = lo * lo;
+    v[3] = hi;
+    v[4] = hi * hi;
+}
+
+bool cpae__par_digest_same(const double *v)
+{
+    return v[0] * v[2] == v[1] * v[1] && v[0] * v[4] == v[3] * v[3];
 }
 
 int32_t cpae__par_agree(cpae_trainer *t, int32_t st_local, bool *flag, const char *fn)

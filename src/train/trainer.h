@@ -25,8 +25,8 @@ typedef struct cpae__fit {
     bool stop;            /* early stopping's patience is used up */
     int64_t n;            /* training samples perm covers */
     int64_t nv;           /* validation samples (0: none) */
-    uint32_t x_crc, xv_crc; /* CRC-32 of the training / validation data
-                               (a resume must see the same data) */
+    uint32_t x_crc, xv_crc; /* identity of the training / validation data
+                               (fit_data.c; a resume must see the same) */
     int64_t epoch;        /* current epoch, from 0 */
     int64_t pos;          /* the next batch's first index into perm */
     int64_t step;         /* optimiser steps taken */
@@ -50,6 +50,14 @@ typedef struct cpae__fit {
     int64_t hist_rows, hist_cap;
 } cpae__fit;
 
+/* What a fit records of its data (fit_data.c): identities, the number of
+ * validation rows, the total variance; the whole set's in a parallel fit. */
+typedef struct cpae__data_id {
+    uint32_t x, xv;
+    int64_t nv;
+    double var;
+} cpae__data_id;
+
 /* One process of a data-parallel fit (train/parallel.c). */
 typedef struct cpae__par {
     cpae_reduce_fn reduce;   /* NULL: single-process */
@@ -59,7 +67,7 @@ typedef struct cpae__par {
                                 index, -1: another process evaluates it */
     bool whole;              /* every row here, in global order: the data
                                 sampler and the exact form can run */
-    double var;              /* the whole set's total variance (par_begin) */
+    cpae__data_id data;      /* the whole set's (par_begin) */
     int64_t *rows;           /* 2 x batch: a step's local rows, global ids */
     int64_t rows_cap;
     double *buf;             /* the reduce buffer */
@@ -117,6 +125,14 @@ static inline cpae__mirror *cpae__trainer_mirror(cpae_trainer *t)
 
 /* A key's value. */
 static inline double cpae__tp(const cpae_trainer *t, int32_t key) { return t->cfg.v[key]; }
+
+/* The exact form's anchor row (CPAE_P_LIE_ANCHOR), NULL when the trainer
+ * has no such row (the plan refuses an exact form without one). */
+static inline const double *cpae__trainer_anchor(const cpae_trainer *t)
+{
+    double a = cpae__tp(t, CPAE_P_LIE_ANCHOR);
+    return t->x && a < (double)t->n ? t->x + (int64_t)a * t->d : NULL;
+}
 
 /* Trainable generator values (none if absent or fixed), and all trainable
  * values (weights, then trainable generators). */
@@ -208,6 +224,17 @@ void cpae__par_empty_share(cpae_trainer *t, double *terms, float *gf, int64_t n)
  * CPAE_E_REMOTE). */
 int32_t cpae__par_agree(cpae_trainer *t, int32_t st_local, bool *flag, const char *fn);
 void cpae__par_free(cpae__par *p);
+/* FNV-1a over n bytes, continuing from h. */
+uint32_t cpae__fnv(uint32_t h, const void *bytes, size_t n);
+/* With the whole set on every process (cpae__par.whole): its CRC-32, which
+ * must agree everywhere (the data sampler's neighbours and the exact
+ * form's anchor come from rows others own); else 0. */
+uint32_t cpae__par_whole_crc(const cpae_trainer *t);
+/* A 32-bit digest as 5 values to reduce, [1, a, a^2, b, b^2] for its
+ * 16-bit halves a, b; after the sum the digests were equal everywhere iff
+ * P sum a^2 == (sum a)^2 for both (exact in double up to 2^21 processes). */
+void cpae__par_digest(double *v, uint32_t h);
+bool cpae__par_digest_same(const double *v);
 
 /* Seconds on the monotonic clock. */
 double cpae__now_seconds(void);
@@ -218,8 +245,23 @@ int32_t cpae__fit_history_add(cpae_trainer *t, const double *row, const char *fn
 /* Room for a fit over n samples and n_train trainable values (kept across
  * fits). */
 int32_t cpae__fit_reserve(cpae__fit *f, int64_t n, int64_t n_train, const char *fn);
-/* CRC-32 of n x d doubles (0 for none): data identity across a resume. */
+/* CRC-32 of n x d doubles (0 for none): checkpoint version 1's data
+ * identity, and the trainer's data at a checkpoint's save. */
 uint32_t cpae__data_crc(const double *x, int64_t n, int64_t d);
+/* Sums over this process's rows (fit_data.c): v[0..1] the training
+ * identity's 16-bit halves, v[2..3] validation's, v[4] validation rows,
+ * v[5] training rows, then with columns the d column sums. */
+#define CPAE__DATA_SUMS 6
+void cpae__data_sums(const cpae_trainer *t, double *v, bool columns);
+/* The identities alone (var 0) from sums v. */
+void cpae__data_ids(const double *v, cpae__data_id *out);
+/* From sums v (reduced over the processes in a parallel fit): the
+ * identities and the total variance (a second pass over the rows, its
+ * sum reduced in a parallel fit). */
+int32_t cpae__data_finish(cpae_trainer *t, const double *v, cpae__data_id *out,
+                          const char *fn);
+/* Both for a single-process trainer. */
+int32_t cpae__data_local(cpae_trainer *t, cpae__data_id *out, const char *fn);
 /* Free the fit's buffers (trainer destroy). */
 void cpae__fit_free(cpae__fit *f);
 /* CPAE_E_INVALID when called from a callback of a running fit. */

@@ -146,6 +146,28 @@ typedef struct setup {
     int32_t method, sampler;
 } setup;
 
+/* The checkpoint phase (run.sh: --save DIR on 3 processes, then --resume
+ * DIR on 2): fit() stops every process at step 5 with rank 0 saving a
+ * checkpoint there, or loads one and resumes instead of fitting. */
+static const char *save_path, *resume_path;
+
+typedef struct saver {
+    cpae_mpi *ctx;
+    cpae_trainer *t;
+    int32_t st;
+} saver;
+
+static int32_t save_at_5(void *u, int64_t epoch, int64_t step, const double *terms, double val,
+                         double sec)
+{
+    (void)epoch, (void)terms, (void)val, (void)sec;
+    saver *s = u;
+    if (step != 5)
+        return 0;
+    s->st = cpae_mpi_save_checkpoint(s->ctx, s->t, save_path);
+    return 1;
+}
+
 /* Fit on rows [first, first + count) of x (n x d) and validation rows
  * likewise; ctx NULL: an ordinary fit on those rows. Returns the status
  * and the model's bytes. */
@@ -157,9 +179,10 @@ static int32_t fit(const setup *s, const float *x, int64_t first, int64_t count,
     cpae_model *m = NULL;
     cpae_lie *lie = NULL;
     cpae_trainer *t = NULL;
-    int32_t st = cpae_model_create_mirrored(widths, 3, CPAE_ACT_RELU, 3, &m);
+    /* (a resume starts from other weights: the checkpoint's must win) */
+    int32_t st = cpae_model_create_mirrored(widths, 3, CPAE_ACT_RELU, resume_path ? 33 : 3, &m);
     if (!st && s->method >= CPAE_METHOD_LIE_LOCAL)
-        st = cpae_lie_create(d, 1, CPAE_LIE_SKEW, 4, &lie);
+        st = cpae_lie_create(d, 1, CPAE_LIE_SKEW, resume_path ? 44 : 4, &lie);
     if (!st)
         st = cpae_trainer_create(m, lie, s->method, &t);
     const double params[][2] = {{CPAE_P_EPOCHS, 2}, {CPAE_P_BATCH_SIZE, 32},
@@ -185,8 +208,19 @@ static int32_t fit(const setup *s, const float *x, int64_t first, int64_t count,
         st = whole ? cpae_mpi_attach(ctx, t, n_global, n_global, NULL, owned)
                    : cpae_mpi_attach(ctx, t, count, n_global, NULL, NULL);
     free(owned);
-    if (!st)
+    saver sv = {ctx, t, -1};
+    if (!st && save_path)
+        st = cpae_trainer_set_callback(t, save_at_5, &sv);
+    if (!st && resume_path) {
+        st = ctx ? cpae_mpi_load_checkpoint(ctx, t, resume_path)
+                 : cpae_trainer_load_checkpoint(t, resume_path);
+        if (!st)
+            st = cpae_trainer_resume(t);
+    } else if (!st) {
         st = cpae_trainer_fit(t);
+    }
+    if (save_path && st == CPAE_E_CANCELLED && sv.st != CPAE_OK)
+        st = sv.st;
     *nb = 0;
     *bytes = NULL;
     if (m && cpae_model_save_lie_size(m, lie, nb) == CPAE_OK) {
@@ -231,12 +265,105 @@ done:
     return worst;
 }
 
+/* Every process's weights hash to rank 0's. */
+static bool same_everywhere(const uint8_t *w, int64_t n)
+{
+    uint64_t h = n > 0 ? fnv(w, n) : 0, *hs = malloc(sizeof(uint64_t) * size);
+    MPI_Allgather(&h, 1, MPI_UINT64_T, hs, 1, MPI_UINT64_T, MPI_COMM_WORLD);
+    bool same = true;
+    for (int r = 0; r < size; r++)
+        same = same && hs[r] == hs[0];
+    free(hs);
+    return same;
+}
+
+/* --save DIR: a fit of each kind stopped at step 5, checkpointed by rank 0
+ * into DIR. --resume DIR (on another number of processes): each
+ * checkpoint loaded with cpae_mpi_load_checkpoint and resumed gives the
+ * uninterrupted single-process fit's weights, on every process, and so
+ * does an ordinary trainer holding the whole set; a missing file and
+ * another method's checkpoint fail on every process. */
+static void checkpoint_phase(bool save, const char *dir, const float *x, int64_t nt,
+                             const float *xv, int64_t nv, int64_t d)
+{
+    static const setup kinds[] = {{CPAE_METHOD_AE, 0}, {CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_BALL},
+                                  {CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_DATA},
+                                  {CPAE_METHOD_LIE_EXACT, 0}};
+    static const char *names[] = {"AE", "Lie local ball", "Lie local data", "Lie exact"};
+    cpae_mpi *ctx = NULL;
+    CHECK(cpae_mpi_create(MPI_COMM_WORLD, CPAE_MPI_ALLREDUCE, &ctx) == CPAE_OK, "create");
+    int64_t first, count, vfirst, vcount;
+    CHECK(cpae_mpi_share(ctx, nt, &first, &count) == CPAE_OK, "share");
+    CHECK(cpae_mpi_share(ctx, nv, &vfirst, &vcount) == CPAE_OK, "share");
+    char path[512];
+    for (int k = 0; k < 4; k++) {
+        const setup *s = &kinds[k];
+        snprintf(path, sizeof path, "%s/%d.ckpt", dir, k);
+        uint8_t *wp = NULL, *wo = NULL, *ws = NULL;
+        int64_t np = 0, no = 0, ns = 0;
+        if (save) {
+            save_path = path;
+            int32_t st = fit(s, x, first, count, xv, vfirst, vcount, nt, d, ctx, s->sampler,
+                             &wp, &np);
+            save_path = NULL;
+            CHECK(st == CPAE_E_CANCELLED, "%s: stopped fit status %d", names[k], (int)st);
+            CHECK(rank != 0 || access(path, R_OK) == 0, "%s: no checkpoint at %s", names[k],
+                  path);
+            if (rank == 0)
+                printf("ok mpi %d processes, %s: stopped at step 5, checkpoint saved by rank "
+                       "0\n", size, names[k]);
+            free(wp);
+            continue;
+        }
+        resume_path = path;
+        int32_t st = fit(s, x, first, count, xv, vfirst, vcount, nt, d, ctx, s->sampler, &wp,
+                         &np);
+        int32_t so = fit(s, x, 0, nt, xv, 0, nv, nt, d, NULL, s->sampler, &wo, &no);
+        resume_path = NULL;
+        int32_t s1 = fit(s, x, 0, nt, xv, 0, nv, nt, d, NULL, s->sampler, &ws, &ns);
+        CHECK(st == CPAE_OK && so == CPAE_OK && s1 == CPAE_OK, "%s: resumed %d, ordinary "
+              "resumed %d, single %d", names[k], (int)st, (int)so, (int)s1);
+        CHECK(same_everywhere(wp, np), "%s: resumed weights differ between processes",
+              names[k]);
+        double dp = np == ns ? max_diff(wp, ws, np) : INFINITY;
+        double dord = no == ns ? max_diff(wo, ws, no) : INFINITY;
+        CHECK(dp <= 1e-9 && dord <= 1e-9, "%s: resumed %g, ordinary trainer %g from the "
+              "uninterrupted fit", names[k], dp, dord);
+        if (rank == 0)
+            printf("ok mpi %d processes, %s: resumed from a checkpoint of 3 processes, %.3g "
+                   "from the uninterrupted fit (one trainer with the whole set: %.3g)\n", size,
+                   names[k], dp, dord);
+        free(wp);
+        free(wo);
+        free(ws);
+    }
+    if (!save) {
+        uint8_t *w = NULL;
+        int64_t nw = 0;
+        snprintf(path, sizeof path, "%s/missing.ckpt", dir);
+        resume_path = path;
+        int32_t st = fit(&kinds[0], x, first, count, xv, vfirst, vcount, nt, d, ctx, 0, &w,
+                         &nw);
+        CHECK(st == (rank == 0 ? CPAE_E_IO : CPAE_E_REMOTE), "missing file: %d", (int)st);
+        free(w);
+        snprintf(path, sizeof path, "%s/0.ckpt", dir); /* the AE's, into a Lie trainer */
+        st = fit(&kinds[1], x, first, count, xv, vfirst, vcount, nt, d, ctx, CPAE_SAMPLER_BALL,
+                 &w, &nw);
+        resume_path = NULL;
+        CHECK(st == CPAE_E_MISMATCH, "another method's checkpoint: %d", (int)st);
+        free(w);
+        if (rank == 0)
+            printf("ok mpi %d processes: a missing checkpoint (IO on rank 0, REMOTE elsewhere) "
+                   "and another method's (MISMATCH) fail everywhere\n", size);
+    }
+    cpae_mpi_destroy(ctx);
+}
+
 int main(int argc, char **argv)
 {
     MPI_Init(&argc, &argv);
     MPI_Comm_rank(MPI_COMM_WORLD, &rank);
     MPI_Comm_size(MPI_COMM_WORLD, &size);
-    check_sum();
     cpae_dataset *ds = NULL;
     if (cpae_dataset_load(DATA, CPAE_FORMAT_UCR, &ds) != CPAE_OK) {
         fprintf(stderr, "rank %d: cannot load %s: %s\n", rank, DATA, cpae_last_error());
@@ -248,6 +375,18 @@ int main(int argc, char **argv)
         MPI_Abort(MPI_COMM_WORLD, 1);
     const int64_t nt = 240, nv = n - nt; /* training rows, then validation rows */
     const float *x = all, *xv = all + nt * d;
+    if (argc == 3 && (!strcmp(argv[1], "--save") || !strcmp(argv[1], "--resume"))) {
+        checkpoint_phase(argv[1][2] == 's', argv[2], x, nt, xv, nv, d);
+        cpae_dataset_destroy(ds);
+        int total = 0;
+        MPI_Allreduce(&failures, &total, 1, MPI_INT, MPI_SUM, MPI_COMM_WORLD);
+        if (rank == 0)
+            printf("%s: mpi %d processes %s, %d failure(s)\n", total ? "FAIL" : "ok", size,
+                   argv[1], total);
+        MPI_Finalize();
+        return total ? 1 : 0;
+    }
+    check_sum();
     const setup setups[] = {{CPAE_METHOD_AE, 0}, {CPAE_METHOD_DENOISING, 0},
                             {CPAE_METHOD_HOC, 0}, {CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_BALL},
                             {CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_FACET},
