@@ -1385,8 +1385,12 @@ CPAE_API CPAE_NODISCARD int32_t cpae_trainer_set_validation(cpae_trainer *traine
 typedef int32_t (*cpae_progress_fn)(void *user_data, int64_t epoch,
     int64_t step, const double *terms, double validation, double seconds);
 
-/** Install (or with fn NULL remove) the progress callback.
- *  @return CPAE_OK, CPAE_E_NULL (trainer). Since 0.1. */
+/** Install (or with fn NULL remove) the progress callback. In a
+ *  data-parallel fit (cpae_trainer_set_parallel) each step's stop is
+ *  agreed only when some process had a step callback at the fit's start,
+ *  so the callback cannot change from inside that fit's callbacks.
+ *  @return CPAE_OK, CPAE_E_NULL (trainer), CPAE_E_INVALID (from a
+ *          callback of a running data-parallel fit; since 0.8). Since 0.1. */
 CPAE_API CPAE_NODISCARD int32_t cpae_trainer_set_callback(cpae_trainer *trainer,
     cpae_progress_fn fn, void *user_data);
 

@@ -75,7 +75,8 @@ typedef struct run {
                         data sampler (refused there); 3 rank 1 another rate;
                         4 every rank stops at step 5, rank 0 takes a
                         checkpoint; 5 rank 1's first row differs; 6 rank 1
-                        loads a corrupted checkpoint */
+                        loads a corrupted checkpoint; 7 every rank's epoch
+                        callback tries to change the step callback */
     const float *x, *xv;
     int64_t batch;   /* 0: 10 */
     const uint8_t *resume; /* a checkpoint to load and resume instead of a fit */
@@ -122,6 +123,16 @@ static int32_t stop_and_save(void *u, int64_t epoch, int64_t step, const double 
         CK_OK(cpae_trainer_save_checkpoint_to_buffer(j->t, j->ckpt, j->n_ckpt, &j->n_ckpt));
     }
     return 1;
+}
+
+/* A parallel fit's step callback cannot change inside the fit (the
+ * processes agreed at its start whether steps reduce their stop). */
+static int32_t change_step_cb(void *u, int64_t epoch, const double *row, int64_t n_cols)
+{
+    (void)epoch, (void)row, (void)n_cols;
+    job *j = u;
+    ck_assert_int_eq(cpae_trainer_set_callback(j->t, stop_at_5, NULL), CPAE_E_INVALID);
+    return 0;
 }
 
 /* A trainer on rows `rank`, `rank` + P, ... (P = 0: all rows, no
@@ -178,6 +189,8 @@ static void *fit_share(void *arg)
     j->t = t;
     if (r->twist == 4)
         CK_OK(cpae_trainer_set_callback(t, stop_and_save, j));
+    if (r->twist == 7)
+        CK_OK(cpae_trainer_set_epoch_callback(t, change_step_cb, j));
     if (r->resume) { /* a collective load, then the resume */
         uint8_t *bad = NULL;
         if (r->twist == 6 && rank == 1) {
@@ -414,6 +427,12 @@ START_TEST(test_faults)
     run_world(&fail, 3, jobs);
     for (int k = 0; k < 3; k++) {
         ck_assert_int_eq(jobs[k].status, k == 1 ? CPAE_E_INVALID : CPAE_E_REMOTE);
+        free(jobs[k].weights);
+    }
+    run change = {CPAE_METHOD_AE, 0, 64, 7, x, xv, 0, NULL, 0};
+    run_world(&change, 2, jobs);
+    for (int k = 0; k < 2; k++) {
+        CK_OK(jobs[k].status); /* the refused change left the fit running */
         free(jobs[k].weights);
     }
     run differ = {CPAE_METHOD_AE, 0, 64, 3, x, xv, 0, NULL, 0};

@@ -150,7 +150,7 @@ static int32_t par_begin(cpae_trainer *t, int32_t st_in, const char *fn)
                         "need every process to hold the whole training set in global order "
                         "(and own its share of it)");
     int64_t bs = (int64_t)cpae__tp(t, CPAE_P_BATCH_SIZE), d = t->d, nt = cpae__trainer_n_train(t);
-    int64_t nv = 7 + CPAE__DATA_SUMS + d, nstep = 2 + CPAE__N_TERMS + nt;
+    int64_t nv = 8 + CPAE__DATA_SUMS + d, nstep = 2 + CPAE__N_TERMS + nt;
     /* The fit's own buffers and the step's reduce buffer now, so that no
      * process fails alone later. */
     if (!st)
@@ -195,7 +195,8 @@ static int32_t par_begin(cpae_trainer *t, int32_t st_in, const char *fn)
     v[0] = st ? 1.0 : 0.0;
     v[1] = t->xv ? 1.0 : 0.0;
     cpae__par_digest(v + 2, h);
-    double *sums = v + 7;
+    v[7] = t->cb ? 1.0 : 0.0;
+    double *sums = v + 8;
     if (st)
         for (int64_t k = 0; k < CPAE__DATA_SUMS + d; k++)
             sums[k] = 0.0;
@@ -213,6 +214,7 @@ static int32_t par_begin(cpae_trainer *t, int32_t st_in, const char *fn)
     if (v[1] != 0.0 && v[1] != v[2])
         return cpae__fail(CPAE_E_SIZE, fn, "validation data on %g of %g processes: give "
                           "every process its share, or none", v[1], v[2]);
+    p->step_cb = v[7] > 0.0; /* callbacks cannot change during the fit */
     return cpae__data_finish(t, sums, &p->data, fn);
 }
 
@@ -335,7 +337,8 @@ static int32_t fit_step(cpae_trainer *t, int64_t bs, const char *fn)
         return st;
     bool stop = t->cb &&
                 t->cb(t->cb_user, f->epoch, f->step, terms, f->val, cpae__fit_elapsed(t));
-    if (t->par.reduce && (st = cpae__par_agree(t, CPAE_OK, &stop, fn))) /* one stops: all */
+    /* one stops: all (a reduce only if some process has a step callback) */
+    if (t->par.reduce && t->par.step_cb && (st = cpae__par_agree(t, CPAE_OK, &stop, fn)))
         return st;
     if (stop)
         return cpae__fail(CPAE_E_CANCELLED, fn, "the progress callback stopped training "

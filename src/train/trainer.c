@@ -216,6 +216,11 @@ int32_t cpae_trainer_set_callback(cpae_trainer *t, cpae_progress_fn fn_, void *u
     int32_t st = cpae__check_ptr(t, "cpae_trainer_set_callback", "trainer");
     if (st)
         return st;
+    /* The processes of a parallel fit agree at its start on whether any
+     * has a step callback (then each step's stop is reduced). */
+    if (t->par.reduce && t->fit.running)
+        return cpae__fail(CPAE_E_INVALID, "cpae_trainer_set_callback", "a data-parallel "
+                          "fit's step callback cannot change while the fit runs");
     t->cb = fn_;
     t->cb_user = user_data;
     return CPAE_OK;

@@ -68,6 +68,8 @@ typedef struct cpae__par {
     bool whole;              /* every row here, in global order: the data
                                 sampler and the exact form can run */
     cpae__data_id data;      /* the whole set's (par_begin) */
+    bool step_cb;            /* some process has a step callback: the
+                                step's stop is agreed (par_begin) */
     int64_t *rows;           /* 2 x batch: a step's local rows, global ids */
     int64_t rows_cap;
     double *buf;             /* the reduce buffer */
