@@ -1484,8 +1484,8 @@ typedef int32_t (*cpae_reduce_fn)(void *user_data, double *values, int64_t n);
  *  each step (and on one value, the callbacks' stop), so every process
  *  applies the same update and the
  *  weights stay identical everywhere. Validation (each process's
- *  validation rows) is reduced the same way, so early stopping decides
- *  alike everywhere. A process that fails still reduces, so no process
+ *  validation rows, none on some processes if need be) is reduced the same
+ *  way, so early stopping decides alike everywhere. A process that fails still reduces, so no process
  *  waits: it returns its own status and the others CPAE_E_REMOTE. The
  *  local form's data sampler and the exact form read the whole training
  *  set (neighbours, the anchor, the theta range): they need every process

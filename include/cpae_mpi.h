@@ -124,9 +124,12 @@ CPAE_API CPAE_NODISCARD int32_t cpae_mpi_save_checkpoint(cpae_mpi *ctx,
  *  its bytes, and every process loads them
  *  (cpae_trainer_load_checkpoint_from_buffer, collective on an attached
  *  trainer: each process's rows are checked against the fit's, together,
- *  and all load or none does). Call after cpae_mpi_attach, on every
- *  process, even one without a trainer (NULL: the others then return
- *  CPAE_E_REMOTE); then cpae_trainer_resume on every process. A
+ *  and all load or none does). Call after cpae_mpi_attach (on a trainer
+ *  not attached, each process loads on its own: one may keep the
+ *  checkpoint while another refuses it, and every process still returns
+ *  an error), on every process, even one without a trainer (NULL: the
+ *  others then return CPAE_E_REMOTE); then cpae_trainer_resume on every
+ *  process. A
  *  checkpoint saved by P processes resumes on any number of processes:
  *  the shuffles are of global indices and every sample's random draws
  *  follow its global index. Collective. Since 0.8.

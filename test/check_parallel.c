@@ -76,11 +76,16 @@ typedef struct run {
                         4 every rank stops at step 5, rank 0 takes a
                         checkpoint; 5 rank 1's first row differs; 6 rank 1
                         loads a corrupted checkpoint; 7 every rank's epoch
-                        callback tries to change the step callback */
+                        callback tries to change the step callback; 8 rank
+                        1's rows are 1 column narrower; 9 every validation
+                        row on rank 0; 10 rank 0 holds the whole set (with
+                        its mask), the others their own rows */
     const float *x, *xv;
     int64_t batch;   /* 0: 10 */
     const uint8_t *resume; /* a checkpoint to load and resume instead of a fit */
     int64_t n_resume;
+    uint8_t *const *own;   /* else rank k loads own[k] (n_own[k] bytes) */
+    const int64_t *n_own;
 } run;
 
 typedef struct job {
@@ -117,11 +122,9 @@ static int32_t stop_and_save(void *u, int64_t epoch, int64_t step, const double 
     job *j = u;
     if (step != 5)
         return 0;
-    if (j->rank == 0) {
-        CK_OK(cpae_trainer_checkpoint_size(j->t, &j->n_ckpt));
-        j->ckpt = malloc((size_t)j->n_ckpt);
-        CK_OK(cpae_trainer_save_checkpoint_to_buffer(j->t, j->ckpt, j->n_ckpt, &j->n_ckpt));
-    }
+    CK_OK(cpae_trainer_checkpoint_size(j->t, &j->n_ckpt));
+    j->ckpt = malloc((size_t)j->n_ckpt);
+    CK_OK(cpae_trainer_save_checkpoint_to_buffer(j->t, j->ckpt, j->n_ckpt, &j->n_ckpt));
     return 1;
 }
 
@@ -142,14 +145,16 @@ static void *fit_share(void *arg)
     job *j = arg;
     const run *r = j->r;
     int P = j->w ? j->w->P : 0, rank = j->rank;
-    const int64_t widths[] = {D, 10, 3};
+    int64_t dd = r->twist == 8 && rank == 1 ? D - 1 : D; /* this process's width */
+    const int64_t widths[] = {dd, 10, 3};
     cpae_model *m = NULL;
     cpae_lie *lie = NULL;
     cpae_trainer *t = NULL;
+    bool resuming = r->resume || r->own;
     /* (a resume starts from other weights: the checkpoint's must win) */
-    CK_OK(cpae_model_create_mirrored(widths, 3, CPAE_ACT_RELU, r->resume ? 55 : 5, &m));
+    CK_OK(cpae_model_create_mirrored(widths, 3, CPAE_ACT_RELU, resuming ? 55 : 5, &m));
     if (r->method >= CPAE_METHOD_LIE_LOCAL)
-        CK_OK(cpae_lie_create(D, 1, CPAE_LIE_SKEW, r->resume ? 66 : 6, &lie));
+        CK_OK(cpae_lie_create(dd, 1, CPAE_LIE_SKEW, resuming ? 66 : 6, &lie));
     CK_OK(cpae_trainer_create(m, lie, r->method, &t));
     CK_OK(cpae_trainer_set_param(t, CPAE_P_EPOCHS, 3));
     CK_OK(cpae_trainer_set_param(t, CPAE_P_BATCH_SIZE, r->batch ? (double)r->batch : 10));
@@ -164,23 +169,25 @@ static void *fit_share(void *arg)
     /* The data sampler and the exact form read the whole set: every
      * process holds all rows and owns rows rank, rank + P, ... */
     bool whole = (r->method == CPAE_METHOD_LIE_LOCAL && r->sampler == CPAE_SAMPLER_DATA &&
-                  r->twist != 2) || r->method == CPAE_METHOD_LIE_EXACT;
+                  r->twist != 2) || r->method == CPAE_METHOD_LIE_EXACT ||
+                 (r->twist == 10 && rank == 0);
     int64_t ids[N], n = 0, vrows = 0;
     uint8_t owned[N];
     float xs[N * D], vs[NV * D];
     for (int64_t i = 0; i < N; i++)
         if (P == 0 || whole || i % P == rank) {
-            memcpy(xs + n * D, r->x + i * D, sizeof(float) * D);
+            memcpy(xs + n * dd, r->x + i * D, sizeof(float) * (size_t)dd);
             if (r->twist == 5 && rank == 1 && n == 0)
                 xs[0] += 0.25f;
             owned[n] = P == 0 || i % P == rank;
             ids[n++] = i;
         }
     for (int64_t i = 0; i < NV; i++)
-        if (P == 0 || i % P == rank)
-            memcpy(vs + vrows++ * D, r->xv + i * D, sizeof(float) * D);
-    CK_OK(cpae_trainer_set_data(t, xs, n, D));
-    CK_OK(cpae_trainer_set_validation(t, vs, vrows, D));
+        if (P == 0 || (r->twist == 9 ? rank == 0 : i % P == rank))
+            memcpy(vs + vrows++ * dd, r->xv + i * D, sizeof(float) * (size_t)dd);
+    CK_OK(cpae_trainer_set_data(t, xs, n, dd));
+    if (vrows > 0)
+        CK_OK(cpae_trainer_set_validation(t, vs, vrows, dd));
     rank_ctx ctx = {j->w, rank};
     if (P > 0)
         CK_OK(cpae_trainer_set_parallel(t, n, N, ids, whole ? owned : NULL, reduce_sum, &ctx));
@@ -191,15 +198,16 @@ static void *fit_share(void *arg)
         CK_OK(cpae_trainer_set_callback(t, stop_and_save, j));
     if (r->twist == 7)
         CK_OK(cpae_trainer_set_epoch_callback(t, change_step_cb, j));
-    if (r->resume) { /* a collective load, then the resume */
+    if (r->resume || r->own) { /* a collective load, then the resume */
+        const uint8_t *ck = r->own ? r->own[rank] : r->resume;
+        int64_t nck = r->own ? r->n_own[rank] : r->n_resume;
         uint8_t *bad = NULL;
         if (r->twist == 6 && rank == 1) {
-            bad = malloc((size_t)r->n_resume);
-            memcpy(bad, r->resume, (size_t)r->n_resume);
+            bad = malloc((size_t)nck);
+            memcpy(bad, ck, (size_t)nck);
             bad[100] ^= 1;
         }
-        j->status = cpae_trainer_load_checkpoint_from_buffer(t, bad ? bad : r->resume,
-                                                             r->n_resume);
+        j->status = cpae_trainer_load_checkpoint_from_buffer(t, bad ? bad : ck, nck);
         if (j->status == CPAE_OK)
             j->status = cpae_trainer_resume(t);
         free(bad);
@@ -281,7 +289,7 @@ START_TEST(test_equivalence)
     int mi = _i % N_METHODS;
     int32_t precision = _i < N_METHODS ? 64 : 32;
     float *x = sines(N, D, 3), *xv = sines(NV, D, 4);
-    run r = {methods[mi].method, methods[mi].sampler, precision, 0, x, xv, 0, NULL, 0};
+    run r = {.method = methods[mi].method, .sampler = methods[mi].sampler, .precision = precision, .x = x, .xv = xv};
     job ref = {&r, NULL, 0, -1, NULL, 0, NULL, NULL, 0};
     fit_share(&ref);
     CK_OK(ref.status);
@@ -320,7 +328,7 @@ START_TEST(test_empty_shares)
 {
     float *x = sines(N, D, 3), *xv = sines(NV, D, 4);
     for (int32_t precision = 32; precision <= 64; precision += 32) {
-        run r = {CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_BALL, precision, 0, x, xv, 2, NULL, 0};
+        run r = {.method = CPAE_METHOD_LIE_LOCAL, .sampler = CPAE_SAMPLER_BALL, .precision = precision, .x = x, .xv = xv, .batch = 2};
         job ref = {&r, NULL, 0, -1, NULL, 0, NULL, NULL, 0};
         fit_share(&ref);
         CK_OK(ref.status);
@@ -354,7 +362,7 @@ START_TEST(test_sharded_resume)
     static const int which[] = {0, 3, 5, 6}; /* AE, ball, data sampler, exact */
     int mi = which[_i];
     float *x = sines(N, D, 3), *xv = sines(NV, D, 4);
-    run r = {methods[mi].method, methods[mi].sampler, 64, 0, x, xv, 0, NULL, 0};
+    run r = {.method = methods[mi].method, .sampler = methods[mi].sampler, .precision = 64, .x = x, .xv = xv};
     job ref = {&r, NULL, 0, -1, NULL, 0, NULL, NULL, 0};
     fit_share(&ref);
     CK_OK(ref.status);
@@ -391,6 +399,23 @@ START_TEST(test_sharded_resume)
         for (int k = 0; k < (P ? P : 1); k++)
             free(out[k].weights);
     }
+    /* Each process loads the checkpoint it saved itself (the files differ
+     * in each process's own fields only). */
+    run own = r;
+    uint8_t *own_ck[PMAX] = {jobs[0].ckpt, jobs[1].ckpt, jobs[2].ckpt};
+    int64_t own_n[PMAX] = {jobs[0].n_ckpt, jobs[1].n_ckpt, jobs[2].n_ckpt};
+    own.own = own_ck;
+    own.n_own = own_n;
+    job out3[PMAX];
+    run_world(&own, 3, out3);
+    for (int k = 0; k < 3; k++) {
+        ck_assert_msg(out3[k].status == CPAE_OK, "own checkpoints, rank %d: %d", k,
+                      (int)out3[k].status);
+        ck_assert(memcmp(out3[k].weights, out3[0].weights, (size_t)out3[0].n_weights) == 0);
+    }
+    ck_assert(max_diff(ref.weights, out3[0].weights, ref.n_weights) <= 1e-9);
+    for (int k = 0; k < 3; k++)
+        free(out3[k].weights);
     for (int twist = 5; twist <= 6; twist++) {
         res.twist = twist;
         job out[PMAX];
@@ -402,7 +427,8 @@ START_TEST(test_sharded_resume)
             free(out[k].weights);
         }
     }
-    free(jobs[0].ckpt);
+    for (int k = 0; k < 3; k++)
+        free(jobs[k].ckpt);
     free(ref.weights);
     free(x);
     free(xv);
@@ -415,7 +441,7 @@ START_TEST(test_faults)
 {
     float *x = sines(N, D, 3), *xv = sines(NV, D, 4);
     job jobs[PMAX];
-    run stop = {CPAE_METHOD_AE, 0, 64, 1, x, xv, 0, NULL, 0};
+    run stop = {.method = CPAE_METHOD_AE, .precision = 64, .twist = 1, .x = x, .xv = xv};
     run_world(&stop, 3, jobs);
     for (int k = 0; k < 3; k++) {
         ck_assert_int_eq(jobs[k].status, CPAE_E_CANCELLED);
@@ -423,19 +449,47 @@ START_TEST(test_faults)
     }
     for (int k = 0; k < 3; k++)
         free(jobs[k].weights);
-    run fail = {CPAE_METHOD_LIE_LOCAL, CPAE_SAMPLER_BALL, 64, 2, x, xv, 0, NULL, 0};
+    run fail = {.method = CPAE_METHOD_LIE_LOCAL, .sampler = CPAE_SAMPLER_BALL, .precision = 64, .twist = 2, .x = x, .xv = xv};
     run_world(&fail, 3, jobs);
     for (int k = 0; k < 3; k++) {
         ck_assert_int_eq(jobs[k].status, k == 1 ? CPAE_E_INVALID : CPAE_E_REMOTE);
         free(jobs[k].weights);
     }
-    run change = {CPAE_METHOD_AE, 0, 64, 7, x, xv, 0, NULL, 0};
+    run change = {.method = CPAE_METHOD_AE, .precision = 64, .twist = 7, .x = x, .xv = xv};
     run_world(&change, 2, jobs);
     for (int k = 0; k < 2; k++) {
         CK_OK(jobs[k].status); /* the refused change left the fit running */
         free(jobs[k].weights);
     }
-    run differ = {CPAE_METHOD_AE, 0, 64, 3, x, xv, 0, NULL, 0};
+    /* Another input width on one process: refused everywhere, every
+     * reduce the same size (the reducer would fail otherwise). */
+    run narrow = {.method = CPAE_METHOD_AE, .precision = 64, .twist = 8, .x = x, .xv = xv};
+    run_world(&narrow, 2, jobs);
+    for (int k = 0; k < 2; k++) {
+        ck_assert_msg(jobs[k].status == CPAE_E_MISMATCH, "narrow rows: rank %d status %d", k,
+                      (int)jobs[k].status);
+        free(jobs[k].weights);
+    }
+    /* Validation rows on one process only, and a process holding the whole
+     * set beside processes holding their own rows: the ordinary fit. */
+    for (int twist = 9; twist <= 10; twist++) {
+        run ok = {.method = CPAE_METHOD_AE, .precision = 64, .twist = twist, .x = x, .xv = xv};
+        run plain = {.method = CPAE_METHOD_AE, .precision = 64, .x = x, .xv = xv};
+        job ref = {&plain, NULL, 0, -1, NULL, 0, NULL, NULL, 0};
+        fit_share(&ref);
+        run_world(&ok, 3, jobs);
+        for (int k = 0; k < 3; k++) {
+            ck_assert_msg(jobs[k].status == CPAE_OK, "twist %d: rank %d status %d", twist, k,
+                          (int)jobs[k].status);
+            ck_assert(memcmp(jobs[k].weights, jobs[0].weights, (size_t)jobs[0].n_weights) == 0);
+        }
+        double diff = max_diff(ref.weights, jobs[0].weights, ref.n_weights);
+        ck_assert_msg(diff <= 1e-9, "twist %d: %g from the ordinary fit", twist, diff);
+        for (int k = 0; k < 3; k++)
+            free(jobs[k].weights);
+        free(ref.weights);
+    }
+    run differ = {.method = CPAE_METHOD_AE, .precision = 64, .twist = 3, .x = x, .xv = xv};
     run_world(&differ, 2, jobs);
     for (int k = 0; k < 2; k++) {
         ck_assert_int_eq(jobs[k].status, CPAE_E_MISMATCH);

@@ -473,25 +473,56 @@ static int32_t check_data(cpae_trainer *t, struct ckpt *c, const char *fn)
     return CPAE_OK;
 }
 
+/* A digest of what a resume depends on: the parsed configuration, the
+ * optimiser, the fit's position, data identity, order and weights, and
+ * the model. Not the fields that are each process's own (its rows' count
+ * and CRC when it saved, its clock, the history with its seconds), so the
+ * checkpoints that different processes of one fit saved agree. */
+static uint32_t ckpt_digest(const struct ckpt *c)
+{
+    const cpae__fit *f = &c->f;
+    const int64_t ints[20] = {c->method, c->n_keys, (int64_t)c->theta_valid,
+                              (int64_t)c->learn_g, (int64_t)c->has_m, (int64_t)c->active,
+                              (int64_t)c->stop, (int64_t)c->shuffled, c->opt_t, c->n_train,
+                              f->n, f->nv, f->epoch, f->pos, f->step, f->validated, f->n_sums,
+                              f->best_step, f->best_epoch, f->since};
+    const double reals[8] = {c->theta_max, f->val, f->ema, f->ema_low, f->var, f->theta_max,
+                             f->best_err, c->fit_best_val};
+    const uint32_t ids[2] = {f->x_crc, f->xv_crc};
+    int64_t nt = c->n_train;
+    uint32_t h = cpae__fnv(2166136261u, ints, sizeof ints);
+    h = cpae__fnv(h, reals, sizeof reals);
+    h = cpae__fnv(h, ids, sizeof ids);
+    h = cpae__fnv(h, c->v, (size_t)c->n_keys * sizeof(double));
+    h = cpae__fnv(h, c->rng, sizeof c->rng);
+    h = cpae__fnv(h, f->sums, sizeof f->sums);
+    if (c->opt)
+        h = cpae__fnv(h, c->opt, (size_t)(16 * nt));
+    if (c->perm)
+        h = cpae__fnv(h, c->perm, (size_t)(8 * f->n));
+    if (c->weights)
+        h = cpae__fnv(h, c->weights, (size_t)(16 * nt));
+    return cpae__fnv(h, c->model, (size_t)c->model_bytes);
+}
+
 /* On a trainer in a data-parallel fit the load is collective: every
- * process reduces its outcome, a digest of the checkpoint (its CRC),
- * n_global and a whole set held everywhere, and its rows' identity sums;
- * all load or none does. */
-static int32_t agree_load(cpae_trainer *t, int32_t st, const struct ckpt *c, const uint8_t *b,
-                          int64_t n, const char *fn)
+ * process reduces its outcome, a digest of the checkpoint's state and
+ * n_global, and its rows' identity sums; all load or none does. (That
+ * every process holds the same whole set, when the data sampler or the
+ * exact form reads it, the resume checks.) */
+static int32_t agree_load(cpae_trainer *t, int32_t st, const struct ckpt *c, const char *fn)
 {
     double v[6 + CPAE__DATA_SUMS] = {st ? 1.0 : 0.0};
-    uint32_t h = st ? 0 : (uint32_t)cpae__io_get(b + n - 4, 4); /* the file's CRC */
-    h = cpae__fnv(h, &t->par.n_global, sizeof t->par.n_global) ^ cpae__par_whole_crc(t);
-    cpae__par_digest(v + 1, h);
+    uint32_t h = st ? 0 : ckpt_digest(c);
+    cpae__par_digest(v + 1, cpae__fnv(h, &t->par.n_global, sizeof t->par.n_global));
     if (!st)
-        cpae__data_sums(t, v + 6, false);
+        cpae__data_sums(t, v + 6, NULL);
     int32_t rst = cpae__par_reduce(t, v, 6 + CPAE__DATA_SUMS, fn);
     if (st || rst)
         return st ? st : rst;
     if (!cpae__par_digest_same(v + 1))
-        return cpae__fail(CPAE_E_MISMATCH, fn, "the processes loaded different checkpoints "
-                          "or have different n_global");
+        return cpae__fail(CPAE_E_MISMATCH, fn, "the processes loaded checkpoints of different "
+                          "fits or states, or have different n_global");
     cpae__data_id id;
     cpae__data_ids(v + 6, &id);
     if (c->active && (t->par.n_global != c->f.n || id.x != c->f.x_crc || id.nv != c->f.nv ||
@@ -614,7 +645,7 @@ static int32_t load(cpae_trainer *t, const uint8_t *b, int64_t n, int32_t st_in,
     }
 agree:
     if (t->par.reduce)
-        st = agree_load(t, st, c, b, n, fn);
+        st = agree_load(t, st, c, fn);
     if (st) {
         if (opt_m != t->opt_m) {
             free(opt_m);

@@ -46,20 +46,29 @@ static int32_t gather(cpae_trainer *t, const int64_t *rows, const int64_t *ids, 
     return CPAE_OK;
 }
 
+/* Whether the fit validates: with validation data here, or in a parallel
+ * fit with validation rows on any process (the others add none). */
+static bool validates(const cpae_trainer *t)
+{
+    return t->par.reduce ? t->par.has_val : t->xv != NULL;
+}
+
 /* Mean validation reconstruction error, (1/n) sum ||D(E(x)) - x||^2. */
 static int32_t validation_error(cpae_trainer *t, double *err, const char *fn)
 {
     cpae_chain ae;
     (void)cpae__chain(t->model, CPAE_AUTOENCODER, &ae, fn);
-    double *y = malloc((size_t)(t->nv * t->d) * sizeof(double));
-    int32_t st = y ? cpae__chain_forward(&ae, t->xv, t->nv, y, NULL, 0, fn)
-                   : cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
+    int64_t nv = t->xv ? t->nv : 0;
+    double *y = nv ? malloc((size_t)(nv * t->d) * sizeof(double)) : NULL;
+    int32_t st = !nv ? CPAE_OK
+                 : y ? cpae__chain_forward(&ae, t->xv, nv, y, NULL, 0, fn)
+                     : cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
     double s = 0;
-    for (int64_t e = 0; y && !st && e < t->nv * t->d; e++)
+    for (int64_t e = 0; y && !st && e < nv * t->d; e++)
         s += (y[e] - t->xv[e]) * (y[e] - t->xv[e]);
     free(y);
     if (t->par.reduce) { /* every process's rows: the sums, then the mean */
-        double v[3] = {st ? 1.0 : 0.0, s, (double)t->nv};
+        double v[3] = {st ? 1.0 : 0.0, s, (double)nv};
         int32_t rst = cpae__par_reduce(t, v, 3, fn);
         if (st || rst)
             return st ? st : rst;
@@ -150,14 +159,13 @@ static int32_t par_begin(cpae_trainer *t, int32_t st_in, const char *fn)
                         "need every process to hold the whole training set in global order "
                         "(and own its share of it)");
     int64_t bs = (int64_t)cpae__tp(t, CPAE_P_BATCH_SIZE), d = t->d, nt = cpae__trainer_n_train(t);
-    int64_t nv = 8 + CPAE__DATA_SUMS + d, nstep = 2 + CPAE__N_TERMS + nt;
-    /* The fit's own buffers and the step's reduce buffer now, so that no
-     * process fails alone later. */
+    int64_t nstep = 2 + CPAE__N_TERMS + nt;
+    /* The fit's own buffers and the step's reduce buffer (it also takes
+     * the column sums below) now, so that no process fails alone later. */
     if (!st)
         st = cpae__fit_reserve(f, p->n_global, nt, fn);
-    /* (the reduce buffer even after a failure: this process must reduce) */
-    int32_t bst = cpae__par_buffer(t, nstep > nv ? nstep : nv, fn) ? CPAE_OK : CPAE_E_NOMEM;
-    st = st ? st : bst;
+    if (!st && !cpae__par_buffer(t, nstep > d ? nstep : d, fn))
+        st = CPAE_E_NOMEM;
     if (!st && 2 * bs > p->rows_cap) {
         int64_t *r = realloc(p->rows, (size_t)(2 * bs) * sizeof(int64_t));
         if (!r)
@@ -168,17 +176,19 @@ static int32_t par_begin(cpae_trainer *t, int32_t st_in, const char *fn)
         }
     }
     /* A digest of what must agree: the hyperparameters, the sizes, the
-     * weights and generators, the optimiser's state; resuming, the fit's
-     * position, data order and random state too. */
-    const double shape[5] = {(double)p->n_global, (double)nt, (double)t->method,
+     * weights and generators, the optimiser's state once it has one;
+     * resuming, the fit's position, data order and random state too. */
+    const double shape[6] = {(double)p->n_global, (double)d, (double)nt, (double)t->method,
                              (double)(t->lie != NULL), (double)t->opt_t};
     uint32_t h = cpae__fnv(2166136261u, t->cfg.v, sizeof t->cfg.v);
     h = cpae__fnv(h, shape, sizeof shape);
     h = cpae__fnv(h, t->model->params, (size_t)t->model->n_params * sizeof(double));
     if (t->lie)
         h = cpae__fnv(h, t->lie->g, (size_t)(t->lie->k * t->lie->d * t->lie->d) * sizeof(double));
-    if (t->opt_m)
+    if (t->opt_m && t->opt_t > 0) { /* (moments of a failed first step are zeros) */
         h = cpae__fnv(h, t->opt_m, (size_t)nt * sizeof(double));
+        h = cpae__fnv(h, t->opt_v, (size_t)nt * sizeof(double));
+    }
     h ^= cpae__par_whole_crc(t);
     if (f->active && !st) { /* a resume */
         const int64_t pos[12] = {f->n, f->nv, f->epoch, f->pos, f->step, f->validated,
@@ -188,21 +198,16 @@ static int32_t par_begin(cpae_trainer *t, int32_t st_in, const char *fn)
         h = cpae__fnv(h, t->rng.s, sizeof t->rng.s);
         h = cpae__fnv(h, f->perm, (size_t)f->n * sizeof(int64_t));
     }
-    double *v = p->buf; /* NULL only if no buffer could be had: this
-                           process cannot take part (out of memory) */
-    if (!v)
-        return st ? st : CPAE_E_NOMEM;
-    v[0] = st ? 1.0 : 0.0;
-    v[1] = t->xv ? 1.0 : 0.0;
+    /* One reduce of a fixed size, whatever this process found: status,
+     * validation rows here, the digest, a step callback here, the data's
+     * identity sums (fit_data.c). */
+    double v[8 + CPAE__DATA_SUMS] = {st ? 1.0 : 0.0, t->xv ? 1.0 : 0.0};
     cpae__par_digest(v + 2, h);
     v[7] = t->cb ? 1.0 : 0.0;
-    double *sums = v + 8;
-    if (st)
-        for (int64_t k = 0; k < CPAE__DATA_SUMS + d; k++)
-            sums[k] = 0.0;
-    else
-        cpae__data_sums(t, sums, true);
-    int32_t rst = cpae__par_reduce(t, v, nv, fn);
+    double *sums = v + 8, *cols = p->buf;
+    if (!st)
+        cpae__data_sums(t, sums, cols);
+    int32_t rst = cpae__par_reduce(t, v, 8 + CPAE__DATA_SUMS, fn);
     if (st || rst)
         return st ? st : rst;
     if (!cpae__par_digest_same(v + 2))
@@ -211,11 +216,12 @@ static int32_t par_begin(cpae_trainer *t, int32_t st_in, const char *fn)
     if (sums[5] != (double)p->n_global)
         return cpae__fail(CPAE_E_MISMATCH, fn, "the processes own %g rows in all, n_global is "
                           "%lld", sums[5], (long long)p->n_global);
-    if (v[1] != 0.0 && v[1] != v[2])
-        return cpae__fail(CPAE_E_SIZE, fn, "validation data on %g of %g processes: give "
-                          "every process its share, or none", v[1], v[2]);
+    p->has_val = v[1] > 0.0; /* processes without validation rows add none */
     p->step_cb = v[7] > 0.0; /* callbacks cannot change during the fit */
-    return cpae__data_finish(t, sums, &p->data, fn);
+    /* d agreed: the column sums, then the variance's second pass. */
+    if ((rst = cpae__par_reduce(t, cols, d, fn)))
+        return rst;
+    return cpae__data_finish(t, sums, cols, &p->data, fn);
 }
 
 /* A new fit: seeded generator, identity order, the starting weights kept
@@ -253,7 +259,7 @@ static int32_t fit_begin(cpae_trainer *t, const char *fn)
     t->fit_best_step = -1;
     t->fit_best_val = NAN;
     cpae__trainer_snapshot(t, f->start);
-    return t->xv ? validate(t, fn) : CPAE_OK;
+    return validates(t) ? validate(t, fn) : CPAE_OK;
 }
 
 /* The next epoch's order: Fisher-Yates with the trainer's generator. */
@@ -333,7 +339,7 @@ static int32_t fit_step(cpae_trainer *t, int64_t bs, const char *fn)
                           "the fit", grow, f->ema_low, f->ema, f->var, (long long)f->step);
     }
     int64_t every = (int64_t)cpae__tp(t, CPAE_P_VALIDATE_EVERY);
-    if (t->xv && every > 0 && f->step % every == 0 && (st = validate(t, fn)))
+    if (validates(t) && every > 0 && f->step % every == 0 && (st = validate(t, fn)))
         return st;
     bool stop = t->cb &&
                 t->cb(t->cb_user, f->epoch, f->step, terms, f->val, cpae__fit_elapsed(t));
@@ -367,7 +373,7 @@ static int32_t fit_epoch_end(cpae_trainer *t, bool last, const char *fn)
     cpae__fit *f = &t->fit;
     int64_t every = (int64_t)cpae__tp(t, CPAE_P_VALIDATE_EVERY);
     int32_t st;
-    if (t->xv && !f->stop && f->validated != f->step && (every == 0 || last) &&
+    if (validates(t) && !f->stop && f->validated != f->step && (every == 0 || last) &&
         (st = validate(t, fn)))
         return st;
     double row[CPAE__HIST_COLS];

@@ -45,11 +45,13 @@ static int64_t n_indices(const cpae_trainer *t)
     return t->par.reduce ? t->par.n_global : t->n;
 }
 
-void cpae__data_sums(const cpae_trainer *t, double *v, bool columns)
+void cpae__data_sums(const cpae_trainer *t, double *v, double *cols)
 {
     int64_t d = t->d, nv = t->xv ? t->nv : 0;
-    for (int64_t k = 0; k < CPAE__DATA_SUMS + (columns ? d : 0); k++)
+    for (int64_t k = 0; k < CPAE__DATA_SUMS; k++)
         v[k] = 0.0;
+    for (int64_t j = 0; cols && j < d; j++)
+        cols[j] = 0.0;
     for (int64_t g = 0; t->x && g < n_indices(t); g++) {
         int64_t l = local_row(t, g);
         if (l < 0)
@@ -57,8 +59,8 @@ void cpae__data_sums(const cpae_trainer *t, double *v, bool columns)
         const double *row = t->x + l * d;
         add_hash(v, row_hash(row, d, g));
         v[5] += 1.0;
-        for (int64_t j = 0; columns && j < d; j++)
-            v[CPAE__DATA_SUMS + j] += row[j];
+        for (int64_t j = 0; cols && j < d; j++)
+            cols[j] += row[j];
     }
     for (int64_t i = 0; i < nv; i++)
         add_hash(v + 2, row_hash(t->xv + i * d, d, -1));
@@ -79,8 +81,8 @@ void cpae__data_ids(const double *v, cpae__data_id *out)
     out->var = 0.0;
 }
 
-int32_t cpae__data_finish(cpae_trainer *t, const double *v, cpae__data_id *out,
-                          const char *fn)
+int32_t cpae__data_finish(cpae_trainer *t, const double *v, const double *cols,
+                          cpae__data_id *out, const char *fn)
 {
     int64_t d = t->d, n = (int64_t)v[5];
     cpae__data_ids(v, out);
@@ -90,7 +92,7 @@ int32_t cpae__data_finish(cpae_trainer *t, const double *v, cpae__data_id *out,
     for (int64_t g = 0; n > 0 && g < n_indices(t); g++) {
         int64_t l = local_row(t, g);
         for (int64_t j = 0; l >= 0 && j < d; j++) {
-            double e = t->x[l * d + j] - v[CPAE__DATA_SUMS + j] / (double)n;
+            double e = t->x[l * d + j] - cols[j] / (double)n;
             ss += e * e;
         }
     }
@@ -107,11 +109,11 @@ int32_t cpae__data_finish(cpae_trainer *t, const double *v, cpae__data_id *out,
 
 int32_t cpae__data_local(cpae_trainer *t, cpae__data_id *out, const char *fn)
 {
-    double *v = malloc((size_t)(CPAE__DATA_SUMS + t->d) * sizeof(double));
-    if (!v)
+    double v[CPAE__DATA_SUMS], *cols = malloc((size_t)t->d * sizeof(double));
+    if (!cols)
         return cpae__fail(CPAE_E_NOMEM, fn, "out of memory");
-    cpae__data_sums(t, v, true);
-    int32_t st = cpae__data_finish(t, v, out, fn);
-    free(v);
+    cpae__data_sums(t, v, cols);
+    int32_t st = cpae__data_finish(t, v, cols, out, fn);
+    free(cols);
     return st;
 }

@@ -121,7 +121,8 @@ uint32_t cpae__fnv(uint32_t h, const void *bytes, size_t n)
 
 uint32_t cpae__par_whole_crc(const cpae_trainer *t)
 {
-    return t->par.whole ? cpae__data_crc(t->x, t->n, t->d) : 0u;
+    bool reads_all = cpae__trainer_data_sampler(t) || cpae__trainer_exact_active(t);
+    return t->par.whole && reads_all ? cpae__data_crc(t->x, t->n, t->d) : 0u;
 }
 
 void cpae__par_digest(double *v, uint32_t h)

@@ -70,6 +70,8 @@ typedef struct cpae__par {
     cpae__data_id data;      /* the whole set's (par_begin) */
     bool step_cb;            /* some process has a step callback: the
                                 step's stop is agreed (par_begin) */
+    bool has_val;            /* some process has validation rows: every
+                                process validates (par_begin) */
     int64_t *rows;           /* 2 x batch: a step's local rows, global ids */
     int64_t rows_cap;
     double *buf;             /* the reduce buffer */
@@ -228,9 +230,9 @@ int32_t cpae__par_agree(cpae_trainer *t, int32_t st_local, bool *flag, const cha
 void cpae__par_free(cpae__par *p);
 /* FNV-1a over n bytes, continuing from h. */
 uint32_t cpae__fnv(uint32_t h, const void *bytes, size_t n);
-/* With the whole set on every process (cpae__par.whole): its CRC-32, which
- * must agree everywhere (the data sampler's neighbours and the exact
- * form's anchor come from rows others own); else 0. */
+/* With the whole set here (cpae__par.whole) for the data sampler or the
+ * exact form: its CRC-32, which must agree everywhere (neighbours and the
+ * anchor come from rows others own); else 0. */
 uint32_t cpae__par_whole_crc(const cpae_trainer *t);
 /* A 32-bit digest as 5 values to reduce, [1, a, a^2, b, b^2] for its
  * 16-bit halves a, b; after the sum the digests were equal everywhere iff
@@ -252,16 +254,16 @@ int32_t cpae__fit_reserve(cpae__fit *f, int64_t n, int64_t n_train, const char *
 uint32_t cpae__data_crc(const double *x, int64_t n, int64_t d);
 /* Sums over this process's rows (fit_data.c): v[0..1] the training
  * identity's 16-bit halves, v[2..3] validation's, v[4] validation rows,
- * v[5] training rows, then with columns the d column sums. */
+ * v[5] training rows; cols (NULL: not wanted) the d column sums. */
 #define CPAE__DATA_SUMS 6
-void cpae__data_sums(const cpae_trainer *t, double *v, bool columns);
+void cpae__data_sums(const cpae_trainer *t, double *v, double *cols);
 /* The identities alone (var 0) from sums v. */
 void cpae__data_ids(const double *v, cpae__data_id *out);
-/* From sums v (reduced over the processes in a parallel fit): the
- * identities and the total variance (a second pass over the rows, its
- * sum reduced in a parallel fit). */
-int32_t cpae__data_finish(cpae_trainer *t, const double *v, cpae__data_id *out,
-                          const char *fn);
+/* From sums v and column sums cols (reduced over the processes in a
+ * parallel fit): the identities and the total variance (a second pass
+ * over the rows, its sum reduced in a parallel fit). */
+int32_t cpae__data_finish(cpae_trainer *t, const double *v, const double *cols,
+                          cpae__data_id *out, const char *fn);
 /* Both for a single-process trainer. */
 int32_t cpae__data_local(cpae_trainer *t, cpae__data_id *out, const char *fn);
 /* Free the fit's buffers (trainer destroy). */
