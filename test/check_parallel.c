@@ -489,6 +489,25 @@ START_TEST(test_faults)
             free(jobs[k].weights);
         free(ref.weights);
     }
+    /* A process whose rows sum to 0 in a coordinate (the odd rows' first
+     * value is 0; process 1 of 2 holds the odd rows): the column sums'
+     * reduce is not mistaken for a failure. */
+    float *xz = malloc(sizeof(float) * N * D);
+    memcpy(xz, x, sizeof(float) * N * D);
+    for (int64_t i = 1; i < N; i += 2)
+        xz[i * D] = 0.0f;
+    run zero = {.method = CPAE_METHOD_AE, .precision = 64, .x = xz, .xv = xv};
+    job zref = {&zero, NULL, 0, -1, NULL, 0, NULL, NULL, 0};
+    fit_share(&zref);
+    run_world(&zero, 2, jobs);
+    for (int k = 0; k < 2; k++)
+        ck_assert_msg(jobs[k].status == CPAE_OK, "zero column sum: rank %d status %d", k,
+                      (int)jobs[k].status);
+    ck_assert(max_diff(zref.weights, jobs[0].weights, zref.n_weights) <= 1e-9);
+    for (int k = 0; k < 2; k++)
+        free(jobs[k].weights);
+    free(zref.weights);
+    free(xz);
     run differ = {.method = CPAE_METHOD_AE, .precision = 64, .twist = 3, .x = x, .xv = xv};
     run_world(&differ, 2, jobs);
     for (int k = 0; k < 2; k++) {

@@ -144,11 +144,10 @@ static int64_t fit_samples(const cpae_trainer *t)
 
 /* A data-parallel fit: what every process must agree on before the first
  * step (the same hyperparameters, model size, set size and, resuming, the
- * same fit position; validation data everywhere or nowhere), what it
- * cannot do yet (the data sampler and the exact form need the whole
- * training set), room for a batch's rows, and the whole set's identity and
- * variance (fit_data.c). Every process reduces once, whatever it found, so
- * none waits. */
+ * same fit position), what it cannot do yet (the data sampler and the
+ * exact form need the whole training set), room for a batch's rows, and
+ * the whole set's identity and variance (fit_data.c). Every process makes
+ * the first reduce, of a fixed size, whatever it found, so none waits. */
 static int32_t par_begin(cpae_trainer *t, int32_t st_in, const char *fn)
 {
     cpae__par *p = &t->par;
@@ -164,7 +163,7 @@ static int32_t par_begin(cpae_trainer *t, int32_t st_in, const char *fn)
      * the column sums below) now, so that no process fails alone later. */
     if (!st)
         st = cpae__fit_reserve(f, p->n_global, nt, fn);
-    if (!st && !cpae__par_buffer(t, nstep > d ? nstep : d, fn))
+    if (!st && !cpae__par_buffer(t, nstep > d + 1 ? nstep : d + 1, fn))
         st = CPAE_E_NOMEM;
     if (!st && 2 * bs > p->rows_cap) {
         int64_t *r = realloc(p->rows, (size_t)(2 * bs) * sizeof(int64_t));
@@ -204,7 +203,7 @@ static int32_t par_begin(cpae_trainer *t, int32_t st_in, const char *fn)
     double v[8 + CPAE__DATA_SUMS] = {st ? 1.0 : 0.0, t->xv ? 1.0 : 0.0};
     cpae__par_digest(v + 2, h);
     v[7] = t->cb ? 1.0 : 0.0;
-    double *sums = v + 8, *cols = p->buf;
+    double *sums = v + 8, *cols = p->buf + 1; /* (p->buf[0]: the reduce's flag) */
     if (!st)
         cpae__data_sums(t, sums, cols);
     int32_t rst = cpae__par_reduce(t, v, 8 + CPAE__DATA_SUMS, fn);
@@ -219,7 +218,8 @@ static int32_t par_begin(cpae_trainer *t, int32_t st_in, const char *fn)
     p->has_val = v[1] > 0.0; /* processes without validation rows add none */
     p->step_cb = v[7] > 0.0; /* callbacks cannot change during the fit */
     /* d agreed: the column sums, then the variance's second pass. */
-    if ((rst = cpae__par_reduce(t, cols, d, fn)))
+    p->buf[0] = 0.0;
+    if ((rst = cpae__par_reduce(t, p->buf, d + 1, fn)))
         return rst;
     return cpae__data_finish(t, sums, cols, &p->data, fn);
 }
