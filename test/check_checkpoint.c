@@ -562,6 +562,8 @@ START_TEST(test_version1_checkpoint)
     fix_crc(c, st.n);
     setup r = make(3, 99, NULL, NULL);
     CK_ERR(cpae_trainer_load_checkpoint_from_buffer(r.t, c, st.n), CPAE_E_MISMATCH);
+    CK_OK(cpae_trainer_set_data(r.t, x, N, D)); /* (validation data missing) */
+    CK_ERR(cpae_trainer_load_checkpoint_from_buffer(r.t, c, st.n), CPAE_E_MISMATCH);
     CK_OK(cpae_trainer_set_data(r.t, other, N, D));
     CK_OK(cpae_trainer_set_validation(r.t, xv, 16, D));
     CK_ERR(cpae_trainer_load_checkpoint_from_buffer(r.t, c, st.n), CPAE_E_MISMATCH);
@@ -636,6 +638,12 @@ START_TEST(test_checkpoint_refusals)
     CK_ERR(cpae_trainer_load_checkpoint_from_buffer(tw, st.ckpt, st.n), CPAE_E_MISMATCH);
     setup od = make(3, 99, other, xv);
     CK_ERR(cpae_trainer_load_checkpoint_from_buffer(od.t, st.ckpt, st.n), CPAE_E_MISMATCH);
+    /* Training data before the load, validation data after it. */
+    setup half = make(3, 99, x, NULL);
+    CK_OK(cpae_trainer_load_checkpoint_from_buffer(half.t, st.ckpt, st.n));
+    CK_OK(cpae_trainer_set_validation(half.t, xv, 16, D));
+    CK_OK(cpae_trainer_resume(half.t));
+    drop(&half);
     /* Data changed after the load: resume refuses. */
     CK_OK(cpae_trainer_load_checkpoint_from_buffer(r.t, st.ckpt, st.n));
     CK_OK(cpae_trainer_set_data(r.t, other, N, D));

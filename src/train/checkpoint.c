@@ -444,15 +444,18 @@ static int32_t check_fits(const cpae_trainer *t, const struct ckpt *c, const cpa
 
 /* A resumable fit's data, when the trainer holds them and can tell alone
  * (a parallel trainer's are checked with the others, agree_load): the
- * size and identity must be the fit's (set later: resume checks). A
- * version-1 checkpoint's CRC is checked and replaced by the identity. */
+ * training set's size and identity, and the validation set's if it is set
+ * already, must be the fit's (set later: resume checks). A version-1
+ * checkpoint's CRCs are checked and replaced by the identities, so its
+ * data must all be there. */
 static int32_t check_data(cpae_trainer *t, struct ckpt *c, const char *fn)
 {
     if (!c->active || (!t->x && c->version > 1))
         return CPAE_OK;
-    if (c->version == 1 && (!t->x || t->par.reduce))
+    if (c->version == 1 && (!t->x || t->par.reduce || (c->f.nv > 0 && !t->xv)))
         return cpae__fail(CPAE_E_MISMATCH, fn, "a version-1 checkpoint's fit resumes only on "
-                          "a single-process trainer that holds the fit's data when it loads");
+                          "a single-process trainer that holds the fit's training and "
+                          "validation data when it loads");
     if (t->par.reduce)
         return CPAE_OK;
     int64_t nv = t->xv ? t->nv : 0;
@@ -460,14 +463,14 @@ static int32_t check_data(cpae_trainer *t, struct ckpt *c, const char *fn)
     int32_t st = t->n == c->f.n ? cpae__data_local(t, &id, fn) : CPAE_OK;
     if (st)
         return st;
-    bool same = t->n == c->f.n && nv == c->f.nv;
+    bool same = t->n == c->f.n && (!t->xv || nv == c->f.nv);
     if (same && c->version == 1) {
         same = cpae__data_crc(t->x, t->n, t->d) == c->f.x_crc &&
-               cpae__data_crc(t->xv, nv, t->d) == c->f.xv_crc;
+               cpae__data_crc(t->xv, nv, t->d) == c->f.xv_crc && nv == c->f.nv;
         c->f.x_crc = id.x;
         c->f.xv_crc = id.xv;
     }
-    if (!same || id.x != c->f.x_crc || id.xv != c->f.xv_crc)
+    if (!same || id.x != c->f.x_crc || (t->xv && id.xv != c->f.xv_crc))
         return cpae__fail(CPAE_E_MISMATCH, fn, "the trainer's data differ from those of the "
                           "fit the checkpoint was saved during");
     return CPAE_OK;
