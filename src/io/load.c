@@ -41,8 +41,6 @@ double cpae__io_get_f64(const uint8_t *p)
     return bits_f64(cpae__io_get(p, 8));
 }
 
-#define get_le cpae__io_get
-
 /* --------------------------------------------------------------- parser */
 
 static const char *stack_name(int64_t l, int64_t n_enc)
@@ -80,12 +78,12 @@ static int32_t check_header(const uint8_t *b, int64_t n, bool *has_lie, const ch
         return cpae__fail(CPAE_E_FORMAT, fn, "truncated: %lld bytes, a model has "
                           "at least %d", (long long)n, CPAE__IO_MIN_BYTES);
     /* Version first: a future format may place its checksum elsewhere. */
-    uint32_t version = (uint32_t)get_le(b + 8, 4);
+    uint32_t version = (uint32_t)cpae__io_get(b + 8, 4);
     if (version != CPAE__IO_FORMAT_VERSION && version != CPAE__IO_FORMAT_VERSION_LIE)
         return cpae__fail(CPAE_E_VERSION, fn, "format version %u; this library "
                           "reads versions %u and %u", version, CPAE__IO_FORMAT_VERSION,
                           CPAE__IO_FORMAT_VERSION_LIE);
-    uint64_t payload = get_le(b + 16, 8);
+    uint64_t payload = cpae__io_get(b + 16, 8);
     uint64_t present = (uint64_t)(n - CPAE__IO_HEADER_BYTES - CPAE__IO_TRAILER_BYTES);
     if (payload > present)
         return cpae__fail(CPAE_E_FORMAT, fn, "truncated: the header announces %llu "
@@ -96,7 +94,7 @@ static int32_t check_header(const uint8_t *b, int64_t n, bool *has_lie, const ch
                           "announced payload of %llu bytes",
                           (unsigned long long)(present - payload),
                           (unsigned long long)payload);
-    uint32_t stored = (uint32_t)get_le(b + n - CPAE__IO_TRAILER_BYTES, 4);
+    uint32_t stored = (uint32_t)cpae__io_get(b + n - CPAE__IO_TRAILER_BYTES, 4);
     uint32_t actual = cpae__io_crc_update(0, b, n - CPAE__IO_TRAILER_BYTES);
     if (stored != actual)
         return cpae__fail(CPAE_E_FORMAT, fn, "checksum mismatch (stored 0x%08x, "
@@ -104,7 +102,7 @@ static int32_t check_header(const uint8_t *b, int64_t n, bool *has_lie, const ch
     /* Version 1 has no flag, version 2 exactly the generator block's: a
      * model without generators is always saved as version 1, so every
      * accepted file is the one its contents save to. */
-    uint32_t flags = (uint32_t)get_le(b + 12, 4);
+    uint32_t flags = (uint32_t)cpae__io_get(b + 12, 4);
     uint32_t want = version == CPAE__IO_FORMAT_VERSION ? 0u : CPAE__IO_FLAG_LIE;
     if (flags != want)
         return cpae__fail(CPAE_E_FORMAT, fn, "flags are 0x%08x; version %u requires "
@@ -119,8 +117,8 @@ static int32_t check_layer_kind(const uint8_t *p, int64_t l, struct shape *s,
 {
     const char *stack = stack_name(l, s->n_enc);
     long long idx = stack_index(l, s->n_enc);
-    uint32_t act = (uint32_t)get_le(p, 4), reserved = (uint32_t)get_le(p + 4, 4);
-    uint64_t abits = get_le(p + 8, 8);
+    uint32_t act = (uint32_t)cpae__io_get(p, 4), reserved = (uint32_t)cpae__io_get(p + 4, 4);
+    uint64_t abits = cpae__io_get(p + 8, 8);
     double alpha = bits_f64(abits);
     if (act > INT32_MAX || !cpae__valid_activation((int32_t)act))
         return cpae__fail(CPAE_E_FORMAT, fn, "%s layer %lld: unknown activation %u",
@@ -146,7 +144,7 @@ static int32_t check_layer_widths(const uint8_t *p, int64_t l, struct shape *s,
 {
     const char *stack = stack_name(l, s->n_enc);
     long long idx = stack_index(l, s->n_enc);
-    uint64_t n_in = get_le(p + 16, 8), n_out = get_le(p + 24, 8);
+    uint64_t n_in = cpae__io_get(p + 16, 8), n_out = cpae__io_get(p + 24, 8);
     if (n_in == 0 || n_out == 0)
         return cpae__fail(CPAE_E_FORMAT, fn, "%s layer %lld: width 0 (%llu -> %llu)",
                           stack, idx, (unsigned long long)n_in,
@@ -173,8 +171,8 @@ static int32_t read_lie_shape(const uint8_t *b, const uint8_t *p, int64_t left,
         return cpae__fail(CPAE_E_FORMAT, fn, "truncated: the generator block needs a "
                           "%d-byte header, %lld bytes remain", CPAE__IO_LIE_HEAD_BYTES,
                           (long long)left);
-    uint32_t param = (uint32_t)get_le(p, 4), trainable = (uint32_t)get_le(p + 4, 4);
-    uint64_t d = get_le(p + 8, 8), k = get_le(p + 16, 8);
+    uint32_t param = (uint32_t)cpae__io_get(p, 4), trainable = (uint32_t)cpae__io_get(p + 4, 4);
+    uint64_t d = cpae__io_get(p + 8, 8), k = cpae__io_get(p + 16, 8);
     if (param > CPAE_LIE_FIXED || trainable > 1 || (param == CPAE_LIE_FIXED && trainable))
         return cpae__fail(CPAE_E_FORMAT, fn, "generator block: kind %u, trainable %u",
                           param, trainable);
@@ -211,7 +209,7 @@ static int32_t read_shape(const uint8_t *b, int64_t n, struct shape *s,
     const uint8_t *p = b + CPAE__IO_HEADER_BYTES;
     int64_t left = n - CPAE__IO_HEADER_BYTES - CPAE__IO_TRAILER_BYTES -
                    CPAE__IO_COUNTS_BYTES;
-    uint32_t n_enc = (uint32_t)get_le(p, 4), n_dec = (uint32_t)get_le(p + 4, 4);
+    uint32_t n_enc = (uint32_t)cpae__io_get(p, 4), n_dec = (uint32_t)cpae__io_get(p + 4, 4);
     p += CPAE__IO_COUNTS_BYTES;
     if (n_enc == 0 || n_dec == 0)
         return cpae__fail(CPAE_E_FORMAT, fn, "%u encoder and %u decoder layers; each "
@@ -262,7 +260,7 @@ static int32_t read_doubles(const uint8_t *p, double *x, int64_t n, int64_t l,
                             int64_t n_enc, const char *what, const char *fn)
 {
     for (int64_t i = 0; i < n; i++) {
-        x[i] = bits_f64(get_le(p + 8 * i, 8));
+        x[i] = bits_f64(cpae__io_get(p + 8 * i, 8));
         /* Refused beyond +-FLT_MAX too: the float API could not return it. */
         if (!(fabs(x[i]) <= FLT_MAX))
             return cpae__fail(CPAE_E_NONFINITE, fn, "%s layer %lld: %s %lld is %s",
@@ -304,7 +302,7 @@ static int32_t read_lie(const uint8_t *b, const struct shape *s, struct cpae_lie
     for (int64_t j = 0; j < s->lie_k && !st; j++) {
         double *G = lie->g + j * nn, norm = 0;
         for (int64_t i = 0; i < nn; i++) {
-            G[i] = bits_f64(get_le(p + 8 * (j * nn + i), 8));
+            G[i] = bits_f64(cpae__io_get(p + 8 * (j * nn + i), 8));
             if (!(fabs(G[i]) <= FLT_MAX)) {
                 st = cpae__fail(CPAE_E_NONFINITE, fn, "generator %lld: entry %lld is %s",
                                 (long long)j, (long long)i, isnan(G[i]) ? "NaN"

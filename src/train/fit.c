@@ -501,7 +501,7 @@ int32_t cpae_trainer_resume(cpae_trainer *t)
         st = par_begin(t, st, fn);
         data = t->par.data;
     } else if (!st) {
-        st = cpae__data_local(t, &data, fn);
+        cpae__data_local_ids(t, &data);
     }
     if (!st && (data.x != f->x_crc || data.nv != f->nv || data.xv != f->xv_crc))
         st = cpae__fail(CPAE_E_MISMATCH, fn, "the training or validation data differ "

@@ -107,6 +107,13 @@ int32_t cpae__data_finish(cpae_trainer *t, const double *v, const double *cols,
     return CPAE_OK;
 }
 
+void cpae__data_local_ids(const cpae_trainer *t, cpae__data_id *out)
+{
+    double v[CPAE__DATA_SUMS];
+    cpae__data_sums(t, v, NULL);
+    cpae__data_ids(v, out);
+}
+
 int32_t cpae__data_local(cpae_trainer *t, cpae__data_id *out, const char *fn)
 {
     double v[CPAE__DATA_SUMS], *cols = malloc((size_t)t->d * sizeof(double));

@@ -250,7 +250,7 @@ static int32_t train_step_single(cpae_trainer *t, const cpae__batch *b0, double 
     if (b.m > 0)
         st = cpae__loss_eval(t->model, t->lie, &t->cfg, &b, &t->rng, terms, scratch, fn);
     else /* a data-parallel share without rows */
-        cpae__par_empty_share(t, terms, mi->grad, nm + ng);
+        cpae__par_empty_share(t, terms, mi->grad, NULL, nm + ng);
     if (par) /* the processes' shares summed: the same step everywhere */
         st = cpae__par_exchange(t, &b, st, terms, scratch, mi->grad, fn);
     if (st)
@@ -324,10 +324,8 @@ int32_t cpae__trainer_train_step(cpae_trainer *t, const cpae__batch *b, double *
     double *grad = t->work; /* the trainer's first room */
     if (b->m > 0)
         st = cpae__trainer_batch_gradient(t, b, terms, grad, fn);
-    else { /* a data-parallel share without rows */
-        cpae__par_empty_share(t, terms, NULL, 0);
-        memset(grad, 0, (size_t)cpae__trainer_n_train(t) * sizeof(double));
-    }
+    else /* a data-parallel share without rows */
+        cpae__par_empty_share(t, terms, NULL, grad, cpae__trainer_n_train(t));
     if (par)
         st = cpae__par_exchange(t, b, st, terms, grad, NULL, fn);
     return st ? st : cpae__trainer_finish_double(t, grad, terms, fn);

@@ -148,13 +148,15 @@ int32_t cpae__par_agree(cpae_trainer *t, int32_t st_local, bool *flag, const cha
     return st_local ? st_local : st;
 }
 
-void cpae__par_empty_share(cpae_trainer *t, double *terms, float *gf, int64_t n)
+void cpae__par_empty_share(cpae_trainer *t, double *terms, float *gf, double *gd, int64_t n)
 {
     /* No row here: nothing to add, but the generator moves on as the
      * others' do (each evaluation draws its key), so the next shuffles
      * agree. */
     (void)cpae__rng_next(&t->rng);
     memset(terms, 0, CPAE__N_TERMS * sizeof(double));
+    if (gd)
+        memset(gd, 0, (size_t)n * sizeof(double));
     if (gf) { /* the float weights the update starts from: the model's */
         cpae__mirror_sync(&t->mirror, t->model, t->lie);
         memset(gf, 0, (size_t)n * sizeof(float));

@@ -181,7 +181,8 @@ int32_t cpae_trainer_set_data(cpae_trainer *t, const float *x, int64_t n, int64_
     cpae__clear_error();
     int32_t st = cpae__check_ptr(t, fn, "trainer");
     double *copy = NULL;
-    if (st || (st = cpae__trainer_check_idle(t, fn)) || (st = cpae__trainer_copy_data(x, n, d, t->model->layers[0].n_in, &copy, fn)))
+    if (st || (st = cpae__trainer_check_idle(t, fn)) ||
+        (st = cpae__trainer_copy_data(x, n, d, t->model->layers[0].n_in, &copy, fn)))
         return st;
     free(t->x);
     free(t->nbr);
@@ -202,7 +203,8 @@ int32_t cpae_trainer_set_validation(cpae_trainer *t, const float *x, int64_t n, 
     cpae__clear_error();
     int32_t st = cpae__check_ptr(t, fn, "trainer");
     double *copy = NULL;
-    if (st || (st = cpae__trainer_check_idle(t, fn)) || (st = cpae__trainer_copy_data(x, n, d, t->model->layers[0].n_in, &copy, fn)))
+    if (st || (st = cpae__trainer_check_idle(t, fn)) ||
+        (st = cpae__trainer_copy_data(x, n, d, t->model->layers[0].n_in, &copy, fn)))
         return st;
     free(t->xv);
     t->xv = copy;

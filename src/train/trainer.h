@@ -220,9 +220,10 @@ double *cpae__par_buffer(cpae_trainer *t, int64_t n, const char *fn);
  * anyway, so no process waits). */
 int32_t cpae__par_exchange(cpae_trainer *t, const cpae__batch *b, int32_t st_local,
                            double *terms, double *gd, float *gf, const char *fn);
-/* A share without rows: zero terms (and float gradient gf, n values),
+/* A share without rows: zero terms and gradient (float gf or double gd,
+ * n values),
  * and the evaluation's key drawn as the other processes draw theirs. */
-void cpae__par_empty_share(cpae_trainer *t, double *terms, float *gf, int64_t n);
+void cpae__par_empty_share(cpae_trainer *t, double *terms, float *gf, double *gd, int64_t n);
 /* A flag (a callback's stop) agreed by every process: the maximum; with
  * this process's failure st_local, reduced too (the others then fail with
  * CPAE_E_REMOTE). */
@@ -266,6 +267,8 @@ int32_t cpae__data_finish(cpae_trainer *t, const double *v, const double *cols,
                           cpae__data_id *out, const char *fn);
 /* Both for a single-process trainer. */
 int32_t cpae__data_local(cpae_trainer *t, cpae__data_id *out, const char *fn);
+/* The identities alone (one pass; var 0) for a single-process trainer. */
+void cpae__data_local_ids(const cpae_trainer *t, cpae__data_id *out);
 /* Free the fit's buffers (trainer destroy). */
 void cpae__fit_free(cpae__fit *f);
 /* CPAE_E_INVALID when called from a callback of a running fit. */
