@@ -217,53 +217,49 @@ int32_t cpae_mpi_attach(cpae_mpi *ctx, cpae_trainer *trainer, int64_t n_local, i
     if (all)
         return trainer ? fail(CPAE_E_REMOTE, fn, "another process has no trainer")
                        : fail(CPAE_E_NULL, fn, "argument 'trainer' is NULL");
-    /* The owned rows must add up to one n_global, the same everywhere. */
-    long long n_owned = 0;
+    /* The owned rows must add up to one n_global, the same everywhere, and
+     * every process must give ids (or a mask) or none: one sum, and one
+     * maximum of [n_global, -n_global, default, -default] (equal
+     * everywhere iff each maximum is minus its negation's). */
+    long long n_owned = 0, total = 0;
     for (int64_t i = 0; i < n_local; i++)
         n_owned += !owned || owned[i];
-    long long mine[3] = {n_owned, n_global, -n_global}, sums[3];
-    st = mpi_ok(MPI_Allreduce(mine, sums, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm), fn,
-                        "MPI_Allreduce");
-    long long ext[2] = {n_global, -n_global}, mx[2];
+    int dflt = !global_ids && !owned; /* default ids */
+    long long ext[4] = {n_global, -n_global, dflt, -dflt}, mx[4];
+    st = mpi_ok(MPI_Allreduce(&n_owned, &total, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm), fn,
+                "MPI_Allreduce");
     if (!st)
-        st = mpi_ok(MPI_Allreduce(ext, mx, 2, MPI_LONG_LONG, MPI_MAX, ctx->comm), fn,
+        st = mpi_ok(MPI_Allreduce(ext, mx, 4, MPI_LONG_LONG, MPI_MAX, ctx->comm), fn,
                     "MPI_Allreduce");
     if (st)
         return st;
     if (mx[0] != -mx[1])
         return fail(CPAE_E_MISMATCH, fn, "the processes gave different n_global");
-    if (sums[0] != n_global)
+    if (total != n_global)
         return fail(CPAE_E_MISMATCH, fn, "the processes' rows do not add up to n_global");
+    if (mx[2] != -mx[3])
+        return fail(CPAE_E_MISMATCH, fn, "some processes gave global ids or a mask, others "
+                    "not");
     /* Default ids: with an ownership mask every process holds the whole
      * set in global order; otherwise its rows follow the lower ranks'. */
     long long off = 0;
-    int dflt = !global_ids && !owned, lo = 0, hi = 0;
-    if ((st = mpi_ok(MPI_Allreduce(&dflt, &lo, 1, MPI_INT, MPI_MIN, ctx->comm), fn,
-                     "MPI_Allreduce")) ||
-        (st = mpi_ok(MPI_Allreduce(&dflt, &hi, 1, MPI_INT, MPI_MAX, ctx->comm), fn,
-                     "MPI_Allreduce")))
-        return st;
-    if (lo != hi)
-        return fail(CPAE_E_MISMATCH, fn, "some processes gave global ids or a mask, others "
-                    "not");
     if (dflt)
-        st = mpi_ok(MPI_Exscan(mine, &off, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm), fn,
+        st = mpi_ok(MPI_Exscan(&n_owned, &off, 1, MPI_LONG_LONG, MPI_SUM, ctx->comm), fn,
                     "MPI_Exscan");
     if (ctx->rank == 0)
         off = 0; /* MPI_Exscan leaves rank 0's result undefined */
     int64_t *ids = NULL;
-    int local = st != CPAE_OK;
-    if (!local && !global_ids) {
+    if (!st && !global_ids) {
         ids = malloc((size_t)(n_local > 0 ? n_local : 1) * sizeof(int64_t));
         if (!ids)
-            local = (fail(CPAE_E_NOMEM, fn, "out of memory"), 1);
+            st = fail(CPAE_E_NOMEM, fn, "out of memory");
         for (int64_t i = 0; ids && i < n_local; i++)
             ids[i] = (owned ? 0 : off) + i;
     }
-    int32_t lst = local ? CPAE_E_NOMEM
-                        : cpae_trainer_set_parallel(trainer, n_local, n_global,
-                                                    global_ids ? global_ids : ids, owned, reduce,
-                                                    ctx);
+    int32_t lst = st ? st
+                     : cpae_trainer_set_parallel(trainer, n_local, n_global,
+                                                 global_ids ? global_ids : ids, owned, reduce,
+                                                 ctx);
     free(ids);
     if ((st = any(ctx, lst != CPAE_OK, &all, fn)))
         return st;

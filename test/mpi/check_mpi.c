@@ -465,6 +465,23 @@ int main(int argc, char **argv)
         if (rank == 0)
             printf("ok mpi %d processes: a shard with a NaN stops every process at attach\n",
                    size);
+        /* Attach refusals agreed everywhere: another n_global on one
+         * process, rows that do not add up, ids on one process only. */
+        CHECK(cpae_trainer_set_data(t2, x + first * d, count, d) == CPAE_OK, "set_data");
+        int32_t a1 = cpae_mpi_attach(c2, t2, count, rank == 1 ? nt + 1 : nt, NULL, NULL);
+        int32_t a2 = cpae_mpi_attach(c2, t2, count, nt + 1, NULL, NULL);
+        int64_t *ids = malloc(sizeof(int64_t) * (size_t)count);
+        for (int64_t i = 0; i < count; i++)
+            ids[i] = first + i;
+        int32_t a3 = cpae_mpi_attach(c2, t2, count, nt, rank == 1 ? ids : NULL, NULL);
+        int32_t a4 = cpae_mpi_attach(c2, t2, count, nt, ids, NULL);
+        CHECK(a1 == CPAE_E_MISMATCH && a2 == CPAE_E_MISMATCH && a3 == CPAE_E_MISMATCH &&
+              a4 == CPAE_OK, "attach refusals: %d %d %d, explicit ids %d", (int)a1, (int)a2,
+              (int)a3, (int)a4);
+        free(ids);
+        if (rank == 0)
+            printf("ok mpi %d processes: another n_global, rows not adding up, ids on one "
+                   "process only: CPAE_E_MISMATCH everywhere\n", size);
         free(mine);
         cpae_trainer_destroy(t2);
         cpae_model_destroy(m2);
